@@ -1,0 +1,49 @@
+// A sweep config (YAML) turned into the list of cases it means. Every check that can fail
+// happens here, before any case runs; errors name file:line:column, the key and the choices.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "bench/core/params.h"
+
+namespace daxbench {
+
+struct ModeDesc;
+struct WorkloadDesc;
+
+struct ConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct CaseSpec {
+  std::string id;  // workload/mode/target/shape-params-not-at-default
+  const WorkloadDesc* workload = nullptr;
+  const ModeDesc* mode = nullptr;
+  std::string target;  // "file:/var/tmp"
+  ParamSet params;     // every parameter that applies to this workload and mode
+  std::string flush;   // requested primitive ("auto", "clwb", ...); empty for syscall modes
+};
+
+struct Config {
+  std::string path;  // as opened
+  std::string dir;   // relative paths inside resolve here
+  std::string name;  // `name:` or the file's stem
+  std::string text;  // the whole file, echoed into context.json
+  std::vector<std::string> targets;
+  std::vector<CaseSpec> cases;  // expanded, de-duplicated, in config order
+};
+
+// The parameters a case of this workload and mode has: common, then workload, then mode.
+std::vector<const ParamSpec*> applicable_params(const WorkloadDesc& workload, const ModeDesc& mode);
+
+// `targets` (from --target) replaces the config's own when not empty; with neither, the
+// target is a scratch folder under the system temp dir. Throws ConfigError.
+Config load_config(const std::string& path, const std::vector<std::string>& targets = {});
+
+// The same, from text (tests and `--config -`); `path` is used in error messages.
+Config parse_config(const std::string& text, const std::string& path,
+                    const std::vector<std::string>& targets = {});
+
+}  // namespace daxbench

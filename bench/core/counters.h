@@ -1,0 +1,58 @@
+// The suite's own counters: what each writer thread did, counted where it does it. The table
+// below gives each counter its unit and direction, next to its definition.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "bench/core/metric.h"
+
+namespace daxbench {
+
+struct InternalCounters {
+  std::uint64_t stores = 0;          // store calls made by the workload
+  std::uint64_t bytes_stored = 0;    // bytes those stores wrote
+  std::uint64_t commits = 0;         // commit points reached
+  std::uint64_t lines_flushed = 0;   // cache lines written back from user space
+  std::uint64_t fences = 0;          // drains (SFENCE) issued
+  std::uint64_t faults_trapped = 0;  // write faults caught by a user-space handler
+  std::uint64_t sys_fdatasync = 0;
+  std::uint64_t sys_fsync = 0;
+  std::uint64_t sys_msync = 0;
+  std::uint64_t msync_bytes = 0;     // bytes covered by msync calls
+  std::uint64_t sys_pwrite = 0;
+  std::uint64_t sys_mprotect = 0;
+
+  InternalCounters& operator+=(const InternalCounters& o);
+  std::uint64_t syscalls() const {
+    return sys_fdatasync + sys_fsync + sys_msync + sys_pwrite + sys_mprotect;
+  }
+};
+
+struct CounterField {
+  std::string_view name;
+  std::uint64_t InternalCounters::*field;
+  std::string_view unit;
+  std::string_view help;
+};
+
+inline constexpr std::array kCounterFields = {
+    CounterField{"stores", &InternalCounters::stores, "count", "store calls issued by the workload"},
+    CounterField{"bytes_stored", &InternalCounters::bytes_stored, "bytes", "bytes written by the workload"},
+    CounterField{"commits", &InternalCounters::commits, "count", "commit points (durability requests)"},
+    CounterField{"lines_flushed", &InternalCounters::lines_flushed, "lines", "cache lines flushed from user space"},
+    CounterField{"fences", &InternalCounters::fences, "count", "SFENCE drains issued"},
+    CounterField{"faults_trapped", &InternalCounters::faults_trapped, "count", "write faults caught by the user-space handler"},
+    CounterField{"sys_fdatasync", &InternalCounters::sys_fdatasync, "count", "fdatasync calls issued by the suite"},
+    CounterField{"sys_fsync", &InternalCounters::sys_fsync, "count", "fsync calls issued by the suite"},
+    CounterField{"sys_msync", &InternalCounters::sys_msync, "count", "msync calls issued by the suite"},
+    CounterField{"msync_bytes", &InternalCounters::msync_bytes, "bytes", "bytes covered by msync calls"},
+    CounterField{"sys_pwrite", &InternalCounters::sys_pwrite, "count", "pwrite calls issued by the suite"},
+    CounterField{"sys_mprotect", &InternalCounters::sys_mprotect, "count", "mprotect calls issued by the suite"},
+};
+
+// Adds every internal counter (and the total of syscalls) to `out`, per operation where ops > 0.
+void add_counter_metrics(const InternalCounters& counters, std::uint64_t ops, Metrics& out);
+
+}  // namespace daxbench

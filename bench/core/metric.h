@@ -1,0 +1,41 @@
+// A measured quantity that carries its unit and direction, so no far-away table has to say
+// what a number means or whether a bigger one is better.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace daxbench {
+
+enum class Better { kLower, kHigher, kNeither };
+std::string_view to_string(Better better);
+
+struct Metric {
+  std::string name;
+  std::optional<double> value;    // null when unavailable
+  std::optional<double> per_op;   // value / operations, when that is meaningful
+  std::string unit;               // "count", "ns", "bytes", "lines", ...
+  Better better = Better::kLower;
+  std::string status = "ok";      // "ok" or "unavailable: <errno and why>"
+  std::string help;               // one line: what it counts
+};
+
+// An ordered collection of metrics (records keep the order they were added in).
+class Metrics {
+ public:
+  void add(Metric metric) { items_.push_back(std::move(metric)); }
+  const std::vector<Metric>& items() const { return items_; }
+  const Metric* find(std::string_view name) const {
+    for (const Metric& m : items_)
+      if (m.name == name) return &m;
+    return nullptr;
+  }
+
+ private:
+  std::vector<Metric> items_;
+};
+
+}  // namespace daxbench

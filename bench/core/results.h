@@ -1,0 +1,48 @@
+// The results folder: records.jsonl (one object per case × repetition, appended as each
+// finishes), context.json, and summary.csv (one row per case).
+#pragma once
+
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "bench/core/config.h"
+#include "bench/core/runner.h"
+
+namespace daxbench {
+
+nlohmann::ordered_json record_json(const CaseSpec& spec, const RepetitionResult& result, const std::string& run_id,
+                                   int repetition);
+
+class ResultsFolder {
+ public:
+  // Creates `path` (it must not exist or be empty).
+  explicit ResultsFolder(std::filesystem::path path);
+  ~ResultsFolder();
+  const std::filesystem::path& path() const { return path_; }
+
+  void write_context(const nlohmann::ordered_json& context);
+  // Appends one line and flushes it, so a finished case survives whatever happens next.
+  void append_record(const CaseSpec& spec, const RepetitionResult& result, const std::string& run_id,
+                     int repetition);
+  // One row per case seen so far, repetitions summarised.
+  void write_summary() const;
+
+ private:
+  struct CaseRows {
+    const CaseSpec* spec;
+    std::vector<nlohmann::ordered_json> records;
+  };
+  std::filesystem::path path_;
+  std::FILE* records_ = nullptr;
+  std::vector<std::string> order_;
+  std::map<std::string, CaseRows> cases_;
+};
+
+// results/<UTC time>-<host>-<config>/, made unique with a -2, -3 ... suffix if needed.
+std::filesystem::path default_results_path(const std::filesystem::path& root, const std::string& config_name);
+
+}  // namespace daxbench

@@ -1,0 +1,256 @@
+// The repetition runner. Each writer thread owns its Writer, Workload and histograms; they
+// meet only at two barriers (after warm-up, and at the end) so measurement never contends.
+#include "bench/core/runner.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <barrier>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "bench/core/background.h"
+#include "bench/core/file_prep.h"
+#include "bench/core/syscall_error.h"
+#include "bench/core/tsc.h"
+#include "bench/modes/mode.h"
+#include "workloads/workload.h"
+
+namespace daxbench {
+namespace {
+
+constexpr std::uint64_t kPage = 4096;
+
+// Files of one repetition; closes and unlinks them however the repetition ends.
+struct CaseFiles {
+  std::vector<MappedFile> files;
+  Mode* mode = nullptr;
+  ~CaseFiles() {
+    for (MappedFile& f : files) {
+      if (mode && f.base) mode->unmap(f);
+      if (f.fd >= 0) close(f.fd);
+      unlink(f.path.c_str());
+    }
+  }
+};
+
+struct ThreadUsage {
+  rusage start{}, end{};
+  static rusage now() {
+    rusage u{};
+    getrusage(RUSAGE_THREAD, &u);
+    return u;
+  }
+};
+
+const FlushOps* resolve_flush(const std::string& name, std::string& problem) {
+  const FlushOps* ops = name == "auto" ? best_flush() : find_flush(name);
+  if (!ops) problem = "no cache-flush instruction available on this CPU";
+  else if (!ops->available()) problem = "the CPU lacks " + std::string(ops->name) + " (CPUID)";
+  return problem.empty() ? ops : nullptr;
+}
+
+void add_usage_metrics(const std::vector<ThreadUsage>& usage, std::uint64_t ops, Metrics& out) {
+  struct Field {
+    const char* name;
+    long rusage::*member;
+    const char* help;
+  };
+  static constexpr Field kFields[] = {
+      {"page_faults_minor", &rusage::ru_minflt, "minor page faults of the writer threads (getrusage)"},
+      {"page_faults_major", &rusage::ru_majflt, "major page faults of the writer threads (getrusage)"},
+      {"context_switches_voluntary", &rusage::ru_nvcsw, "voluntary context switches of the writer threads (getrusage)"},
+      {"context_switches_involuntary", &rusage::ru_nivcsw, "involuntary context switches of the writer threads (getrusage)"},
+  };
+  for (const Field& f : kFields) {
+    long total = 0;
+    for (const ThreadUsage& u : usage) total += u.end.*f.member - u.start.*f.member;
+    const double value = static_cast<double>(total);
+    out.add({f.name, value, ops ? std::optional(value / static_cast<double>(ops)) : std::nullopt, "count",
+             Better::kLower, "ok", f.help});
+  }
+}
+
+}  // namespace
+
+RepetitionResult run_repetition(const CaseSpec& spec, Target& target, const std::string& config_dir,
+                                const std::atomic<bool>& stop) {
+  RepetitionResult result;
+  const ParamSet& params = spec.params;
+  const ModeDesc& mode_desc = *spec.mode;
+  const WorkloadDesc& workload_desc = *spec.workload;
+  result.durable = is_durable(mode_desc, target.facts(), &result.durable_why);
+
+  const FlushOps* flush = nullptr;
+  if (mode_desc.needs & kNeedsUserFlush) {
+    std::string problem;
+    flush = resolve_flush(spec.flush, problem);
+    if (!flush) {
+      result.status = "unsupported";
+      result.reason = "flush " + spec.flush + ": " + problem;
+      return result;
+    }
+    result.flush = std::string(flush->name);
+  }
+
+  const auto threads = static_cast<unsigned>(params.integer("threads"));
+  const bool shared = params.text("files") == "shared";
+  const std::uint64_t size = params.size("working_set");
+  static std::atomic<std::uint64_t> file_serial{0};
+  const std::uint64_t serial = file_serial.fetch_add(1);
+
+  // Declared before the files so it outlives them: unmapping needs the mode.
+  std::unique_ptr<Mode> mode;
+  CaseFiles prepared;
+  std::vector<std::unique_ptr<Writer>> writers;
+  std::vector<std::unique_ptr<Workload>> generators;
+  try {
+    for (unsigned i = 0; i < (shared ? 1 : threads); ++i) {
+      MappedFile f;
+      f.path = target.scratch_file("case" + std::to_string(serial) + "-file" + std::to_string(i) + ".dat");
+      f.size = size;
+      f.fd = create_prepared_file(f.path, size, params.text("file_state"));
+      prepared.files.push_back(std::move(f));
+    }
+    mode = mode_desc.create({params, target.facts(), flush});
+    prepared.mode = mode.get();
+    for (MappedFile& f : prepared.files) {
+      if (auto why = mode->map(f)) {
+        result.status = "unsupported";
+        result.reason = *why;
+        return result;
+      }
+    }
+    const bool sliced = shared && (workload_desc.flags & kPartitionsSharedFile);
+    const std::uint64_t slice = sliced ? (size / threads) & ~(kPage - 1) : size;
+    for (unsigned t = 0; t < threads; ++t) {
+      MappedFile& file = prepared.files[shared ? 0 : t];
+      writers.push_back(mode->make_writer(file));
+      generators.push_back(workload_desc.create({params, sliced ? t * slice : 0, slice, t, config_dir}));
+    }
+  } catch (const std::exception& e) {
+    result.status = "failed";
+    result.reason = std::string("setup: ") + e.what();
+    return result;
+  }
+
+  const double warmup_s = params.real("warmup_s");
+  const std::uint64_t ops_limit = static_cast<std::uint64_t>(params.integer("ops"));
+  const std::uint64_t warmup_ticks = tsc().from_ns(warmup_s * 1e9);
+  const std::uint64_t duration_ticks = tsc().from_ns(params.real("duration_s") * 1e9);
+  const bool finite = workload_desc.flags & kFinite;
+
+  std::vector<Histogram> op_latency(threads);
+  std::vector<std::uint64_t> thread_ops(threads, 0), thread_ticks(threads, 0);
+  std::vector<ThreadUsage> usage(threads);
+  std::atomic<bool> abort{false};
+  std::mutex error_mutex;
+  std::string error;
+  auto should_stop = [&] { return stop.load(std::memory_order_relaxed) || abort.load(std::memory_order_relaxed); };
+  std::barrier warmed_up(threads, [&]() noexcept { mode->start_timed(); });
+
+  std::unique_ptr<MetadataLoad> background;
+  if (params.text("background") == "metadata")
+    background = std::make_unique<MetadataLoad>(target.scratch_file("case" + std::to_string(serial)));
+
+  auto worker = [&](unsigned t) {
+    Writer& w = *writers[t];
+    Workload& wl = *generators[t];
+    bool arrived = false;
+    try {
+      if (!finite && warmup_ticks > 0) {
+        const std::uint64_t begin = tsc_now();
+        while (tsc_now() - begin < warmup_ticks && !should_stop()) wl.op(w);
+        if (w.has_uncommitted()) w.commit();
+      }
+      w.reset_measurements();
+      arrived = true;
+      warmed_up.arrive_and_wait();
+      usage[t].start = ThreadUsage::now();
+      Histogram& latency = op_latency[t];
+      std::uint64_t ops = 0;
+      const std::uint64_t begin = tsc_now();
+      for (;;) {
+        const std::uint64_t t0 = tsc_now();
+        if (!wl.op(w)) break;
+        const std::uint64_t t1 = tsc_now();
+        latency.add(t1 - t0);
+        ++ops;
+        if (ops_limit ? ops >= ops_limit : t1 - begin >= duration_ticks) break;
+        if (should_stop()) break;
+      }
+      // Everything stored in the timed phase is committed inside it.
+      if (w.has_uncommitted()) w.commit();
+      thread_ticks[t] = tsc_now() - begin;
+      usage[t].end = ThreadUsage::now();
+      thread_ops[t] = ops;
+    } catch (const std::exception& e) {
+      {
+        std::lock_guard lock(error_mutex);
+        if (error.empty()) error = e.what();
+      }
+      abort.store(true);
+      if (!arrived) warmed_up.arrive_and_drop();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 0; t < threads; ++t) pool.emplace_back(worker, t);
+  for (std::thread& th : pool) th.join();
+  if (background) background->stop();
+
+  if (!error.empty()) {
+    result.status = "failed";
+    result.reason = error;
+    return result;
+  }
+  if (stop.load()) {
+    result.status = "interrupted";
+    result.reason = "stopped by signal";
+    return result;
+  }
+
+  InternalCounters counters;
+  for (unsigned t = 0; t < threads; ++t) {
+    result.ops += thread_ops[t];
+    result.op_latency.merge(op_latency[t]);
+    result.commit_latency.merge(writers[t]->commit_latency());
+    counters += writers[t]->counters();
+    // Combine per-thread digests in thread order, so the result does not depend on timing.
+    result.op_digest = result.op_digest * 0x100000001b3ull ^ writers[t]->op_digest();
+    result.duration_ns = std::max(result.duration_ns, tsc().to_ns(thread_ticks[t]));
+  }
+  result.commits = counters.commits;
+  result.ops_per_sec = result.duration_ns ? static_cast<double>(result.ops) * 1e9 / static_cast<double>(result.duration_ns) : 0;
+  add_counter_metrics(counters, result.ops, result.metrics);
+  add_usage_metrics(usage, result.ops, result.metrics);
+  if (background) {
+    if (!background->error().empty()) {
+      result.status = "failed";
+      result.reason = background->error();
+      return result;
+    }
+    result.metrics.add({"background_ops", static_cast<double>(background->operations()), std::nullopt,
+                        "count", Better::kNeither, "ok", "create/write/fsync/unlink cycles of the background load"});
+  }
+  try {
+    mode->add_metrics(result.metrics, result.ops);
+  } catch (const std::exception& e) {
+    result.status = "failed";
+    result.reason = e.what();
+    return result;
+  }
+  if (const Metric* seal = result.metrics.find("extent_map_unchanged")) {
+    result.extent_map_unchanged = seal->value == 1.0;
+    if (!*result.extent_map_unchanged) {
+      result.durable = false;
+      result.durable_why = "the block map changed during the run: the seal did not hold";
+    }
+  }
+  writers.clear();
+  return result;
+}
+
+}  // namespace daxbench

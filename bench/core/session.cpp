@@ -1,0 +1,168 @@
+// The run loop: repetitions outermost so slow drift (thermal, background) hits every mode
+// alike; progress on stderr; SIGINT/SIGTERM finish cleanly.
+#include "bench/core/session.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <random>
+
+#include "bench/core/context.h"
+#include "bench/core/results.h"
+#include "bench/core/runner.h"
+#include "bench/modes/mode.h"
+#include "bench/targets/target.h"
+#include "workloads/workload.h"
+
+namespace daxbench {
+namespace {
+
+std::atomic<bool> g_stop{false};
+std::atomic<int> g_signal{0};
+
+void on_stop_signal(int signo) {
+  g_signal.store(signo);
+  g_stop.store(true);
+}
+
+void install_stop_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  action.sa_flags = SA_RESETHAND;  // a second Ctrl-C kills at once, for a stuck syscall
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+std::string clock_text(double seconds) {
+  const long s = static_cast<long>(seconds + 0.5);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
+  return buf;
+}
+
+// A guess of a repetition's wall time, corrected by what the run has seen so far.
+double expected_seconds(const CaseSpec& spec) {
+  const bool by_ops = spec.params.integer("ops") > 0;
+  double seconds = spec.params.real("warmup_s") + (by_ops ? 0.2 : spec.params.real("duration_s")) + 0.05;
+  if (spec.mode->measure_without_sync) seconds *= 2;
+  return seconds;
+}
+
+bool wants_companion(const CaseSpec& spec) {
+  return spec.mode->measure_without_sync && spec.params.text("fault_sync") == "on";
+}
+
+// fsync-per-fault also runs with the sync removed: its fault cost is then the trap alone.
+void add_companion(const CaseSpec& spec, Target& target, const std::string& config_dir,
+                   RepetitionResult& result) {
+  CaseSpec without_sync = spec;
+  ParamValue off;
+  off.text = "off";
+  without_sync.params.set("fault_sync", off);
+  const RepetitionResult companion = run_repetition(without_sync, target, config_dir, g_stop);
+  const Metric* trap = companion.metrics.find("fault_ns");
+  const std::string why = companion.status == "ok" ? (trap ? trap->status : "unavailable: no trap measured")
+                                                   : "unavailable: " + companion.reason;
+  result.metrics.add({"trap_ns", trap ? trap->value : std::nullopt, std::nullopt, "ns", Better::kLower, why,
+                      "mean time of a trapped store with the sync removed (signal + mprotect)"});
+  result.metrics.add({"ops_per_sec_without_sync",
+                      companion.status == "ok" ? std::optional(companion.ops_per_sec) : std::nullopt,
+                      std::nullopt, "ops/s", Better::kHigher, companion.status == "ok" ? "ok" : why,
+                      "throughput of the same case with fault_sync off"});
+}
+
+}  // namespace
+
+int run_session(const Config& config, const RunOptions& options) {
+  std::map<std::string, std::unique_ptr<Target>> targets;
+  std::vector<const TargetFacts*> facts;
+  try {
+    for (const std::string& spec : config.targets) {
+      auto target = open_target(spec);
+      if (!target->facts().warning.empty())
+        std::cerr << "daxbench: warning: " << spec << ": " << target->facts().warning << '\n';
+      facts.push_back(&target->facts());
+      targets.emplace(spec, std::move(target));
+    }
+  } catch (const TargetError& e) {
+    std::cerr << "daxbench: " << e.what() << '\n';
+    return 2;
+  }
+
+  std::random_device entropy;
+  char suffix[9];
+  std::snprintf(suffix, sizeof suffix, "%08x", entropy());
+  const std::filesystem::path folder =
+      options.out.empty() ? default_results_path(options.results_root, config.name) : options.out;
+  const std::string run_id = folder.filename().string() + "-" + suffix;
+  ResultsFolder results(folder);
+  results.write_context(describe_context(config, facts, run_id, options.command_line));
+  install_stop_handlers();
+
+  int max_repetitions = 0;
+  double expected_total = 0;
+  int total_runs = 0;
+  for (const CaseSpec& c : config.cases) {
+    const int reps = static_cast<int>(c.params.integer("repetitions"));
+    max_repetitions = std::max(max_repetitions, reps);
+    total_runs += reps;
+    expected_total += reps * expected_seconds(c);
+  }
+
+  const auto start = std::chrono::steady_clock::now();
+  std::map<std::string, bool> unsupported;  // a case the target cannot run is recorded once
+  int done = 0, failed = 0;
+  double expected_done = 0;
+  const bool tty = isatty(STDERR_FILENO);
+  for (int rep = 0; rep < max_repetitions && !g_stop; ++rep) {
+    for (const CaseSpec& c : config.cases) {
+      if (g_stop) break;
+      const int reps = static_cast<int>(c.params.integer("repetitions"));
+      if (rep >= reps) continue;
+      ++done;
+      expected_done += expected_seconds(c);
+      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double pace = expected_done > expected_seconds(c) ? elapsed / (expected_done - expected_seconds(c)) : 1.0;
+      std::fprintf(stderr, "%s[%d/%d] %s rep %d/%d  elapsed %s  eta %s%s", tty ? "\r\033[K" : "", done,
+                   total_runs, c.id.c_str(), rep + 1, reps, clock_text(elapsed).c_str(),
+                   clock_text((expected_total - expected_done + expected_seconds(c)) * pace).c_str(),
+                   tty ? "" : "\n");
+      if (unsupported[c.id]) continue;
+
+      Target& target = *targets.at(c.target);
+      RepetitionResult result = run_repetition(c, target, config.dir, g_stop);
+      if (result.status == "ok" && wants_companion(c)) add_companion(c, target, config.dir, result);
+      if (g_stop || result.status == "interrupted") break;  // an unfinished case is not a result
+      if (result.status == "unsupported") unsupported[c.id] = true;
+      if (result.status == "failed") {
+        ++failed;
+        std::fprintf(stderr, "%sdaxbench: %s failed: %s\n", tty ? "\n" : "", c.id.c_str(), result.reason.c_str());
+      }
+      results.append_record(c, result, run_id, rep);
+    }
+  }
+  if (tty) std::fputc('\n', stderr);
+  results.write_summary();
+  for (auto& [spec, target] : targets) target->remove_scratch();
+
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (g_stop) {
+    std::fprintf(stderr, "daxbench: stopped by signal %d after %s; finished cases are in the results folder\n",
+                 g_signal.load(), clock_text(wall).c_str());
+  } else {
+    std::fprintf(stderr, "daxbench: %d case runs in %s%s\n", done, clock_text(wall).c_str(),
+                 failed ? (", " + std::to_string(failed) + " failed").c_str() : "");
+  }
+  std::cout << results.path().string() << std::endl;
+  if (g_stop) return 128 + g_signal.load();
+  return failed ? 1 : 0;
+}
+
+}  // namespace daxbench

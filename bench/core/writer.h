@@ -1,0 +1,110 @@
+// The per-thread path from a workload to a durability mode: workloads call store() and
+// commit(); the mode supplies do_store()/do_commit(). The wrappers count and time what
+// every mode must report, so no mode can forget to.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "bench/core/counters.h"
+#include "bench/core/histogram.h"
+#include "bench/core/tsc.h"
+#include "bench/flush/flush.h"
+
+namespace daxbench {
+
+// One prepared file of a case and, for mapping modes, its mapping.
+struct MappedFile {
+  std::string path;
+  int fd = -1;
+  std::uint64_t size = 0;
+  std::byte* base = nullptr;  // null for modes that do not map (pwrite-fdatasync)
+};
+
+struct Range {
+  std::uint64_t offset;
+  std::uint64_t length;
+};
+
+class Writer {
+ public:
+  Writer(MappedFile& file, const FlushOps* flush) : file_(file), flush_(flush) { dirty_.reserve(64); }
+  virtual ~Writer() = default;
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  void store(std::uint64_t offset, const void* src, std::size_t len) {
+    if (offset + len > file_.size) [[unlikely]]
+      throw std::out_of_range("store beyond the file: offset " + std::to_string(offset) +
+                              " + " + std::to_string(len) + " > " + std::to_string(file_.size));
+    digest_ = mix(mix(digest_, offset), len);
+    ++counters_.stores;
+    counters_.bytes_stored += len;
+    uncommitted_ = true;
+    do_store(offset, src, len);
+  }
+
+  void commit() {
+    const std::uint64_t start = tsc_now();
+    do_commit();
+    commit_latency_.add(tsc_now() - start);
+    ++counters_.commits;
+    digest_ = mix(digest_, kCommitMark);
+    uncommitted_ = false;
+    dirty_.clear();
+  }
+
+  bool has_uncommitted() const { return uncommitted_; }
+  const InternalCounters& counters() const { return counters_; }
+  const Histogram& commit_latency() const { return commit_latency_; }
+  // FNV-1a over every (offset, length) stored and every commit: equal digests mean equal
+  // operation sequences, whatever the mode did with them.
+  std::uint64_t op_digest() const { return digest_; }
+  // Forget what the warm-up did; the operation sequence carries on.
+  void reset_measurements() {
+    counters_ = {};
+    commit_latency_.clear();
+    digest_ = kFnvOffset;
+  }
+
+ protected:
+  virtual void do_store(std::uint64_t offset, const void* src, std::size_t len) = 0;
+  virtual void do_commit() = 0;
+
+  // Helpers shared by the mapping modes.
+  void copy_into_mapping(std::uint64_t offset, const void* src, std::size_t len) {
+    std::memcpy(file_.base + offset, src, len);
+    dirty_.push_back({offset, len});
+  }
+  // Flush every dirty range, then one drain: a commit of many ranges pays one fence.
+  void flush_dirty_and_drain() {
+    for (const Range& r : dirty_) {
+      flush_->flush(file_.base + r.offset, r.length);
+      counters_.lines_flushed += lines_covered(reinterpret_cast<std::uintptr_t>(file_.base) + r.offset, r.length);
+    }
+    flush_->drain();
+    ++counters_.fences;
+  }
+
+  MappedFile& file_;
+  const FlushOps* flush_;
+  std::vector<Range> dirty_;  // stored since the last commit
+  InternalCounters counters_;
+
+ private:
+  static constexpr std::uint64_t kFnvOffset = 0xcbf29ce484222325ull;
+  static constexpr std::uint64_t kCommitMark = ~std::uint64_t{0};
+  static std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
+    for (int i = 0; i < 8; ++i, v >>= 8) h = (h ^ (v & 0xff)) * 0x100000001b3ull;
+    return h;
+  }
+  Histogram commit_latency_;
+  std::uint64_t digest_ = kFnvOffset;
+  bool uncommitted_ = false;
+};
+
+}  // namespace daxbench

@@ -1,0 +1,72 @@
+// A durability mode: how a store becomes durable. Each mode is one file defining a ModeDesc
+// (name, needs, durability, parameters, factory) and one line in modes.def.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "bench/core/metric.h"
+#include "bench/core/params.h"
+#include "bench/core/writer.h"
+#include "bench/targets/target.h"
+
+namespace daxbench {
+
+// What a mode needs from the case; checked before anything runs. Whether a filesystem accepts
+// MAP_SYNC is not a declared need: map-sync asks the kernel, so the record carries its errno.
+enum ModeNeeds : unsigned {
+  kNeedsUserFlush = 1u << 0,  // flushes cache lines itself: needs an available flush primitive
+};
+
+// When a committed store is durable.
+enum class Durability {
+  kNever,        // a baseline or unsafe control: promises nothing
+  kBySyscall,    // the kernel writes it back: durable on any persistent target
+  kWhenPmem,     // user-space flushing: durable only where the mapping is persistent memory
+};
+
+struct ModeSetup {
+  const ParamSet& params;
+  const TargetFacts& target;
+  const FlushOps* flush;  // null for modes that do not flush from user space
+};
+
+// One instance per case repetition. Lifecycle: map each file, make one writer per thread,
+// start_timed after warm-up, add_metrics after the timed phase, unmap.
+class Mode {
+ public:
+  virtual ~Mode() = default;
+  // Maps `file` (or not, for non-mapping modes). Returns why not, if the target cannot.
+  virtual std::optional<std::string> map(MappedFile& file);
+  virtual void unmap(MappedFile& file);
+  virtual std::unique_ptr<Writer> make_writer(MappedFile& file) = 0;
+  virtual void start_timed() {}
+  virtual void add_metrics(Metrics& /*out*/, std::uint64_t /*ops*/) {}
+};
+
+// mmap(file.size, PROT_READ|PROT_WRITE, flags) into file.base; returns 0 or the errno.
+int map_file(MappedFile& file, int flags);
+
+struct ModeDesc {
+  std::string_view name;
+  std::string_view summary;
+  unsigned needs = 0;
+  Durability durability = Durability::kNever;
+  std::span<const ParamSpec> params = {};
+  // sealed-extent prepares its own files (zeros + fsync); file_state does not apply to it.
+  std::string_view fixed_file_state = {};
+  // fsync-per-fault: also measure each repetition with fault_sync=off to isolate the trap.
+  bool measure_without_sync = false;
+  std::unique_ptr<Mode> (*create)(const ModeSetup& setup) = nullptr;
+};
+
+std::span<const ModeDesc* const> modes();
+const ModeDesc* find_mode(std::string_view name);
+
+// Whether the mode's promise holds on this target, and why (for the record).
+bool is_durable(const ModeDesc& mode, const TargetFacts& target, std::string* why);
+
+}  // namespace daxbench

@@ -1,0 +1,37 @@
+// The list of targets (from targets.def) and opening one by its "name:argument" spec.
+#include "bench/targets/target.h"
+
+namespace daxbench {
+
+#define DAXBENCH_TARGET(symbol) extern const TargetDesc symbol;
+#include "bench/targets/targets.def"
+#undef DAXBENCH_TARGET
+
+namespace {
+const TargetDesc* const kTargets[] = {
+#define DAXBENCH_TARGET(symbol) &symbol,
+#include "bench/targets/targets.def"
+#undef DAXBENCH_TARGET
+};
+}  // namespace
+
+std::span<const TargetDesc* const> targets() { return kTargets; }
+
+const TargetDesc* find_target(std::string_view spec) {
+  const std::string_view name = spec.substr(0, spec.find(':'));
+  for (const TargetDesc* target : kTargets)
+    if (target->name == name) return target;
+  return nullptr;
+}
+
+std::unique_ptr<Target> open_target(std::string_view spec) {
+  const TargetDesc* desc = find_target(spec);
+  if (!desc || spec.find(':') == std::string_view::npos) {
+    std::string valid;
+    for (const TargetDesc* target : kTargets) valid += (valid.empty() ? "" : ", ") + std::string(target->syntax);
+    throw TargetError("unknown target '" + std::string(spec) + "'; valid: " + valid);
+  }
+  return desc->open(spec.substr(spec.find(':') + 1));
+}
+
+}  // namespace daxbench

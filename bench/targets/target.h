@@ -1,0 +1,55 @@
+// A target is where a case's files live and what that storage is. It owns one scratch folder
+// and is the only place that creates files, so the suite never writes anywhere else.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace daxbench {
+
+struct TargetFacts {
+  std::string spec;               // as given: "file:/var/tmp"
+  std::string kind;               // registered target name: "file"
+  std::string directory;          // the folder the scratch folder was made in
+  std::string filesystem;         // from /proc/self/mountinfo: "ext4", "xfs", "tmpfs"
+  std::string mount_point;
+  std::string mount_source;
+  std::string mount_options;
+  bool dax = false;               // stores through a mapping reach persistent memory directly
+  std::string map_sync;           // "accepted", or "refused: <errno> (<why>)"
+  std::string persistence_domain; // where a flushed store is durable, as far as is known
+  std::string warning;            // empty, or why numbers from here may mislead
+};
+
+struct TargetError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class Target {
+ public:
+  virtual ~Target() = default;
+  virtual const TargetFacts& facts() const = 0;
+  // A fresh file path inside the scratch folder; the caller creates and removes the file.
+  virtual std::filesystem::path scratch_file(std::string_view name) const = 0;
+  // Removes the scratch folder if it holds nothing the suite did not remove already.
+  virtual void remove_scratch() = 0;
+};
+
+struct TargetDesc {
+  std::string_view name;     // "file"
+  std::string_view syntax;   // "file:DIR"
+  std::string_view summary;
+  std::unique_ptr<Target> (*open)(std::string_view argument);  // throws TargetError
+};
+
+std::span<const TargetDesc* const> targets();
+// Opens "name:argument"; throws TargetError naming the registered targets when unknown.
+std::unique_ptr<Target> open_target(std::string_view spec);
+const TargetDesc* find_target(std::string_view spec);
+
+}  // namespace daxbench
