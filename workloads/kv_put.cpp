@@ -31,19 +31,10 @@ std::uint64_t log_start(std::uint64_t keys) {
   return (keys * kIndexEntrySize + kLogAlignment - 1) / kLogAlignment * kLogAlignment;
 }
 
-// Smallest part of the file a thread gets: a slice of about file_size / threads when the file
-// is shared, since kv-put partitions it.
-std::uint64_t smallest_view(const ParamSet& params, std::uint64_t file_size) {
-  if (params.has("files") && params.text("files") == "shared" && params.has("threads"))
-    return file_size / static_cast<std::uint64_t>(params.integer("threads"));
-  return file_size;
-}
-
-std::optional<std::string> validate_kv_put(const ParamSet& params, std::uint64_t file_size,
+std::optional<std::string> validate_kv_put(const ParamSet& params, std::uint64_t view,
                                            const std::string& /*config_dir*/) {
   const auto keys = static_cast<std::uint64_t>(params.integer("keys"));
   const std::uint64_t needed = log_start(keys) + 2 * params.size("record_size");
-  const std::uint64_t view = smallest_view(params, file_size);
   if (needed > view)
     return "the index of " + std::to_string(keys) + " keys plus two values of " +
            params.text("record_size") + " bytes need " + std::to_string(needed) +

@@ -12,23 +12,6 @@ const ParamSpec kLogAppendParams[] = {
     kCommitEveryParam,
 };
 
-// With a shared file each thread appends to its own slice; the runner's slice is about
-// file_size / threads, so that is what a record must fit in.
-std::uint64_t smallest_view(const ParamSet& params, std::uint64_t file_size) {
-  if (params.has("files") && params.text("files") == "shared" && params.has("threads"))
-    return file_size / static_cast<std::uint64_t>(params.integer("threads"));
-  return file_size;
-}
-
-std::optional<std::string> validate_log_append(const ParamSet& params, std::uint64_t file_size,
-                                               const std::string& /*config_dir*/) {
-  const std::uint64_t view = smallest_view(params, file_size);
-  if (params.size("record_size") > view)
-    return "record_size " + params.text("record_size") + " does not fit in a thread's " +
-           std::to_string(view) + "-byte part of the file";
-  return std::nullopt;
-}
-
 class LogAppend final : public Workload {
  public:
   explicit LogAppend(const WorkloadSetup& setup)
@@ -70,7 +53,6 @@ extern const WorkloadDesc kLogAppendWorkload{
     .summary = "append records sequentially (circular log), commit every commit_every records",
     .flags = kPartitionsSharedFile,
     .params = kLogAppendParams,
-    .validate = validate_log_append,
     .create = [](const WorkloadSetup& setup) -> std::unique_ptr<Workload> {
       return std::make_unique<LogAppend>(setup);
     },

@@ -15,14 +15,6 @@ const ParamSpec kRandomUpdateParams[] = {
     kZipfThetaParam,
 };
 
-std::optional<std::string> validate_random_update(const ParamSet& params, std::uint64_t file_size,
-                                                  const std::string& /*config_dir*/) {
-  if (params.size("record_size") > file_size)
-    return "record_size " + params.text("record_size") + " does not fit in the " +
-           std::to_string(file_size) + "-byte file";
-  return std::nullopt;
-}
-
 std::uint64_t slots_in_view(const WorkloadSetup& setup) {
   const std::uint64_t slots = setup.view_length / setup.params.size("record_size");
   if (slots == 0)
@@ -65,7 +57,6 @@ extern const WorkloadDesc kRandomUpdateWorkload{
     .summary = "in-place updates of records chosen uniformly or by scrambled zipfian",
     .flags = 0,
     .params = kRandomUpdateParams,
-    .validate = validate_random_update,
     .create = [](const WorkloadSetup& setup) -> std::unique_ptr<Workload> {
       return std::make_unique<RandomUpdate>(setup);
     },

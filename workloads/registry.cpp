@@ -23,6 +23,14 @@ std::span<const WorkloadDesc* const> workloads() {
   return kWorkloads;
 }
 
+ThreadView thread_view(const WorkloadDesc& workload, const ParamSet& params) {
+  constexpr std::uint64_t kPage = 4096;
+  const std::uint64_t size = params.size("working_set");
+  const auto threads = static_cast<std::uint64_t>(params.integer("threads"));
+  if (params.text("files") != "shared" || !(workload.flags & kPartitionsSharedFile)) return {false, size};
+  return {true, (size / threads) & ~(kPage - 1)};
+}
+
 const WorkloadDesc* find_workload(std::string_view name) {
   for (const WorkloadDesc* desc : kWorkloads)
     if (desc->name == name) return desc;

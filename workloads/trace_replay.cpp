@@ -69,7 +69,7 @@ std::vector<std::string_view> split_words(std::string_view line) {
   return words;
 }
 
-// Parses the whole trace; `file_size` bounds every store. Returns the trace, or the first
+// Parses the whole trace into `trace`; `file_size` bounds every store. Returns the first
 // problem as "PATH:LINE: problem" ("PATH: problem" when it concerns the whole file).
 std::optional<std::string> parse_trace(const std::string& path, std::uint64_t file_size,
                                        Trace& trace) {
@@ -94,11 +94,9 @@ std::optional<std::string> parse_trace(const std::string& path, std::uint64_t fi
     } else if (words[0] == "store") {
       if (words.size() != 3) return problem("expected 'store OFFSET LENGTH'");
       const std::optional<std::uint64_t> offset = parse_number(words[1]);
-      if (!offset)
-        return problem("bad offset '" + std::string(words[1]) + "'" + " (decimal or 0x hex)");
+      if (!offset) return problem("bad offset '" + std::string(words[1]) + "' (decimal or 0x hex)");
       const std::optional<std::uint64_t> length = parse_number(words[2]);
-      if (!length)
-        return problem("bad length '" + std::string(words[2]) + "'" + " (decimal or 0x hex)");
+      if (!length) return problem("bad length '" + std::string(words[2]) + "' (decimal or 0x hex)");
       if (*length == 0 || *length > kMaxStoreLength)
         return problem("store length must be 1 to " + std::to_string(kMaxStoreLength) + " bytes");
       if (*offset > file_size || *length > file_size - *offset)

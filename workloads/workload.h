@@ -71,14 +71,24 @@ struct WorkloadDesc {
   std::string_view summary;
   unsigned flags = 0;
   std::span<const ParamSpec> params = {};
-  // Checks parameters that depend on each other; returns the problem, or nullopt.
-  // `file_size` is the working set; `config_dir` resolves relative paths.
-  std::optional<std::string> (*validate)(const ParamSet& params, std::uint64_t file_size,
+  // Checks parameters that depend on each other; returns the problem, or nullopt. `view` is
+  // the bytes each thread writes (thread_view below); `config_dir` resolves relative paths.
+  // The config loader already checks that record_size fits in `view`.
+  std::optional<std::string> (*validate)(const ParamSet& params, std::uint64_t view,
                                          const std::string& config_dir) = nullptr;
   std::unique_ptr<Workload> (*create)(const WorkloadSetup& setup) = nullptr;
 };
 
 std::span<const WorkloadDesc* const> workloads();
+
+// The part of its file each thread writes: all of it, or with `files: shared` and a workload
+// that partitions, a page-aligned slice per thread. One definition for the loader and runner.
+struct ThreadView {
+  bool sliced;
+  std::uint64_t length;
+};
+ThreadView thread_view(const WorkloadDesc& workload, const ParamSet& params);
+
 const WorkloadDesc* find_workload(std::string_view name);
 
 // Shared parameter specs, so the same name means the same thing in every workload.

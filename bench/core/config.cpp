@@ -203,10 +203,7 @@ struct Expansion {
       auto it = origin.find(key);
       return it == origin.end() ? case_mark : it->second;
     };
-    const std::uint64_t working_set = params.size("working_set");
-    const std::uint64_t threads = static_cast<std::uint64_t>(params.integer("threads"));
-    const bool sliced = params.text("files") == "shared" && (workload.flags & kPartitionsSharedFile);
-    const std::uint64_t view = sliced ? working_set / threads : working_set;
+    const auto [sliced, view] = thread_view(workload, params);
     if (params.has("record_size") && params.size("record_size") > view)
       at.fail(where("record_size"), "record_size " + params.text("record_size") + " exceeds the " +
                                          std::to_string(view) + " bytes each thread writes (working_set" +
@@ -279,20 +276,22 @@ Config parse_config(const std::string& text, const std::string& path,
 
   std::vector<std::string> target_syntax;
   for (const TargetDesc* t : daxbench::targets()) target_syntax.emplace_back(t->syntax);
-  if (!targets.empty()) {
-    for (const std::string& spec : targets)
-      if (!find_target(spec) || spec.find(':') == std::string::npos)
-        throw ConfigError("--target: unknown target '" + spec + "'; " + valid_list(target_syntax, spec));
-    config.targets = targets;
-  } else if (root["targets"]) {
+  // The config's own targets are checked even when --target replaces them: a bad config is
+  // bad wherever it is run.
+  if (root["targets"]) {
     for (const auto& [spec, mark] : values_of(at, root["targets"], "targets", root["targets"].Mark()).items) {
       if (!find_target(spec) || spec.find(':') == std::string::npos)
         at.fail(mark, "unknown target '" + spec + "'; " + valid_list(target_syntax, spec));
       config.targets.push_back(spec);
     }
-  } else {
-    config.targets.push_back("file:" + std::filesystem::temp_directory_path().string());
   }
+  if (!targets.empty()) {
+    for (const std::string& spec : targets)
+      if (!find_target(spec) || spec.find(':') == std::string::npos)
+        throw ConfigError("--target: unknown target '" + spec + "'; " + valid_list(target_syntax, spec));
+    config.targets = targets;
+  }
+  if (config.targets.empty()) config.targets.push_back("file:" + std::filesystem::temp_directory_path().string());
 
   const std::set<std::string> known = all_param_names();
   Settings defaults;

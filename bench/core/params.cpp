@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
+#include <utility>
 
 namespace daxbench {
 namespace {
@@ -19,6 +20,14 @@ std::optional<std::string> check_range(const ParamSpec& spec, double value) {
     return std::string(buf);
   }
   return std::nullopt;
+}
+
+// The shortest exact spelling, so case ids read "working_set=8M", not "8388608".
+std::string size_text(std::int64_t bytes) {
+  constexpr std::pair<std::int64_t, char> kUnits[] = {{1 << 30, 'G'}, {1 << 20, 'M'}, {1 << 10, 'K'}};
+  for (const auto& [unit, suffix] : kUnits)
+    if (bytes >= unit && bytes % unit == 0) return std::to_string(bytes / unit) + suffix;
+  return std::to_string(bytes);
 }
 
 bool parse_integer(std::string_view raw, std::int64_t& out) {
@@ -78,7 +87,7 @@ std::optional<std::string> parse_param(const ParamSpec& spec, std::string_view r
       if (!parse_integer(digits, n) || n < 0 || n > (std::int64_t{1} << 50) / scale) return invalid;
       out.integer = n * scale;
       out.real = static_cast<double>(out.integer);
-      out.text = std::to_string(out.integer);
+      out.text = size_text(out.integer);
       return check_range(spec, out.real);
     }
     case ParamKind::kReal: {

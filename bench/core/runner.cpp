@@ -22,8 +22,6 @@
 namespace daxbench {
 namespace {
 
-constexpr std::uint64_t kPage = 4096;
-
 // Files of one repetition; closes and unlinks them however the repetition ends.
 struct CaseFiles {
   std::vector<MappedFile> files;
@@ -124,12 +122,11 @@ RepetitionResult run_repetition(const CaseSpec& spec, Target& target, const std:
         return result;
       }
     }
-    const bool sliced = shared && (workload_desc.flags & kPartitionsSharedFile);
-    const std::uint64_t slice = sliced ? (size / threads) & ~(kPage - 1) : size;
+    const auto [sliced, view] = thread_view(workload_desc, params);
     for (unsigned t = 0; t < threads; ++t) {
       MappedFile& file = prepared.files[shared ? 0 : t];
       writers.push_back(mode->make_writer(file));
-      generators.push_back(workload_desc.create({params, sliced ? t * slice : 0, slice, t, config_dir}));
+      generators.push_back(workload_desc.create({params, sliced ? t * view : 0, view, t, config_dir}));
     }
   } catch (const std::exception& e) {
     result.status = "failed";

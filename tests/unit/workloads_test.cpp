@@ -16,6 +16,7 @@
 
 #include "bench/core/params.h"
 #include "workloads/workload.h"
+#include "test_support.h"
 #include "workloads/zipf.h"
 
 namespace daxbench {
@@ -23,51 +24,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Event {
-  bool commit;
-  std::uint64_t offset;
-  std::uint64_t length;
-  bool operator==(const Event&) const = default;
-};
-
-// Constructed before the Writer base, which keeps a reference to `file`.
-struct BufferFile {
-  explicit BufferFile(std::uint64_t size) : buffer(size) {
-    file.path = "(memory)";
-    file.size = size;
-    file.base = buffer.data();
-  }
-  std::vector<std::byte> buffer;
-  MappedFile file;
-};
-
-class RecordingWriter : private BufferFile, public Writer {
- public:
-  explicit RecordingWriter(std::uint64_t size) : BufferFile(size), Writer(file, nullptr) {}
-
-  const std::vector<Event>& events() const { return events_; }
-  std::vector<Event> stores() const {
-    std::vector<Event> only;
-    std::copy_if(events_.begin(), events_.end(), std::back_inserter(only),
-                 [](const Event& e) { return !e.commit; });
-    return only;
-  }
-  std::uint64_t read_u64(std::uint64_t offset) const {
-    std::uint64_t value;
-    std::memcpy(&value, buffer.data() + offset, sizeof value);
-    return value;
-  }
-
- protected:
-  void do_store(std::uint64_t offset, const void* src, std::size_t len) override {
-    std::memcpy(buffer.data() + offset, src, len);
-    events_.push_back({false, offset, len});
-  }
-  void do_commit() override { events_.push_back({true, 0, 0}); }
-
- private:
-  std::vector<Event> events_;
-};
+using testing::Event;
+using testing::RecordingWriter;
 
 const WorkloadDesc& workload(std::string_view name) {
   const WorkloadDesc* desc = find_workload(name);
@@ -225,13 +183,18 @@ TEST(LogAppend, CommitsEveryCommitEveryRecords) {
   EXPECT_EQ(pattern, expected);
 }
 
-TEST(LogAppend, ValidateRejectsARecordLargerThanAThreadsSlice) {
-  const WorkloadDesc& desc = workload("log-append");
-  EXPECT_EQ(desc.validate(make_params(desc, {{"record_size", "4K"}}), 4096, ""), std::nullopt);
-  EXPECT_NE(desc.validate(make_params(desc, {{"record_size", "8K"}}), 4096, ""), std::nullopt);
-  const ParamSet shared =
-      make_params(desc, {{"record_size", "4K"}, {"files", "shared"}, {"threads", "4"}});
-  EXPECT_NE(desc.validate(shared, 8192, ""), std::nullopt);
+TEST(ThreadView, ASharedFileIsSlicedIntoPagesOnlyForPartitioningWorkloads) {
+  const WorkloadDesc& log = workload("log-append");
+  const ParamSet shared = make_params(log, {{"files", "shared"}, {"threads", "3"}, {"working_set", "1M"}});
+  const ThreadView slice = thread_view(log, shared);
+  EXPECT_TRUE(slice.sliced);
+  EXPECT_EQ(slice.length, (1048576u / 3) & ~4095u);  // whole pages, so slices never share one
+  EXPECT_FALSE(thread_view(log, make_params(log, {{"threads", "3"}, {"working_set", "1M"}})).sliced);
+  const WorkloadDesc& update = workload("random-update");
+  const ThreadView whole =
+      thread_view(update, make_params(update, {{"files", "shared"}, {"threads", "3"}, {"working_set", "1M"}}));
+  EXPECT_FALSE(whole.sliced);  // threads of random-update share every record
+  EXPECT_EQ(whole.length, 1048576u);
 }
 
 // --- random-update -----------------------------------------------------------------------
@@ -494,11 +457,6 @@ TEST(KvPut, ValidateRequiresTheIndexAndTwoValues) {
   const auto problem = desc.validate(params, 512 * 1024 + 511, "");
   ASSERT_TRUE(problem);
   EXPECT_NE(problem->find("65536 keys"), std::string::npos) << *problem;
-  // A shared file is split between threads, each holding its own index.
-  const ParamSet shared = make_params(
-      desc, {{"keys", "65536"}, {"record_size", "256"}, {"files", "shared"}, {"threads", "2"}});
-  EXPECT_NE(desc.validate(shared, 1024 * 1024, ""), std::nullopt);
-  EXPECT_EQ(desc.validate(shared, 2 * (512 * 1024 + 512), ""), std::nullopt);
 }
 
 // --- trace-replay ------------------------------------------------------------------------

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# daxbench's one entry point: installs missing Debian packages, builds, then runs a config
+# (./run.sh --config sweep.yaml), lists what is registered (--list) or runs every test (--test).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+BUILD="$ROOT/build"
+ASAN_BUILD="$ROOT/build-asan"
+PYTHON=/usr/bin/python3  # Debian's interpreter: the one Debian's python3-* packages are for
+
+BUILD_PACKAGES=(cmake g++ libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libgtest-dev libbenchmark-dev)
+TEST_PACKAGES=(python3 python3-pytest strace)
+
+usage() {
+  cat <<'USAGE'
+usage:
+  ./run.sh --config NAME [--target SPEC]... [--out DIR]   build, run a config, print the results folder
+  ./run.sh --check --config NAME [--target SPEC]...       validate a config and list its cases
+  ./run.sh --list                                         registered modes, workloads, targets, flushes
+  ./run.sh --test                                         build (Release and ASan+UBSan) and run all tests
+
+NAME is a path, or a file in configs/ (the .yaml may be left off).
+SPEC is file:DIR (default: a scratch folder under the system temp dir).
+USAGE
+}
+
+log() { echo "run.sh: $*" >&2; }
+
+# Installs whichever of the given Debian packages are missing, non-interactively.
+ensure_packages() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { log "missing packages: ${missing[*]} (run as root or install them)"; exit 1; }
+    sudo=(sudo)
+  fi
+  log "installing missing packages: ${missing[*]}"
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+# Configures and builds into $1 with extra cmake arguments; output goes to stderr so the
+# last line of standard output stays the results folder.
+build() {
+  local dir="$1"; shift
+  cmake -S "$ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >&2
+  cmake --build "$dir" -j "$(nproc)" >&2
+}
+
+run_tests() {
+  ensure_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+  log "unit tests, Release build"
+  build "$BUILD"
+  (cd "$BUILD" && ctest --output-on-failure -j 2)
+  log "unit tests, ASan+UBSan build (halts on the first error)"
+  build "$ASAN_BUILD" -DDAXBENCH_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  (cd "$ASAN_BUILD" && ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1 \
+     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --output-on-failure -j 2)
+  log "end-to-end tests"
+  DAXBENCH_ROOT="$ROOT" "$PYTHON" -m pytest -q -p no:cacheprovider "$ROOT/tests/e2e"
+}
+
+main() {
+  local action=run config="" check=0
+  local args=()
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --test) action=test ;;
+      --list) action=list ;;
+      --check) check=1 ;;
+      --config) config="${2:?--config needs a value}"; shift ;;
+      --target|--out) args+=("$1" "${2:?$1 needs a value}"); shift ;;
+      -h|--help) usage; exit 0 ;;
+      *) log "unknown argument '$1'"; usage >&2; exit 2 ;;
+    esac
+    shift
+  done
+
+  case "$action" in
+    test) run_tests; return ;;
+    list) ensure_packages "${BUILD_PACKAGES[@]}"; build "$BUILD"; "$BUILD/daxbench" list; return ;;
+  esac
+  [ -n "$config" ] || { usage >&2; exit 2; }
+  ensure_packages "${BUILD_PACKAGES[@]}"
+  build "$BUILD"
+  local common=(--config "$config" --configs-dir "$ROOT/configs")
+  if [ "$check" -eq 1 ]; then
+    exec "$BUILD/daxbench" check "${common[@]}" "${args[@]}"
+  fi
+  # exec: Ctrl-C reaches the driver directly, which keeps every finished case.
+  exec "$BUILD/daxbench" run "${common[@]}" --results-root "$ROOT/results" "${args[@]}"
+}
+
+main "$@"

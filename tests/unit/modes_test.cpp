@@ -1,0 +1,179 @@
+// Each mode issues exactly the syscalls, flushes and fences its semantics require: counted
+// by the suite and compared with what the workload's operation sequence implies.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "bench/modes/mode.h"
+#include "test_support.h"
+
+namespace daxbench {
+namespace {
+
+using testing::config_from;
+using testing::counter;
+using testing::record_ops;
+using testing::run_once;
+
+constexpr std::uint64_t kOps = 400;
+constexpr std::uint64_t kPage = 4096;
+
+// random-update of 64-byte records over 1 MiB (256 pages), a fixed number of operations.
+CaseSpec random_update(const std::string& mode, int commit_every, const std::string& extra = "") {
+  const Config config = config_from(
+      "cases:\n"
+      "  - workload: random-update\n"
+      "    mode: " + mode + "\n"
+      "    record_size: 64\n"
+      "    commit_every: " + std::to_string(commit_every) + "\n"
+      "    working_set: 1M\n"
+      "    ops: " + std::to_string(kOps) + "\n"
+      "    warmup_s: 0\n"
+      "    repetitions: 1\n" + extra);
+  EXPECT_EQ(config.cases.size(), 1u);
+  return config.cases.at(0);
+}
+
+// Pages first written in each commit window (the window resets at every commit).
+std::uint64_t pages_first_written(const std::vector<testing::Event>& events, bool reset_at_commit) {
+  std::set<std::uint64_t> writable;
+  std::uint64_t faults = 0;
+  for (const auto& e : events) {
+    if (e.commit) {
+      if (reset_at_commit) writable.clear();
+      continue;
+    }
+    for (std::uint64_t page = e.offset / kPage; page <= (e.offset + e.length - 1) / kPage; ++page)
+      faults += writable.insert(page).second;
+  }
+  return faults;
+}
+
+void expect_no_syscalls(const RepetitionResult& r) {
+  for (const char* name : {"sys_fdatasync", "sys_fsync", "sys_msync", "sys_pwrite", "sys_mprotect", "syscalls"})
+    EXPECT_EQ(counter(r, name), 0) << name;
+}
+
+TEST(ModeSemantics, FdatasyncIssuesOneFdatasyncPerCommitAndNothingElse) {
+  const RepetitionResult r = run_once(random_update("fdatasync", 4));
+  ASSERT_EQ(r.status, "ok") << r.reason;
+  EXPECT_EQ(r.ops, kOps);
+  EXPECT_EQ(r.commits, kOps / 4);
+  EXPECT_EQ(counter(r, "sys_fdatasync"), kOps / 4);
+  EXPECT_EQ(counter(r, "syscalls"), kOps / 4);
+  EXPECT_EQ(counter(r, "lines_flushed"), 0);
+  EXPECT_EQ(counter(r, "fences"), 0);
+}
+
+TEST(ModeSemantics, PwriteFdatasyncWritesEachStoreAndSyncsEachCommit) {
+  const RepetitionResult r = run_once(random_update("pwrite-fdatasync", 4));
+  ASSERT_EQ(r.status, "ok") << r.reason;
+  EXPECT_EQ(counter(r, "sys_pwrite"), kOps);
+  EXPECT_EQ(counter(r, "sys_fdatasync"), kOps / 4);
+  EXPECT_EQ(counter(r, "syscalls"), kOps + kOps / 4);
+}
+
+TEST(ModeSemantics, MsyncSyncsOnlyTheDirtyPageOncePerCommit) {
+  // 64-byte records at 64-byte offsets never straddle a page: each commit dirties one page.
+  const RepetitionResult r = run_once(random_update("msync", 1));
+  ASSERT_EQ(r.status, "ok") << r.reason;
+  EXPECT_EQ(counter(r, "sys_msync"), kOps);
+  EXPECT_EQ(counter(r, "msync_bytes"), kOps * kPage);
+  EXPECT_EQ(counter(r, "syscalls"), kOps);
+}
+
+TEST(ModeSemantics, UserSpaceFlushModesFlushEveryStoredLineAndFenceOncePerCommit) {
+  for (const char* mode : {"flush-only", "sealed-extent"}) {
+    SCOPED_TRACE(mode);
+    const RepetitionResult r = run_once(random_update(mode, 4));
+    ASSERT_EQ(r.status, "ok") << r.reason;
+    expect_no_syscalls(r);
+    EXPECT_EQ(counter(r, "lines_flushed"), kOps);  // one aligned 64-byte line per record
+    EXPECT_EQ(counter(r, "fences"), kOps / 4);
+    EXPECT_EQ(r.flush.empty(), false);
+  }
+}
+
+TEST(ModeSemantics, SealedExtentLeavesTheBlockMapUnchanged) {
+  const RepetitionResult r = run_once(random_update("sealed-extent", 1));
+  ASSERT_EQ(r.status, "ok") << r.reason;
+  ASSERT_TRUE(r.extent_map_unchanged.has_value());
+  EXPECT_TRUE(*r.extent_map_unchanged);
+}
+
+TEST(ModeSemantics, NoneDoesNothingButStore) {
+  const RepetitionResult r = run_once(random_update("none", 4));
+  ASSERT_EQ(r.status, "ok") << r.reason;
+  expect_no_syscalls(r);
+  EXPECT_EQ(counter(r, "lines_flushed"), 0);
+  EXPECT_EQ(counter(r, "fences"), 0);
+  EXPECT_EQ(counter(r, "bytes_stored"), kOps * 64);
+}
+
+TEST(ModeSemantics, FsyncPerFaultSyncsOncePerFirstWriteToAPage) {
+  const CaseSpec spec = random_update("fsync-per-fault", 4);
+  const std::uint64_t expected = pages_first_written(record_ops(spec, kOps), false);
+  ASSERT_GT(expected, 100u);  // 400 random records over 256 pages touch most of them
+  ASSERT_LT(expected, kOps);  // and some twice: those must not trap again
+  const RepetitionResult r = run_once(spec);
+  ASSERT_EQ(r.status, "ok") << r.reason;
+  EXPECT_EQ(counter(r, "faults_trapped"), expected);
+  EXPECT_EQ(counter(r, "sys_fdatasync"), expected);
+  EXPECT_EQ(counter(r, "sys_mprotect"), expected);  // the emulation's un-protect, one per fault
+  EXPECT_EQ(counter(r, "sys_fsync") + counter(r, "sys_msync") + counter(r, "sys_pwrite"), 0);
+  EXPECT_EQ(counter(r, "fences"), kOps / 4);
+  EXPECT_EQ(counter(r, "lines_flushed"), kOps);
+}
+
+TEST(ModeSemantics, FsyncPerFaultWithReprotectTrapsOncePerPagePerCommit) {
+  const CaseSpec spec = random_update("fsync-per-fault", 4, "    reprotect: commit\n    sync_call: fsync\n");
+  const std::uint64_t expected = pages_first_written(record_ops(spec, kOps), true);
+  const RepetitionResult r = run_once(spec);
+  ASSERT_EQ(r.status, "ok") << r.reason;
+  EXPECT_EQ(counter(r, "faults_trapped"), expected);
+  EXPECT_EQ(counter(r, "sys_fsync"), expected);
+  EXPECT_EQ(counter(r, "sys_fdatasync"), 0);
+  EXPECT_EQ(counter(r, "sys_mprotect"), expected + kOps / 4);  // + one re-arm per commit
+}
+
+TEST(ModeSemantics, FsyncPerFaultReportsFaultAndSyncTimes) {
+  const RepetitionResult r = run_once(random_update("fsync-per-fault", 1));
+  ASSERT_EQ(r.status, "ok") << r.reason;
+  const Metric* fault = r.metrics.find("fault_ns");
+  const Metric* sync = r.metrics.find("fault_sync_ns");
+  ASSERT_TRUE(fault && sync);
+  ASSERT_TRUE(fault->value && sync->value);
+  EXPECT_EQ(fault->unit, "ns");
+  // The store that trapped waited for the sync inside the handler, so it took longer.
+  EXPECT_GT(*fault->value, *sync->value);
+  EXPECT_GT(*sync->value, 0);
+}
+
+TEST(ModeSemantics, FsyncPerFaultWithoutSyncTrapsButNeverSyncs) {
+  const RepetitionResult r = run_once(random_update("fsync-per-fault", 1, "    fault_sync: off\n"));
+  ASSERT_EQ(r.status, "ok") << r.reason;
+  EXPECT_GT(counter(r, "faults_trapped"), 0);
+  EXPECT_EQ(counter(r, "sys_fdatasync") + counter(r, "sys_fsync"), 0);
+}
+
+TEST(ModeSemantics, MapSyncIsUnsupportedWithTheErrnoOffDax) {
+  if (testing::scratch_target().facts().dax) GTEST_SKIP() << "the scratch folder is on a DAX mount";
+  const RepetitionResult r = run_once(random_update("map-sync", 1));
+  EXPECT_EQ(r.status, "unsupported");
+  EXPECT_NE(r.reason.find("EOPNOTSUPP"), std::string::npos) << r.reason;
+  EXPECT_NE(r.reason.find("MAP_SYNC"), std::string::npos) << r.reason;
+}
+
+TEST(ModeSemantics, DurabilityIsHonestOnAPageCacheFile) {
+  if (testing::scratch_target().facts().dax) GTEST_SKIP() << "the scratch folder is on a DAX mount";
+  const TargetFacts& facts = testing::scratch_target().facts();
+  for (const ModeDesc* mode : modes()) {
+    const bool by_syscall = mode->durability == Durability::kBySyscall;
+    EXPECT_EQ(is_durable(*mode, facts, nullptr), by_syscall) << mode->name;
+  }
+  EXPECT_TRUE(is_durable(*find_mode("fdatasync"), facts, nullptr));
+  EXPECT_FALSE(is_durable(*find_mode("sealed-extent"), facts, nullptr));
+}
+
+}  // namespace
+}  // namespace daxbench
