@@ -43,12 +43,17 @@ ensure_packages() {
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
-# Configures and builds into $1 with extra cmake arguments; output goes to stderr so the
-# last line of standard output stays the results folder.
+# Configures and builds into $1 with extra cmake arguments. The output goes to a log, shown
+# only if the build fails, so the last line of standard output stays the results folder.
 build() {
   local dir="$1"; shift
-  cmake -S "$ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >&2
-  cmake --build "$dir" -j "$(nproc)" >&2
+  mkdir -p "$dir"
+  if ! { cmake -S "$ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" &&
+         cmake --build "$dir" -j "$(nproc)"; } >"$dir/build.log" 2>&1; then
+    cat "$dir/build.log" >&2
+    log "build failed (log: $dir/build.log)"
+    exit 1
+  fi
 }
 
 run_tests() {

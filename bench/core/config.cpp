@@ -95,6 +95,7 @@ std::vector<const Desc*> pick(const Located& at, const Values& values, std::span
   std::vector<const Desc*> out;
   std::vector<std::string> names;
   for (const Desc* d : all) names.emplace_back(d->name);
+  names.emplace_back("all");
   for (const auto& [name, mark] : values.items) {
     if (name == "all") {
       out.assign(all.begin(), all.end());
@@ -102,7 +103,7 @@ std::vector<const Desc*> pick(const Located& at, const Values& values, std::span
     }
     auto it = std::find_if(all.begin(), all.end(), [&](const Desc* d) { return d->name == name; });
     if (it == all.end())
-      at.fail(mark, std::string("unknown ") + what + " '" + name + "'; " + valid_list(names, name) + ", all");
+      at.fail(mark, std::string("unknown ") + what + " '" + name + "'; " + valid_list(names, name));
     if (std::find(out.begin(), out.end(), *it) == out.end()) out.push_back(*it);
   }
   return out;

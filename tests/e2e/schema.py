@@ -1,0 +1,87 @@
+"""The results schema (docs/results-schema.md) as executable checks: every record and
+context.json must pass them, so the document and the files cannot drift apart."""
+import json
+import math
+
+SCHEMA_VERSION = 1
+STATUSES = {"ok", "unsupported", "failed"}
+LATENCY_KEYS = {"count", "p50", "p90", "p99", "p999", "max", "mean"}
+BETTER = {"lower", "higher", "neither"}
+
+
+def _number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check_latency(summary, where):
+    assert set(summary) == LATENCY_KEYS, f"{where}: keys {sorted(summary)}"
+    assert all(_number(summary[k]) for k in LATENCY_KEYS), where
+    assert summary["p50"] <= summary["p90"] <= summary["p99"] <= summary["p999"] <= summary["max"], where
+
+
+def check_histogram(buckets, count, where):
+    assert isinstance(buckets, list) and buckets, where
+    uppers = [b[0] for b in buckets]
+    assert uppers == sorted(uppers) and len(set(uppers)) == len(uppers), f"{where}: not ascending"
+    assert sum(b[1] for b in buckets) == count, f"{where}: bucket counts != count"
+
+
+def check_record(record):
+    """Raises AssertionError naming the first field that breaks the schema."""
+    where = record.get("case_id", "?")
+    required = {
+        "schema_version": int, "run_id": str, "case_id": str, "target": str, "mode": str,
+        "workload": str, "params": dict, "repetition": int, "status": str, "durable": bool,
+        "durable_reason": str, "latency_ns": dict, "histogram": dict, "counters": dict,
+    }
+    for key, kind in required.items():
+        assert key in record, f"{where}: missing {key}"
+        assert isinstance(record[key], kind), f"{where}: {key} is {type(record[key]).__name__}"
+    assert record["schema_version"] == SCHEMA_VERSION
+    assert record["status"] in STATUSES, f"{where}: status {record['status']}"
+    assert record["case_id"].startswith(f"{record['workload']}/{record['mode']}/{record['target']}/")
+    for key in ("flush", "reason", "emulated", "op_digest", "extent_map_unchanged"):
+        assert key in record, f"{where}: missing {key}"
+    if record["status"] != "ok":
+        assert isinstance(record["reason"], str) and record["reason"], f"{where}: no reason"
+        assert record["ops"] is None and record["latency_ns"]["op"] is None
+        return
+    assert record["reason"] is None
+    for key in ("ops", "commits", "duration_ns"):
+        assert isinstance(record[key], int) and record[key] >= 0, f"{where}: {key}"
+    assert record["ops"] > 0 and record["duration_ns"] > 0
+    assert _number(record["ops_per_sec"])
+    expected_rate = record["ops"] * 1e9 / record["duration_ns"]
+    assert math.isclose(record["ops_per_sec"], expected_rate, rel_tol=1e-9), f"{where}: ops_per_sec"
+    check_latency(record["latency_ns"]["op"], f"{where} op latency")
+    check_histogram(record["histogram"]["op"], record["latency_ns"]["op"]["count"], f"{where} op histogram")
+    assert record["latency_ns"]["op"]["count"] == record["ops"]
+    if record["commits"]:
+        check_latency(record["latency_ns"]["commit"], f"{where} commit latency")
+        assert record["latency_ns"]["commit"]["count"] == record["commits"]
+    assert len(record["op_digest"]) == 16
+    for name, counter in record["counters"].items():
+        assert set(counter) == {"value", "per_op", "unit", "better", "status"}, f"{where}: {name}"
+        assert isinstance(counter["unit"], str) and counter["unit"], f"{where}: {name} unit"
+        assert counter["better"] in BETTER, f"{where}: {name} better"
+        assert counter["status"] == "ok" or counter["status"].startswith("unavailable: "), f"{where}: {name}"
+        if counter["status"] == "ok":
+            assert _number(counter["value"]), f"{where}: {name} value"
+    assert record["counters"]["commits"]["value"] == record["commits"]
+
+
+def check_context(context):
+    for key in ("schema_version", "run_id", "suite", "host", "tsc", "targets", "config"):
+        assert key in context, f"context: missing {key}"
+    assert context["tsc"]["ticks_per_ns"] > 0
+    assert context["suite"]["version"]
+    assert context["host"]["kernel"] and context["host"]["cpu_model"] is not None
+    for target in context["targets"]:
+        for key in ("spec", "filesystem", "mount_options", "dax", "map_sync"):
+            assert key in target, f"context target: missing {key}"
+    assert context["config"]["text"]
+
+
+def read_records(folder):
+    with open(folder / "records.jsonl", encoding="utf-8") as f:
+        return [json.loads(line) for line in f]

@@ -1,0 +1,72 @@
+"""End to end through run.sh, as a user runs it: the quick config, and a bad config."""
+import csv
+import json
+import pathlib
+import subprocess
+
+import schema
+
+MODES = {"fsync-per-fault", "fdatasync", "map-sync", "sealed-extent", "msync",
+         "pwrite-fdatasync", "flush-only", "none"}
+WORKLOADS = {"log-append", "random-update", "first-touch", "kv-put", "trace-replay"}
+
+
+def run_sh(root, *args, **kwargs):
+    return subprocess.run([str(root / "run.sh"), *args], capture_output=True, text=True, **kwargs)
+
+
+def test_quick_config_covers_every_mode_and_workload(root, tmp_path):
+    out = tmp_path / "quick-run"
+    target = tmp_path / "target"
+    target.mkdir()
+    done = run_sh(root, "--config", "quick", "--out", str(out), "--target", f"file:{target}", timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == str(out)  # the path is the last line
+    assert "[1/" in done.stderr and "eta" in done.stderr      # progress on stderr
+
+    records = schema.read_records(out)
+    for record in records:
+        schema.check_record(record)
+    seen = {(r["mode"], r["workload"]) for r in records}
+    assert seen == {(m, w) for m in MODES for w in WORKLOADS}
+
+    target_is_dax = json.loads((out / "context.json").read_text())["targets"][0]["dax"]
+    for record in records:
+        if record["mode"] == "map-sync" and not target_is_dax:
+            assert record["status"] == "unsupported"
+            assert "EOPNOTSUPP" in record["reason"]
+        else:
+            assert record["status"] == "ok", (record["case_id"], record["reason"])
+        if not target_is_dax:  # page cache: only the syscall modes are durable
+            assert record["durable"] == (record["mode"] in {"fdatasync", "msync", "pwrite-fdatasync"})
+
+    context = json.loads((out / "context.json").read_text())
+    schema.check_context(context)
+    assert context["run_id"] == records[0]["run_id"]
+
+    with open(out / "summary.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert {row["case_id"] for row in rows} == {r["case_id"] for r in records}
+    for row in rows:
+        if row["status"] == "ok":
+            assert int(row["repetitions"]) == 3
+            assert float(row["ops_per_sec_ci95_low"]) <= float(row["ops_per_sec_median"]) <= float(row["ops_per_sec_ci95_high"])
+    assert list(target.iterdir()) == []  # the scratch folder is gone
+
+
+def test_bad_config_aborts_before_any_case_with_location_and_choices(root, tmp_path):
+    config = tmp_path / "bad.yaml"
+    config.write_text("cases:\n  - workload: random-update\n    mode: [fdatasync, map_sync]\n")
+    out = tmp_path / "never"
+    done = run_sh(root, "--config", str(config), "--out", str(out), timeout=600)
+    assert done.returncode == 2
+    assert f"{config}:3:23: unknown mode 'map_sync'" in done.stderr
+    assert "did you mean 'map-sync'?" in done.stderr
+    assert not out.exists()  # nothing ran, nothing was written
+
+
+def test_list_names_everything_registered(root):
+    done = run_sh(root, "--list", timeout=600)
+    assert done.returncode == 0
+    for name in MODES | WORKLOADS | {"file:DIR", "clwb", "clflushopt", "clflush"}:
+        assert name in done.stdout

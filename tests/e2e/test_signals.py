@@ -1,0 +1,42 @@
+"""Ctrl-C keeps every finished case in a valid results folder and removes the scratch files."""
+import signal
+import subprocess
+import time
+
+import schema
+
+LONG_CONFIG = """
+defaults: {duration_s: 0.3, warmup_s: 0, repetitions: 50, working_set: 1M}
+cases:
+  - {workload: random-update, mode: [none, flush-only, fdatasync]}
+"""
+
+
+def test_sigint_keeps_finished_cases(driver, tmp_path):
+    config = tmp_path / "long.yaml"
+    config.write_text(LONG_CONFIG)
+    out = tmp_path / "run"
+    target = tmp_path / "target"
+    target.mkdir()
+    proc = subprocess.Popen([str(driver), "run", "--config", str(config), "--out", str(out),
+                             "--target", f"file:{target}"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        records = out / "records.jsonl"
+        if records.exists() and records.read_text().count("\n") >= 4:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGINT, stderr
+    assert "stopped by signal" in stderr
+    assert stdout.strip().splitlines()[-1] == str(out)
+
+    records = schema.read_records(out)
+    assert 4 <= len(records) < 150  # finished cases kept; the interrupted one is not a result
+    for record in records:
+        schema.check_record(record)
+        assert record["status"] == "ok"
+    assert (out / "summary.csv").exists() and (out / "context.json").exists()
+    assert list(target.iterdir()) == []
