@@ -17,29 +17,36 @@ namespace fs = std::filesystem;
 
 // `--config NAME` is looked up as given, then in the configs folder (with and without .yaml).
 std::string find_config(const std::string& name, const fs::path& configs_dir) {
-  for (const fs::path& candidate : {fs::path(name), configs_dir / name, configs_dir / (name + ".yaml")})
+  for (const fs::path& candidate :
+       {fs::path(name), configs_dir / name, configs_dir / (name + ".yaml")})
     if (fs::is_regular_file(candidate)) return candidate.string();
-  throw ConfigError(name + ": no such config (looked as given and in " + configs_dir.string() + "/)");
+  throw ConfigError(name + ": no such config (looked as given and in " + configs_dir.string() +
+                    "/)");
 }
 
 void print_params(std::span<const ParamSpec> params, const char* indent) {
   for (const ParamSpec& p : params)
-    std::cout << indent << p.name << " = " << (p.default_value.empty() ? "(required)" : p.default_value)
-              << "  — " << p.help << " [" << describe_valid(p) << "]\n";
+    std::cout << indent << p.name << " = "
+              << (p.default_value.empty() ? "(required)" : p.default_value) << "  — " << p.help
+              << " [" << describe_valid(p) << "]\n";
 }
 
 void list_registered() {
   auto durability = [](Durability d) {
     switch (d) {
-      case Durability::kNever: return "never durable";
-      case Durability::kBySyscall: return "durable on any target";
-      case Durability::kWhenPmem: return "durable on DAX targets only";
+      case Durability::kNever:
+        return "never durable";
+      case Durability::kBySyscall:
+        return "durable on any target";
+      case Durability::kWhenPmem:
+        return "durable on DAX targets only";
     }
     return "";
   };
   std::cout << "modes:\n";
   for (const ModeDesc* m : modes()) {
-    std::cout << "  " << m->name << "  — " << m->summary << " (" << durability(m->durability) << ")\n";
+    std::cout << "  " << m->name << "  — " << m->summary << " (" << durability(m->durability)
+              << ")\n";
     print_params(m->params, "      ");
   }
   std::cout << "workloads:\n";
@@ -48,10 +55,12 @@ void list_registered() {
     print_params(w->params, "      ");
   }
   std::cout << "targets:\n";
-  for (const TargetDesc* t : targets()) std::cout << "  " << t->syntax << "  — " << t->summary << '\n';
+  for (const TargetDesc* t : targets())
+    std::cout << "  " << t->syntax << "  — " << t->summary << '\n';
   std::cout << "flush primitives (flush: auto picks the first available):\n";
   for (const FlushOps* f : flush_primitives())
-    std::cout << "  " << f->name << "  — " << f->summary << (f->available() ? "" : "  [not on this CPU]") << '\n';
+    std::cout << "  " << f->name << "  — " << f->summary
+              << (f->available() ? "" : "  [not on this CPU]") << '\n';
   std::cout << "common parameters (every case):\n";
   print_params(common_params(), "      ");
 }
@@ -59,7 +68,9 @@ void list_registered() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"daxbench: how should stores to a DAX-mapped file be made durable, and what does each way cost?"};
+  CLI::App app{
+      "daxbench: how should stores to a DAX-mapped file be made durable, and what does each way "
+      "cost?"};
   app.require_subcommand(1);
   fs::path configs_dir = "configs";
 
@@ -67,18 +78,25 @@ int main(int argc, char** argv) {
   std::vector<std::string> target_specs;
   RunOptions options;
   auto* run = app.add_subcommand("run", "run the cases of a config and write a results folder");
-  run->add_option("--config", config_name, "config file, or a name in the configs folder")->required();
-  run->add_option("--target", target_specs, "where the files live, e.g. file:/var/tmp (repeatable; replaces the config's targets)");
-  run->add_option("--out", options.out, "results folder to create (default: RESULTS_ROOT/<UTC time>-<host>-<config>)");
+  run->add_option("--config", config_name, "config file, or a name in the configs folder")
+      ->required();
+  run->add_option(
+      "--target", target_specs,
+      "where the files live, e.g. file:/var/tmp (repeatable; replaces the config's targets)");
+  run->add_option("--out", options.out,
+                  "results folder to create (default: RESULTS_ROOT/<UTC time>-<host>-<config>)");
   run->add_option("--results-root", options.results_root, "where default results folders go");
   run->add_option("--configs-dir", configs_dir, "where --config names are looked up");
 
-  auto* check = app.add_subcommand("check", "validate a config and print its cases without running them");
-  check->add_option("--config", config_name, "config file, or a name in the configs folder")->required();
+  auto* check =
+      app.add_subcommand("check", "validate a config and print its cases without running them");
+  check->add_option("--config", config_name, "config file, or a name in the configs folder")
+      ->required();
   check->add_option("--target", target_specs, "targets, as for run");
   check->add_option("--configs-dir", configs_dir, "where --config names are looked up");
 
-  app.add_subcommand("list", "print the registered modes, workloads, targets, flush primitives and parameters");
+  app.add_subcommand(
+      "list", "print the registered modes, workloads, targets, flush primitives and parameters");
   CLI11_PARSE(app, argc, argv);
 
   if (app.got_subcommand("list")) {

@@ -27,7 +27,8 @@ ThreadView thread_view(const WorkloadDesc& workload, const ParamSet& params) {
   constexpr std::uint64_t kPage = 4096;
   const std::uint64_t size = params.size("working_set");
   const auto threads = static_cast<std::uint64_t>(params.integer("threads"));
-  if (params.text("files") != "shared" || !(workload.flags & kPartitionsSharedFile)) return {false, size};
+  if (params.text("files") != "shared" || !(workload.flags & kPartitionsSharedFile))
+    return {false, size};
   return {true, (size / threads) & ~(kPage - 1)};
 }
 

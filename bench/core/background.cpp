@@ -13,7 +13,9 @@ namespace daxbench {
 MetadataLoad::MetadataLoad(std::filesystem::path scratch_file_prefix)
     : prefix_(std::move(scratch_file_prefix)), thread_([this] { loop(); }) {}
 
-MetadataLoad::~MetadataLoad() { stop(); }
+MetadataLoad::~MetadataLoad() {
+  stop();
+}
 
 void MetadataLoad::stop() {
   stop_.store(true);
@@ -29,8 +31,9 @@ void MetadataLoad::loop() {
       error_ = errno_text("background open", errno);
       return;
     }
-    const bool ok = pwrite(fd, block.data(), block.size(), 0) == static_cast<ssize_t>(block.size()) &&
-                    fsync(fd) == 0;
+    const bool ok =
+        pwrite(fd, block.data(), block.size(), 0) == static_cast<ssize_t>(block.size()) &&
+        fsync(fd) == 0;
     if (!ok) error_ = errno_text("background write+fsync", errno);
     close(fd);
     unlink(path.c_str());

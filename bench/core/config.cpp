@@ -18,7 +18,8 @@
 namespace daxbench {
 namespace {
 
-constexpr std::string_view kTopLevelKeys[] = {"name", "description", "targets", "defaults", "cases"};
+constexpr std::string_view kTopLevelKeys[] = {"name", "description", "targets", "defaults",
+                                              "cases"};
 constexpr std::string_view kCaseKeys[] = {"workload", "mode"};
 
 class Located {
@@ -43,7 +44,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     std::size_t diagonal = row[0];
     row[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t next = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+      const std::size_t next =
+          std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
       diagonal = row[j];
       row[j] = next;
     }
@@ -82,7 +84,8 @@ Values values_of(const Located& at, const YAML::Node& node, const std::string& k
   v.key_mark = key_mark;
   if (node.IsSequence()) {
     if (node.size() == 0) at.fail(node.Mark(), key + ": empty list");
-    for (const YAML::Node& item : node) v.items.emplace_back(scalar_text(at, item, key), item.Mark());
+    for (const YAML::Node& item : node)
+      v.items.emplace_back(scalar_text(at, item, key), item.Mark());
   } else {
     v.items.emplace_back(scalar_text(at, node, key), node.Mark());
   }
@@ -90,8 +93,8 @@ Values values_of(const Located& at, const YAML::Node& node, const std::string& k
 }
 
 template <typename Desc>
-std::vector<const Desc*> pick(const Located& at, const Values& values, std::span<const Desc* const> all,
-                              const char* what) {
+std::vector<const Desc*> pick(const Located& at, const Values& values,
+                              std::span<const Desc* const> all, const char* what) {
   std::vector<const Desc*> out;
   std::vector<std::string> names;
   for (const Desc* d : all) names.emplace_back(d->name);
@@ -124,17 +127,20 @@ std::string owners_of(std::string_view name) {
   std::string out;
   for (const WorkloadDesc* w : workloads())
     for (const ParamSpec& s : w->params)
-      if (s.name == name) out += (out.empty() ? "" : ", ") + std::string("workload ") + std::string(w->name);
+      if (s.name == name)
+        out += (out.empty() ? "" : ", ") + std::string("workload ") + std::string(w->name);
   for (const ModeDesc* m : modes())
     for (const ParamSpec& s : m->params)
-      if (s.name == name) out += (out.empty() ? "" : ", ") + std::string("mode ") + std::string(m->name);
+      if (s.name == name)
+        out += (out.empty() ? "" : ", ") + std::string("mode ") + std::string(m->name);
   return out;
 }
 
 using Settings = std::map<std::string, Values>;
 
-Settings read_settings(const Located& at, const YAML::Node& map, std::span<const std::string_view> skip,
-                       const std::set<std::string>& known, const std::string& where) {
+Settings read_settings(const Located& at, const YAML::Node& map,
+                       std::span<const std::string_view> skip, const std::set<std::string>& known,
+                       const std::string& where) {
   Settings settings;
   for (const auto& entry : map) {
     const std::string key = entry.first.Scalar();
@@ -143,7 +149,8 @@ Settings read_settings(const Located& at, const YAML::Node& map, std::span<const
       std::vector<std::string> valid(known.begin(), known.end());
       for (std::string_view s : skip) valid.emplace_back(s);
       std::sort(valid.begin(), valid.end());
-      at.fail(entry.first.Mark(), "unknown key '" + key + "' in " + where + "; " + valid_list(valid, key));
+      at.fail(entry.first.Mark(),
+              "unknown key '" + key + "' in " + where + "; " + valid_list(valid, key));
     }
     settings[key] = values_of(at, entry.second, key, entry.first.Mark());
   }
@@ -164,13 +171,18 @@ struct Expansion {
     for (const ParamSpec* spec : specs) {
       const std::string name(spec->name);
       Values values;
-      if (auto it = own.find(name); it != own.end()) values = it->second;
-      else if (auto d = defaults.find(name); d != defaults.end()) values = d->second;
-      else values.items.emplace_back(std::string(spec->default_value), case_mark);
+      if (auto it = own.find(name); it != own.end())
+        values = it->second;
+      else if (auto d = defaults.find(name); d != defaults.end())
+        values = d->second;
+      else
+        values.items.emplace_back(std::string(spec->default_value), case_mark);
       if (name == "file_state" && !mode.fixed_file_state.empty())
         values.items.assign(1, {std::string(mode.fixed_file_state), case_mark});
-      if (name == "warmup_s" && (workload.flags & kFinite)) values.items.assign(1, {"0", case_mark});
-      if (name == "flush" && !(mode.needs & kNeedsUserFlush)) values.items.assign(1, {"auto", case_mark});
+      if (name == "warmup_s" && (workload.flags & kFinite))
+        values.items.assign(1, {"0", case_mark});
+      if (name == "flush" && !(mode.needs & kNeedsUserFlush))
+        values.items.assign(1, {"auto", case_mark});
       axes.emplace_back(spec, std::move(values));
     }
     for (const std::string& target : config.targets) {
@@ -182,15 +194,17 @@ struct Expansion {
 
   void product(const WorkloadDesc& workload, const ModeDesc& mode, const std::string& target,
                const std::vector<std::pair<const ParamSpec*, Values>>& axes, std::size_t i,
-               ParamSet& params, std::map<std::string, YAML::Mark>& origin, const YAML::Mark& case_mark) {
+               ParamSet& params, std::map<std::string, YAML::Mark>& origin,
+               const YAML::Mark& case_mark) {
     if (i == axes.size()) return finish(workload, mode, target, axes, params, origin, case_mark);
     const auto& [spec, values] = axes[i];
     for (const auto& [raw, mark] : values.items) {
       ParamValue value;
       if (spec->default_value.empty() && raw.empty())
-        at.fail(case_mark, "workload " + std::string(workload.name) + " needs '" + std::string(spec->name) +
-                               "': " + std::string(spec->help));
-      if (auto error = parse_param(*spec, raw, value)) at.fail(mark, std::string(spec->name) + ": " + *error);
+        at.fail(case_mark, "workload " + std::string(workload.name) + " needs '" +
+                               std::string(spec->name) + "': " + std::string(spec->help));
+      if (auto error = parse_param(*spec, raw, value))
+        at.fail(mark, std::string(spec->name) + ": " + *error);
       params.set(spec->name, value);
       origin[std::string(spec->name)] = mark;
       product(workload, mode, target, axes, i + 1, params, origin, case_mark);
@@ -206,16 +220,18 @@ struct Expansion {
     };
     const auto [sliced, view] = thread_view(workload, params);
     if (params.has("record_size") && params.size("record_size") > view)
-      at.fail(where("record_size"), "record_size " + params.text("record_size") + " exceeds the " +
-                                         std::to_string(view) + " bytes each thread writes (working_set" +
-                                         (sliced ? " / threads)" : ")"));
+      at.fail(where("record_size"),
+              "record_size " + params.text("record_size") + " exceeds the " + std::to_string(view) +
+                  " bytes each thread writes (working_set" + (sliced ? " / threads)" : ")"));
     if (view < 4096)
-      at.fail(where("threads"), "each thread's part of the shared file is below one page; raise working_set");
+      at.fail(where("threads"),
+              "each thread's part of the shared file is below one page; raise working_set");
     if (workload.validate)
       if (auto problem = workload.validate(params, view, config.dir))
         at.fail(where(params.has("trace") ? "trace" : "workload"),
                 std::string(workload.name) + ": " + *problem +
-                    (mode.fixed_file_state.empty() ? "" : " (sealed-extent never grows a sealed file)"));
+                    (mode.fixed_file_state.empty() ? ""
+                                                   : " (sealed-extent never grows a sealed file)"));
 
     CaseSpec c;
     c.workload = &workload;
@@ -240,7 +256,8 @@ struct Expansion {
 
 }  // namespace
 
-std::vector<const ParamSpec*> applicable_params(const WorkloadDesc& workload, const ModeDesc& mode) {
+std::vector<const ParamSpec*> applicable_params(const WorkloadDesc& workload,
+                                                const ModeDesc& mode) {
   std::vector<const ParamSpec*> specs;
   for (const ParamSpec& s : common_params()) specs.push_back(&s);
   for (const ParamSpec& s : workload.params) specs.push_back(&s);
@@ -257,7 +274,9 @@ Config parse_config(const std::string& text, const std::string& path,
   } catch (const YAML::Exception& e) {
     at.fail(e.mark, "YAML syntax: " + e.msg);
   }
-  if (!root.IsMap()) at.fail(root.Mark(), "expected a mapping with keys: name, description, targets, defaults, cases");
+  if (!root.IsMap())
+    at.fail(root.Mark(),
+            "expected a mapping with keys: name, description, targets, defaults, cases");
 
   Config config;
   config.path = path;
@@ -268,9 +287,11 @@ Config parse_config(const std::string& text, const std::string& path,
 
   for (const auto& entry : root) {
     const std::string key = entry.first.Scalar();
-    if (std::find(std::begin(kTopLevelKeys), std::end(kTopLevelKeys), key) == std::end(kTopLevelKeys)) {
+    if (std::find(std::begin(kTopLevelKeys), std::end(kTopLevelKeys), key) ==
+        std::end(kTopLevelKeys)) {
       std::vector<std::string> valid(std::begin(kTopLevelKeys), std::end(kTopLevelKeys));
-      at.fail(entry.first.Mark(), "unknown key '" + key + "' at top level; " + valid_list(valid, key));
+      at.fail(entry.first.Mark(),
+              "unknown key '" + key + "' at top level; " + valid_list(valid, key));
     }
   }
   if (root["name"]) config.name = scalar_text(at, root["name"], "name");
@@ -280,7 +301,8 @@ Config parse_config(const std::string& text, const std::string& path,
   // The config's own targets are checked even when --target replaces them: a bad config is
   // bad wherever it is run.
   if (root["targets"]) {
-    for (const auto& [spec, mark] : values_of(at, root["targets"], "targets", root["targets"].Mark()).items) {
+    for (const auto& [spec, mark] :
+         values_of(at, root["targets"], "targets", root["targets"].Mark()).items) {
       if (!find_target(spec) || spec.find(':') == std::string::npos)
         at.fail(mark, "unknown target '" + spec + "'; " + valid_list(target_syntax, spec));
       config.targets.push_back(spec);
@@ -289,10 +311,12 @@ Config parse_config(const std::string& text, const std::string& path,
   if (!targets.empty()) {
     for (const std::string& spec : targets)
       if (!find_target(spec) || spec.find(':') == std::string::npos)
-        throw ConfigError("--target: unknown target '" + spec + "'; " + valid_list(target_syntax, spec));
+        throw ConfigError("--target: unknown target '" + spec + "'; " +
+                          valid_list(target_syntax, spec));
     config.targets = targets;
   }
-  if (config.targets.empty()) config.targets.push_back("file:" + std::filesystem::temp_directory_path().string());
+  if (config.targets.empty())
+    config.targets.push_back("file:" + std::filesystem::temp_directory_path().string());
 
   const std::set<std::string> known = all_param_names();
   Settings defaults;
@@ -303,15 +327,21 @@ Config parse_config(const std::string& text, const std::string& path,
 
   const YAML::Node cases = root["cases"];
   if (!cases || !cases.IsSequence() || cases.size() == 0)
-    at.fail(cases ? cases.Mark() : root.Mark(), "cases: expected a non-empty list of {workload, mode, parameters}");
+    at.fail(cases ? cases.Mark() : root.Mark(),
+            "cases: expected a non-empty list of {workload, mode, parameters}");
 
   Expansion expansion{at, config, {}, config.cases};
   for (const YAML::Node& entry : cases) {
-    if (!entry.IsMap()) at.fail(entry.Mark(), "a case is a mapping with keys workload, mode and parameters");
+    if (!entry.IsMap())
+      at.fail(entry.Mark(), "a case is a mapping with keys workload, mode and parameters");
     for (const char* required : {"workload", "mode"})
-      if (!entry[required]) at.fail(entry.Mark(), std::string("case without '") + required + "' (a name, a list, or all)");
-    const auto chosen_workloads = pick(at, values_of(at, entry["workload"], "workload", entry.Mark()), workloads(), "workload");
-    const auto chosen_modes = pick(at, values_of(at, entry["mode"], "mode", entry.Mark()), modes(), "mode");
+      if (!entry[required])
+        at.fail(entry.Mark(),
+                std::string("case without '") + required + "' (a name, a list, or all)");
+    const auto chosen_workloads = pick(
+        at, values_of(at, entry["workload"], "workload", entry.Mark()), workloads(), "workload");
+    const auto chosen_modes =
+        pick(at, values_of(at, entry["mode"], "mode", entry.Mark()), modes(), "mode");
     const Settings own = read_settings(at, entry, kCaseKeys, known, "case");
 
     // A parameter written in a case must apply to something the case runs.
@@ -321,8 +351,9 @@ Config parse_config(const std::string& text, const std::string& path,
         for (const ModeDesc* m : chosen_modes)
           for (const ParamSpec* s : applicable_params(*w, *m)) applies = applies || s->name == name;
       if (!applies)
-        at.fail(values.key_mark, "'" + name + "' does not apply to this case; it is a parameter of " +
-                                     owners_of(name));
+        at.fail(
+            values.key_mark,
+            "'" + name + "' does not apply to this case; it is a parameter of " + owners_of(name));
     }
     for (const WorkloadDesc* w : chosen_workloads)
       for (const ModeDesc* m : chosen_modes) expansion.expand(*w, *m, defaults, own, entry.Mark());

@@ -55,11 +55,14 @@ nlohmann::ordered_json to_json(const TargetFacts& f) {
           {"dax", f.dax},
           {"map_sync", f.map_sync},
           {"persistence_domain", f.persistence_domain},
-          {"warning", f.warning.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(f.warning)}};
+          {"warning", f.warning.empty() ? nlohmann::ordered_json(nullptr)
+                                        : nlohmann::ordered_json(f.warning)}};
 }
 
-nlohmann::ordered_json describe_context(const Config& config, const std::vector<const TargetFacts*>& targets,
-                                        const std::string& run_id, const std::string& command_line) {
+nlohmann::ordered_json describe_context(const Config& config,
+                                        const std::vector<const TargetFacts*>& targets,
+                                        const std::string& run_id,
+                                        const std::string& command_line) {
   utsname uts{};
   uname(&uts);
   const CpuFeatures& cpu = cpu_features();
@@ -72,22 +75,32 @@ nlohmann::ordered_json describe_context(const Config& config, const std::vector<
   return {
       {"schema_version", kSchemaVersion},
       {"run_id", run_id},
-      {"suite", {{"name", "daxbench"}, {"version", kSuiteVersion}, {"build_type", DAXBENCH_BUILD_TYPE},
-                 {"compiler", "g++ " __VERSION__}}},
+      {"suite",
+       {{"name", "daxbench"},
+        {"version", kSuiteVersion},
+        {"build_type", DAXBENCH_BUILD_TYPE},
+        {"compiler", "g++ " __VERSION__}}},
       {"command_line", command_line},
-      {"host", {{"name", host_name()},
-                {"kernel", std::string(uts.sysname) + " " + uts.release + " " + uts.version},
-                {"machine", uts.machine},
-                {"cpus_online", std::thread::hardware_concurrency()},
-                {"cpu_model", cpu.model},
-                {"cpu_flags", {{"clflush", cpu.clflush}, {"clflushopt", cpu.clflushopt},
-                               {"clwb", cpu.clwb}, {"movdir64b", cpu.movdir64b}}},
-                {"flush_primitives_available", flushes},
-                {"caches", caches()},
-                {"cpu_scaling_governor", governor.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(governor)},
-                {"transparent_hugepage", read_line("/sys/kernel/mm/transparent_hugepage/enabled")}}},
-      {"tsc", {{"ticks_per_ns", tsc().ticks_per_ns}, {"invariant", cpu.invariant_tsc},
-               {"calibration", "median of three 20 ms windows against CLOCK_MONOTONIC"}}},
+      {"host",
+       {{"name", host_name()},
+        {"kernel", std::string(uts.sysname) + " " + uts.release + " " + uts.version},
+        {"machine", uts.machine},
+        {"cpus_online", std::thread::hardware_concurrency()},
+        {"cpu_model", cpu.model},
+        {"cpu_flags",
+         {{"clflush", cpu.clflush},
+          {"clflushopt", cpu.clflushopt},
+          {"clwb", cpu.clwb},
+          {"movdir64b", cpu.movdir64b}}},
+        {"flush_primitives_available", flushes},
+        {"caches", caches()},
+        {"cpu_scaling_governor",
+         governor.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(governor)},
+        {"transparent_hugepage", read_line("/sys/kernel/mm/transparent_hugepage/enabled")}}},
+      {"tsc",
+       {{"ticks_per_ns", tsc().ticks_per_ns},
+        {"invariant", cpu.invariant_tsc},
+        {"calibration", "median of three 20 ms windows against CLOCK_MONOTONIC"}}},
       {"emulated", nullptr},
       {"targets", target_list},
       {"config", {{"path", config.path}, {"name", config.name}, {"text", config.text}}},

@@ -15,7 +15,8 @@ inline constexpr int kSchemaVersion = 1;
 
 std::string host_name();
 
-nlohmann::ordered_json describe_context(const Config& config, const std::vector<const TargetFacts*>& targets,
+nlohmann::ordered_json describe_context(const Config& config,
+                                        const std::vector<const TargetFacts*>& targets,
                                         const std::string& run_id, const std::string& command_line);
 
 nlohmann::ordered_json to_json(const TargetFacts& facts);

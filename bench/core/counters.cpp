@@ -5,9 +5,12 @@ namespace daxbench {
 
 std::string_view to_string(Better better) {
   switch (better) {
-    case Better::kLower: return "lower";
-    case Better::kHigher: return "higher";
-    case Better::kNeither: return "neither";
+    case Better::kLower:
+      return "lower";
+    case Better::kHigher:
+      return "higher";
+    case Better::kNeither:
+      return "neither";
   }
   return "neither";
 }

@@ -20,7 +20,7 @@ struct InternalCounters {
   std::uint64_t sys_fdatasync = 0;
   std::uint64_t sys_fsync = 0;
   std::uint64_t sys_msync = 0;
-  std::uint64_t msync_bytes = 0;     // bytes covered by msync calls
+  std::uint64_t msync_bytes = 0;  // bytes covered by msync calls
   std::uint64_t sys_pwrite = 0;
   std::uint64_t sys_mprotect = 0;
 
@@ -38,18 +38,29 @@ struct CounterField {
 };
 
 inline constexpr std::array kCounterFields = {
-    CounterField{"stores", &InternalCounters::stores, "count", "store calls issued by the workload"},
-    CounterField{"bytes_stored", &InternalCounters::bytes_stored, "bytes", "bytes written by the workload"},
-    CounterField{"commits", &InternalCounters::commits, "count", "commit points (durability requests)"},
-    CounterField{"lines_flushed", &InternalCounters::lines_flushed, "lines", "cache lines flushed from user space"},
+    CounterField{"stores", &InternalCounters::stores, "count",
+                 "store calls issued by the workload"},
+    CounterField{"bytes_stored", &InternalCounters::bytes_stored, "bytes",
+                 "bytes written by the workload"},
+    CounterField{"commits", &InternalCounters::commits, "count",
+                 "commit points (durability requests)"},
+    CounterField{"lines_flushed", &InternalCounters::lines_flushed, "lines",
+                 "cache lines flushed from user space"},
     CounterField{"fences", &InternalCounters::fences, "count", "SFENCE drains issued"},
-    CounterField{"faults_trapped", &InternalCounters::faults_trapped, "count", "write faults caught by the user-space handler"},
-    CounterField{"sys_fdatasync", &InternalCounters::sys_fdatasync, "count", "fdatasync calls issued by the suite"},
-    CounterField{"sys_fsync", &InternalCounters::sys_fsync, "count", "fsync calls issued by the suite"},
-    CounterField{"sys_msync", &InternalCounters::sys_msync, "count", "msync calls issued by the suite"},
-    CounterField{"msync_bytes", &InternalCounters::msync_bytes, "bytes", "bytes covered by msync calls"},
-    CounterField{"sys_pwrite", &InternalCounters::sys_pwrite, "count", "pwrite calls issued by the suite"},
-    CounterField{"sys_mprotect", &InternalCounters::sys_mprotect, "count", "mprotect calls issued by the suite"},
+    CounterField{"faults_trapped", &InternalCounters::faults_trapped, "count",
+                 "write faults caught by the user-space handler"},
+    CounterField{"sys_fdatasync", &InternalCounters::sys_fdatasync, "count",
+                 "fdatasync calls issued by the suite"},
+    CounterField{"sys_fsync", &InternalCounters::sys_fsync, "count",
+                 "fsync calls issued by the suite"},
+    CounterField{"sys_msync", &InternalCounters::sys_msync, "count",
+                 "msync calls issued by the suite"},
+    CounterField{"msync_bytes", &InternalCounters::msync_bytes, "bytes",
+                 "bytes covered by msync calls"},
+    CounterField{"sys_pwrite", &InternalCounters::sys_pwrite, "count",
+                 "pwrite calls issued by the suite"},
+    CounterField{"sys_mprotect", &InternalCounters::sys_mprotect, "count",
+                 "mprotect calls issued by the suite"},
 };
 
 // Adds every internal counter (and the total of syscalls) to `out`, per operation where ops > 0.

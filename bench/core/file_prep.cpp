@@ -10,7 +10,8 @@
 
 namespace daxbench {
 
-int create_prepared_file(const std::filesystem::path& path, std::uint64_t size, std::string_view state) {
+int create_prepared_file(const std::filesystem::path& path, std::uint64_t size,
+                         std::string_view state) {
   const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) throw SyscallError("open " + path.string(), errno);
   auto fail = [&](const char* call) {
@@ -25,7 +26,8 @@ int create_prepared_file(const std::filesystem::path& path, std::uint64_t size, 
   if (state == "zeroed") {
     const std::vector<char> zeros(1 << 20, 0);
     for (std::uint64_t done = 0; done < size;) {
-      const std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(zeros.size(), size - done));
+      const std::size_t chunk =
+          static_cast<std::size_t>(std::min<std::uint64_t>(zeros.size(), size - done));
       const ssize_t n = pwrite(fd, zeros.data(), chunk, static_cast<off_t>(done));
       if (n <= 0) fail("pwrite zeros");
       done += static_cast<std::uint64_t>(n);

@@ -13,6 +13,7 @@ namespace daxbench {
 //   fallocated — fallocate: blocks reserved but unwritten, the first write converts them;
 //   zeroed     — zeros written and fsync'ed: allocated, written, the block map is final.
 // Returns the open fd (O_RDWR). Throws SyscallError.
-int create_prepared_file(const std::filesystem::path& path, std::uint64_t size, std::string_view state);
+int create_prepared_file(const std::filesystem::path& path, std::uint64_t size,
+                         std::string_view state);
 
 }  // namespace daxbench

@@ -13,8 +13,8 @@ namespace daxbench {
 
 class Histogram {
  public:
-  static constexpr int kLinear = 64;      // values below this have a bucket each
-  static constexpr int kSubBits = 5;      // 32 sub-buckets per power of two above
+  static constexpr int kLinear = 64;  // values below this have a bucket each
+  static constexpr int kSubBits = 5;  // 32 sub-buckets per power of two above
   static constexpr int kBuckets = kLinear + (64 - 6) * (1 << kSubBits);
 
   void add(std::uint64_t value) {
@@ -30,7 +30,9 @@ class Histogram {
   std::uint64_t count() const { return count_; }
   std::uint64_t max() const { return count_ ? max_ : 0; }
   std::uint64_t min() const { return count_ ? min_ : 0; }
-  double mean() const { return count_ ? static_cast<double>(sum_) / static_cast<double>(count_) : 0; }
+  double mean() const {
+    return count_ ? static_cast<double>(sum_) / static_cast<double>(count_) : 0;
+  }
   // Nearest-rank percentile (q in [0, 1]): the upper bound of the bucket holding the
   // ceil(q * count)-th smallest value, clamped to the observed [min, max].
   std::uint64_t percentile(double q) const;

@@ -15,12 +15,12 @@ std::string_view to_string(Better better);
 
 struct Metric {
   std::string name;
-  std::optional<double> value;    // null when unavailable
-  std::optional<double> per_op;   // value / operations, when that is meaningful
-  std::string unit;               // "count", "ns", "bytes", "lines", ...
+  std::optional<double> value;   // null when unavailable
+  std::optional<double> per_op;  // value / operations, when that is meaningful
+  std::string unit;              // "count", "ns", "bytes", "lines", ...
   Better better = Better::kLower;
-  std::string status = "ok";      // "ok" or "unavailable: <errno and why>"
-  std::string help;               // one line: what it counts
+  std::string status = "ok";  // "ok" or "unavailable: <errno and why>"
+  std::string help;           // one line: what it counts
 };
 
 // An ordered collection of metrics (records keep the order they were added in).

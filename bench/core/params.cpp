@@ -24,7 +24,8 @@ std::optional<std::string> check_range(const ParamSpec& spec, double value) {
 
 // The shortest exact spelling, so case ids read "working_set=8M", not "8388608".
 std::string size_text(std::int64_t bytes) {
-  constexpr std::pair<std::int64_t, char> kUnits[] = {{1 << 30, 'G'}, {1 << 20, 'M'}, {1 << 10, 'K'}};
+  constexpr std::pair<std::int64_t, char> kUnits[] = {
+      {1 << 30, 'G'}, {1 << 20, 'M'}, {1 << 10, 'K'}};
   for (const auto& [unit, suffix] : kUnits)
     if (bytes >= unit && bytes % unit == 0) return std::to_string(bytes / unit) + suffix;
   return std::to_string(bytes);
@@ -62,7 +63,8 @@ std::string describe_valid(const ParamSpec& spec) {
 
 std::optional<std::string> parse_param(const ParamSpec& spec, std::string_view raw,
                                        ParamValue& out) {
-  const std::string invalid = "expected " + describe_valid(spec) + ", got '" + std::string(raw) + "'";
+  const std::string invalid =
+      "expected " + describe_valid(spec) + ", got '" + std::string(raw) + "'";
   out = ParamValue{};
   switch (spec.kind) {
     case ParamKind::kInteger: {
@@ -76,10 +78,20 @@ std::optional<std::string> parse_param(const ParamSpec& spec, std::string_view r
       std::int64_t scale = 1;
       if (!digits.empty()) {
         switch (digits.back()) {
-          case 'K': case 'k': scale = std::int64_t{1} << 10; break;
-          case 'M': case 'm': scale = std::int64_t{1} << 20; break;
-          case 'G': case 'g': scale = std::int64_t{1} << 30; break;
-          default: break;
+          case 'K':
+          case 'k':
+            scale = std::int64_t{1} << 10;
+            break;
+          case 'M':
+          case 'm':
+            scale = std::int64_t{1} << 20;
+            break;
+          case 'G':
+          case 'g':
+            scale = std::int64_t{1} << 30;
+            break;
+          default:
+            break;
         }
         if (scale != 1) digits.remove_suffix(1);
       }
@@ -94,7 +106,8 @@ std::optional<std::string> parse_param(const ParamSpec& spec, std::string_view r
       std::string copy(raw);
       char* end = nullptr;
       out.real = std::strtod(copy.c_str(), &end);
-      if (copy.empty() || end != copy.c_str() + copy.size() || !std::isfinite(out.real)) return invalid;
+      if (copy.empty() || end != copy.c_str() + copy.size() || !std::isfinite(out.real))
+        return invalid;
       out.text = copy;
       return check_range(spec, out.real);
     }
@@ -136,20 +149,66 @@ std::span<const std::string_view> flush_choices() {
 }
 
 const ParamSpec kCommon[] = {
-    {"duration_s", ParamKind::kReal, "1", "timed phase length per repetition, seconds", {}, 0.001, 3600, false},
-    {"ops", ParamKind::kInteger, "0", "operations per thread instead of a duration (0 = use duration_s)", {}, 0, 1e12, false},
-    {"warmup_s", ParamKind::kReal, "0.2", "untimed warm-up before each repetition, seconds", {}, 0, 600, false},
-    {"repetitions", ParamKind::kInteger, "5", "repetitions, interleaved across the cases of a run", {}, 1, 1000, false},
-    {"seed", ParamKind::kInteger, "1", "seed of the operation sequence (each thread derives its own)", {}, 0, 9.2e18},
+    {"duration_s",
+     ParamKind::kReal,
+     "1",
+     "timed phase length per repetition, seconds",
+     {},
+     0.001,
+     3600,
+     false},
+    {"ops",
+     ParamKind::kInteger,
+     "0",
+     "operations per thread instead of a duration (0 = use duration_s)",
+     {},
+     0,
+     1e12,
+     false},
+    {"warmup_s",
+     ParamKind::kReal,
+     "0.2",
+     "untimed warm-up before each repetition, seconds",
+     {},
+     0,
+     600,
+     false},
+    {"repetitions",
+     ParamKind::kInteger,
+     "5",
+     "repetitions, interleaved across the cases of a run",
+     {},
+     1,
+     1000,
+     false},
+    {"seed",
+     ParamKind::kInteger,
+     "1",
+     "seed of the operation sequence (each thread derives its own)",
+     {},
+     0,
+     9.2e18},
     {"threads", ParamKind::kInteger, "1", "writer threads", {}, 1, 256},
-    {"files", ParamKind::kChoice, "per-thread", "one file per thread, or one file shared by all threads", kFiles},
-    {"file_state", ParamKind::kChoice, "sparse", "state of each file before the run (all are fsync'ed)", kFileStates},
-    {"working_set", ParamKind::kSize, "64M", "size of each file; workloads stay inside it", {}, 4096, 1e15},
-    {"background", ParamKind::kChoice, "none", "concurrent load: metadata = create/write/fsync/unlink loop", kBackground},
-    {"flush", ParamKind::kChoice, "auto", "cache-flush instruction for user-space flushing modes", flush_choices()},
+    {"files", ParamKind::kChoice, "per-thread",
+     "one file per thread, or one file shared by all threads", kFiles},
+    {"file_state", ParamKind::kChoice, "sparse",
+     "state of each file before the run (all are fsync'ed)", kFileStates},
+    {"working_set",
+     ParamKind::kSize,
+     "64M",
+     "size of each file; workloads stay inside it",
+     {},
+     4096,
+     1e15},
+    {"background", ParamKind::kChoice, "none",
+     "concurrent load: metadata = create/write/fsync/unlink loop", kBackground},
+    {"flush", ParamKind::kChoice, "auto", "cache-flush instruction for user-space flushing modes",
+     flush_choices()},
 };
 }  // namespace
 
-std::span<const ParamSpec> common_params() { return kCommon; }
+std::span<const ParamSpec> common_params() {
+  return kCommon;
+}
 
 }  // namespace daxbench

@@ -40,7 +40,8 @@ struct ParamValue {
 };
 
 // Parses `raw` for `spec`; returns the error message (without location) on failure.
-std::optional<std::string> parse_param(const ParamSpec& spec, std::string_view raw, ParamValue& out);
+std::optional<std::string> parse_param(const ParamSpec& spec, std::string_view raw,
+                                       ParamValue& out);
 
 // Valid values of a spec, for error messages: "one of a, b, c" or "a size such as 64, 4K, 1M".
 std::string describe_valid(const ParamSpec& spec);
@@ -49,10 +50,14 @@ std::string describe_valid(const ParamSpec& spec);
 // is of a parameter the plug-in declared, which the config loader has filled in.
 class ParamSet {
  public:
-  void set(std::string_view name, ParamValue value) { values_[std::string(name)] = std::move(value); }
+  void set(std::string_view name, ParamValue value) {
+    values_[std::string(name)] = std::move(value);
+  }
   bool has(std::string_view name) const { return values_.contains(std::string(name)); }
   std::int64_t integer(std::string_view name) const { return get(name).integer; }
-  std::uint64_t size(std::string_view name) const { return static_cast<std::uint64_t>(get(name).integer); }
+  std::uint64_t size(std::string_view name) const {
+    return static_cast<std::uint64_t>(get(name).integer);
+  }
   double real(std::string_view name) const { return get(name).real; }
   const std::string& text(std::string_view name) const { return get(name).text; }
   const std::map<std::string, ParamValue>& values() const { return values_; }

@@ -39,7 +39,9 @@ json histogram_json(const Histogram& h) {
   return buckets;
 }
 
-json optional_number(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
+json optional_number(const std::optional<double>& v) {
+  return v ? json(*v) : json(nullptr);
+}
 
 json params_json(const CaseSpec& spec) {
   json out = json::object();
@@ -47,9 +49,14 @@ json params_json(const CaseSpec& spec) {
     const std::string& text = spec.params.text(p->name);
     switch (p->kind) {
       case ParamKind::kInteger:
-      case ParamKind::kSize: out[std::string(p->name)] = spec.params.integer(p->name); break;
-      case ParamKind::kReal: out[std::string(p->name)] = spec.params.real(p->name); break;
-      default: out[std::string(p->name)] = text;
+      case ParamKind::kSize:
+        out[std::string(p->name)] = spec.params.integer(p->name);
+        break;
+      case ParamKind::kReal:
+        out[std::string(p->name)] = spec.params.real(p->name);
+        break;
+      default:
+        out[std::string(p->name)] = text;
     }
   }
   return out;
@@ -72,12 +79,16 @@ std::string number(double v) {
 
 }  // namespace
 
-json record_json(const CaseSpec& spec, const RepetitionResult& r, const std::string& run_id, int repetition) {
+json record_json(const CaseSpec& spec, const RepetitionResult& r, const std::string& run_id,
+                 int repetition) {
   const bool ok = r.status == "ok";
   json counters = json::object();
   for (const Metric& m : r.metrics.items())
-    counters[m.name] = {{"value", optional_number(m.value)}, {"per_op", optional_number(m.per_op)},
-                        {"unit", m.unit}, {"better", to_string(m.better)}, {"status", m.status}};
+    counters[m.name] = {{"value", optional_number(m.value)},
+                        {"per_op", optional_number(m.per_op)},
+                        {"unit", m.unit},
+                        {"better", to_string(m.better)},
+                        {"status", m.status}};
   char digest[17];
   std::snprintf(digest, sizeof digest, "%016llx", static_cast<unsigned long long>(r.op_digest));
   return {
@@ -99,13 +110,16 @@ json record_json(const CaseSpec& spec, const RepetitionResult& r, const std::str
       {"commits", ok ? json(r.commits) : json(nullptr)},
       {"duration_ns", ok ? json(r.duration_ns) : json(nullptr)},
       {"ops_per_sec", ok ? json(r.ops_per_sec) : json(nullptr)},
-      {"latency_ns", {{"op", ok ? latency_json(r.op_latency) : json(nullptr)},
-                      {"commit", ok ? latency_json(r.commit_latency) : json(nullptr)}}},
-      {"histogram", {{"op", ok ? histogram_json(r.op_latency) : json(nullptr)},
-                     {"commit", ok ? histogram_json(r.commit_latency) : json(nullptr)}}},
+      {"latency_ns",
+       {{"op", ok ? latency_json(r.op_latency) : json(nullptr)},
+        {"commit", ok ? latency_json(r.commit_latency) : json(nullptr)}}},
+      {"histogram",
+       {{"op", ok ? histogram_json(r.op_latency) : json(nullptr)},
+        {"commit", ok ? histogram_json(r.commit_latency) : json(nullptr)}}},
       {"counters", counters},
       {"op_digest", ok ? json(digest) : json(nullptr)},
-      {"extent_map_unchanged", r.extent_map_unchanged ? json(*r.extent_map_unchanged) : json(nullptr)},
+      {"extent_map_unchanged",
+       r.extent_map_unchanged ? json(*r.extent_map_unchanged) : json(nullptr)},
   };
 }
 
@@ -126,8 +140,8 @@ void ResultsFolder::write_context(const json& context) {
   std::ofstream((path_ / "context.json")) << context.dump(2) << '\n';
 }
 
-void ResultsFolder::append_record(const CaseSpec& spec, const RepetitionResult& result, const std::string& run_id,
-                                  int repetition) {
+void ResultsFolder::append_record(const CaseSpec& spec, const RepetitionResult& result,
+                                  const std::string& run_id, int repetition) {
   json record = record_json(spec, result, run_id, repetition);
   const std::string line = record.dump() + "\n";
   std::fwrite(line.data(), 1, line.size(), records_);
@@ -176,28 +190,34 @@ void ResultsFolder::write_summary() const {
     for (const json* r : ok) throughput.push_back((*r)["ops_per_sec"].get<double>());
     const stats::Summary s = throughput.empty() ? stats::Summary{} : stats::summarize(throughput);
     const std::string status = ok.empty() ? first["status"].get<std::string>() : "ok";
-    out << csv_field(id) << ',' << csv_field(first["workload"]) << ',' << csv_field(first["mode"]) << ','
-        << csv_field(first["target"]) << ',' << (first["flush"].is_null() ? "" : csv_field(first["flush"])) << ','
-        << status << ',' << (first["reason"].is_null() ? "" : csv_field(first["reason"])) << ','
+    out << csv_field(id) << ',' << csv_field(first["workload"]) << ',' << csv_field(first["mode"])
+        << ',' << csv_field(first["target"]) << ','
+        << (first["flush"].is_null() ? "" : csv_field(first["flush"])) << ',' << status << ','
+        << (first["reason"].is_null() ? "" : csv_field(first["reason"])) << ','
         << (first["durable"].get<bool>() ? "true" : "false") << ',' << ok.size() << ','
         << (ok.empty() ? "" : number(s.median)) << ',' << (ok.empty() ? "" : number(s.mean)) << ','
         << (ok.empty() ? "" : number(s.stddev)) << ',' << (ok.empty() ? "" : number(s.cv)) << ','
-        << (ok.empty() ? "" : number(s.ci.low)) << ',' << (ok.empty() ? "" : number(s.ci.high)) << ','
-        << number(median_of(latency("op", "p50"))) << ',' << number(median_of(latency("op", "p99"))) << ','
-        << number(median_of(latency("op", "p999"))) << ',' << number(median_of(latency("commit", "p50"))) << ','
-        << number(median_of(latency("commit", "p99"))) << ',' << number(median_of(per_op("syscalls"))) << ','
-        << number(median_of(per_op("lines_flushed"))) << ',' << number(median_of(per_op("fences"))) << ','
-        << number(median_of(per_op("faults_trapped"))) << '\n';
+        << (ok.empty() ? "" : number(s.ci.low)) << ',' << (ok.empty() ? "" : number(s.ci.high))
+        << ',' << number(median_of(latency("op", "p50"))) << ','
+        << number(median_of(latency("op", "p99"))) << ','
+        << number(median_of(latency("op", "p999"))) << ','
+        << number(median_of(latency("commit", "p50"))) << ','
+        << number(median_of(latency("commit", "p99"))) << ','
+        << number(median_of(per_op("syscalls"))) << ','
+        << number(median_of(per_op("lines_flushed"))) << ',' << number(median_of(per_op("fences")))
+        << ',' << number(median_of(per_op("faults_trapped"))) << '\n';
   }
 }
 
-std::filesystem::path default_results_path(const std::filesystem::path& root, const std::string& config_name) {
+std::filesystem::path default_results_path(const std::filesystem::path& root,
+                                           const std::string& config_name) {
   const std::time_t now = std::time(nullptr);
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", std::gmtime(&now));
   const std::string base = std::string(stamp) + "-" + host_name() + "-" + config_name;
   std::filesystem::path path = root / base;
-  for (int n = 2; std::filesystem::exists(path); ++n) path = root / (base + "-" + std::to_string(n));
+  for (int n = 2; std::filesystem::exists(path); ++n)
+    path = root / (base + "-" + std::to_string(n));
   return path;
 }
 

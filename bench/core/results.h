@@ -14,8 +14,8 @@
 
 namespace daxbench {
 
-nlohmann::ordered_json record_json(const CaseSpec& spec, const RepetitionResult& result, const std::string& run_id,
-                                   int repetition);
+nlohmann::ordered_json record_json(const CaseSpec& spec, const RepetitionResult& result,
+                                   const std::string& run_id, int repetition);
 
 class ResultsFolder {
  public:
@@ -26,8 +26,8 @@ class ResultsFolder {
 
   void write_context(const nlohmann::ordered_json& context);
   // Appends one line and flushes it, so a finished case survives whatever happens next.
-  void append_record(const CaseSpec& spec, const RepetitionResult& result, const std::string& run_id,
-                     int repetition);
+  void append_record(const CaseSpec& spec, const RepetitionResult& result,
+                     const std::string& run_id, int repetition);
   // One row per case seen so far, repetitions summarised.
   void write_summary() const;
 
@@ -43,6 +43,7 @@ class ResultsFolder {
 };
 
 // results/<UTC time>-<host>-<config>/, made unique with a -2, -3 ... suffix if needed.
-std::filesystem::path default_results_path(const std::filesystem::path& root, const std::string& config_name);
+std::filesystem::path default_results_path(const std::filesystem::path& root,
+                                           const std::string& config_name);
 
 }  // namespace daxbench

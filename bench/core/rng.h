@@ -7,7 +7,8 @@
 
 namespace daxbench {
 
-__extension__ using Uint128 = unsigned __int128;  // GCC/Clang built-in; __extension__ keeps -Wpedantic quiet
+__extension__ using Uint128 =
+    unsigned __int128;  // GCC/Clang built-in; __extension__ keeps -Wpedantic quiet
 
 inline std::uint64_t splitmix64(std::uint64_t& state) {
   std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);

@@ -46,8 +46,10 @@ struct ThreadUsage {
 
 const FlushOps* resolve_flush(const std::string& name, std::string& problem) {
   const FlushOps* ops = name == "auto" ? best_flush() : find_flush(name);
-  if (!ops) problem = "no cache-flush instruction available on this CPU";
-  else if (!ops->available()) problem = "the CPU lacks " + std::string(ops->name) + " (CPUID)";
+  if (!ops)
+    problem = "no cache-flush instruction available on this CPU";
+  else if (!ops->available())
+    problem = "the CPU lacks " + std::string(ops->name) + " (CPUID)";
   return problem.empty() ? ops : nullptr;
 }
 
@@ -58,17 +60,21 @@ void add_usage_metrics(const std::vector<ThreadUsage>& usage, std::uint64_t ops,
     const char* help;
   };
   static constexpr Field kFields[] = {
-      {"page_faults_minor", &rusage::ru_minflt, "minor page faults of the writer threads (getrusage)"},
-      {"page_faults_major", &rusage::ru_majflt, "major page faults of the writer threads (getrusage)"},
-      {"context_switches_voluntary", &rusage::ru_nvcsw, "voluntary context switches of the writer threads (getrusage)"},
-      {"context_switches_involuntary", &rusage::ru_nivcsw, "involuntary context switches of the writer threads (getrusage)"},
+      {"page_faults_minor", &rusage::ru_minflt,
+       "minor page faults of the writer threads (getrusage)"},
+      {"page_faults_major", &rusage::ru_majflt,
+       "major page faults of the writer threads (getrusage)"},
+      {"context_switches_voluntary", &rusage::ru_nvcsw,
+       "voluntary context switches of the writer threads (getrusage)"},
+      {"context_switches_involuntary", &rusage::ru_nivcsw,
+       "involuntary context switches of the writer threads (getrusage)"},
   };
   for (const Field& f : kFields) {
     long total = 0;
     for (const ThreadUsage& u : usage) total += u.end.*f.member - u.start.*f.member;
     const double value = static_cast<double>(total);
-    out.add({f.name, value, ops ? std::optional(value / static_cast<double>(ops)) : std::nullopt, "count",
-             Better::kLower, "ok", f.help});
+    out.add({f.name, value, ops ? std::optional(value / static_cast<double>(ops)) : std::nullopt,
+             "count", Better::kLower, "ok", f.help});
   }
 }
 
@@ -108,7 +114,8 @@ RepetitionResult run_repetition(const CaseSpec& spec, Target& target, const std:
   try {
     for (unsigned i = 0; i < (shared ? 1 : threads); ++i) {
       MappedFile f;
-      f.path = target.scratch_file("case" + std::to_string(serial) + "-file" + std::to_string(i) + ".dat");
+      f.path = target.scratch_file("case" + std::to_string(serial) + "-file" + std::to_string(i) +
+                                   ".dat");
       f.size = size;
       f.fd = create_prepared_file(f.path, size, params.text("file_state"));
       prepared.files.push_back(std::move(f));
@@ -126,7 +133,8 @@ RepetitionResult run_repetition(const CaseSpec& spec, Target& target, const std:
     for (unsigned t = 0; t < threads; ++t) {
       MappedFile& file = prepared.files[shared ? 0 : t];
       writers.push_back(mode->make_writer(file));
-      generators.push_back(workload_desc.create({params, sliced ? t * view : 0, view, t, config_dir}));
+      generators.push_back(
+          workload_desc.create({params, sliced ? t * view : 0, view, t, config_dir}));
     }
   } catch (const std::exception& e) {
     result.status = "failed";
@@ -146,12 +154,15 @@ RepetitionResult run_repetition(const CaseSpec& spec, Target& target, const std:
   std::atomic<bool> abort{false};
   std::mutex error_mutex;
   std::string error;
-  auto should_stop = [&] { return stop.load(std::memory_order_relaxed) || abort.load(std::memory_order_relaxed); };
+  auto should_stop = [&] {
+    return stop.load(std::memory_order_relaxed) || abort.load(std::memory_order_relaxed);
+  };
   std::barrier warmed_up(threads, [&]() noexcept { mode->start_timed(); });
 
   std::unique_ptr<MetadataLoad> background;
   if (params.text("background") == "metadata")
-    background = std::make_unique<MetadataLoad>(target.scratch_file("case" + std::to_string(serial)));
+    background =
+        std::make_unique<MetadataLoad>(target.scratch_file("case" + std::to_string(serial)));
 
   auto worker = [&](unsigned t) {
     Writer& w = *writers[t];
@@ -220,7 +231,9 @@ RepetitionResult run_repetition(const CaseSpec& spec, Target& target, const std:
     result.duration_ns = std::max(result.duration_ns, tsc().to_ns(thread_ticks[t]));
   }
   result.commits = counters.commits;
-  result.ops_per_sec = result.duration_ns ? static_cast<double>(result.ops) * 1e9 / static_cast<double>(result.duration_ns) : 0;
+  result.ops_per_sec = result.duration_ns ? static_cast<double>(result.ops) * 1e9 /
+                                                static_cast<double>(result.duration_ns)
+                                          : 0;
   add_counter_metrics(counters, result.ops, result.metrics);
   add_usage_metrics(usage, result.ops, result.metrics);
   if (background) {
@@ -229,8 +242,9 @@ RepetitionResult run_repetition(const CaseSpec& spec, Target& target, const std:
       result.reason = background->error();
       return result;
     }
-    result.metrics.add({"background_ops", static_cast<double>(background->operations()), std::nullopt,
-                        "count", Better::kNeither, "ok", "create/write/fsync/unlink cycles of the background load"});
+    result.metrics.add({"background_ops", static_cast<double>(background->operations()),
+                        std::nullopt, "count", Better::kNeither, "ok",
+                        "create/write/fsync/unlink cycles of the background load"});
   }
   try {
     mode->add_metrics(result.metrics, result.ops);

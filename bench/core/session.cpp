@@ -49,8 +49,10 @@ std::string clock_text(double seconds) {
 
 // A guess of a repetition's wall time, corrected by what the run has seen so far.
 double expected_seconds(const CaseSpec& spec) {
-  const bool by_ops = spec.params.integer("ops") > 0;
-  double seconds = spec.params.real("warmup_s") + (by_ops ? 0.2 : spec.params.real("duration_s")) + 0.05;
+  // A finite workload usually ends well before its duration_s, which only bounds it.
+  const bool by_ops = spec.params.integer("ops") > 0 || (spec.workload->flags & kFinite);
+  double seconds =
+      spec.params.real("warmup_s") + (by_ops ? 0.3 : spec.params.real("duration_s")) + 0.05;
   if (spec.mode->measure_without_sync) seconds *= 2;
   return seconds;
 }
@@ -68,14 +70,17 @@ void add_companion(const CaseSpec& spec, Target& target, const std::string& conf
   without_sync.params.set("fault_sync", off);
   const RepetitionResult companion = run_repetition(without_sync, target, config_dir, g_stop);
   const Metric* trap = companion.metrics.find("fault_ns");
-  const std::string why = companion.status == "ok" ? (trap ? trap->status : "unavailable: no trap measured")
-                                                   : "unavailable: " + companion.reason;
-  result.metrics.add({"trap_ns", trap ? trap->value : std::nullopt, std::nullopt, "ns", Better::kLower, why,
+  const std::string why = companion.status == "ok"
+                              ? (trap ? trap->status : "unavailable: no trap measured")
+                              : "unavailable: " + companion.reason;
+  result.metrics.add({"trap_ns", trap ? trap->value : std::nullopt, std::nullopt, "ns",
+                      Better::kLower, why,
                       "mean time of a trapped store with the sync removed (signal + mprotect)"});
-  result.metrics.add({"ops_per_sec_without_sync",
-                      companion.status == "ok" ? std::optional(companion.ops_per_sec) : std::nullopt,
-                      std::nullopt, "ops/s", Better::kHigher, companion.status == "ok" ? "ok" : why,
-                      "throughput of the same case with fault_sync off"});
+  result.metrics.add(
+      {"ops_per_sec_without_sync",
+       companion.status == "ok" ? std::optional(companion.ops_per_sec) : std::nullopt, std::nullopt,
+       "ops/s", Better::kHigher, companion.status == "ok" ? "ok" : why,
+       "throughput of the same case with fault_sync off"});
 }
 
 }  // namespace
@@ -128,12 +133,16 @@ int run_session(const Config& config, const RunOptions& options) {
       if (rep >= reps) continue;
       ++done;
       expected_done += expected_seconds(c);
-      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      const double pace = expected_done > expected_seconds(c) ? elapsed / (expected_done - expected_seconds(c)) : 1.0;
-      std::fprintf(stderr, "%s[%d/%d] %s rep %d/%d  elapsed %s  eta %s%s", tty ? "\r\033[K" : "", done,
-                   total_runs, c.id.c_str(), rep + 1, reps, clock_text(elapsed).c_str(),
-                   clock_text((expected_total - expected_done + expected_seconds(c)) * pace).c_str(),
-                   tty ? "" : "\n");
+      const double elapsed =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double pace = expected_done > expected_seconds(c)
+                              ? elapsed / (expected_done - expected_seconds(c))
+                              : 1.0;
+      std::fprintf(
+          stderr, "%s[%d/%d] %s rep %d/%d  elapsed %s  eta %s%s", tty ? "\r\033[K" : "", done,
+          total_runs, c.id.c_str(), rep + 1, reps, clock_text(elapsed).c_str(),
+          clock_text((expected_total - expected_done + expected_seconds(c)) * pace).c_str(),
+          tty ? "" : "\n");
       if (unsupported[c.id]) continue;
 
       Target& target = *targets.at(c.target);
@@ -143,7 +152,8 @@ int run_session(const Config& config, const RunOptions& options) {
       if (result.status == "unsupported") unsupported[c.id] = true;
       if (result.status == "failed") {
         ++failed;
-        std::fprintf(stderr, "%sdaxbench: %s failed: %s\n", tty ? "\n" : "", c.id.c_str(), result.reason.c_str());
+        std::fprintf(stderr, "%sdaxbench: %s failed: %s\n", tty ? "\n" : "", c.id.c_str(),
+                     result.reason.c_str());
       }
       results.append_record(c, result, run_id, rep);
     }
@@ -152,10 +162,13 @@ int run_session(const Config& config, const RunOptions& options) {
   results.write_summary();
   for (auto& [spec, target] : targets) target->remove_scratch();
 
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (g_stop) {
-    std::fprintf(stderr, "daxbench: stopped by signal %d after %s; finished cases are in the results folder\n",
-                 g_signal.load(), clock_text(wall).c_str());
+    std::fprintf(
+        stderr,
+        "daxbench: stopped by signal %d after %s; finished cases are in the results folder\n",
+        g_signal.load(), clock_text(wall).c_str());
   } else {
     std::fprintf(stderr, "daxbench: %d case runs in %s%s\n", done, clock_text(wall).c_str(),
                  failed ? (", " + std::to_string(failed) + " failed").c_str() : "");

@@ -32,15 +32,17 @@ struct Range {
 
 class Writer {
  public:
-  Writer(MappedFile& file, const FlushOps* flush) : file_(file), flush_(flush) { dirty_.reserve(64); }
+  Writer(MappedFile& file, const FlushOps* flush) : file_(file), flush_(flush) {
+    dirty_.reserve(64);
+  }
   virtual ~Writer() = default;
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
 
   void store(std::uint64_t offset, const void* src, std::size_t len) {
     if (offset + len > file_.size) [[unlikely]]
-      throw std::out_of_range("store beyond the file: offset " + std::to_string(offset) +
-                              " + " + std::to_string(len) + " > " + std::to_string(file_.size));
+      throw std::out_of_range("store beyond the file: offset " + std::to_string(offset) + " + " +
+                              std::to_string(len) + " > " + std::to_string(file_.size));
     digest_ = mix(mix(digest_, offset), len);
     ++counters_.stores;
     counters_.bytes_stored += len;
@@ -84,7 +86,8 @@ class Writer {
   void flush_dirty_and_drain() {
     for (const Range& r : dirty_) {
       flush_->flush(file_.base + r.offset, r.length);
-      counters_.lines_flushed += lines_covered(reinterpret_cast<std::uintptr_t>(file_.base) + r.offset, r.length);
+      counters_.lines_flushed +=
+          lines_covered(reinterpret_cast<std::uintptr_t>(file_.base) + r.offset, r.length);
     }
     flush_->drain();
     ++counters_.fences;

@@ -17,7 +17,9 @@ void clflush_flush(const void* addr, std::size_t len) {
 
 // CLFLUSH is ordered with stores already; the fence keeps the commit's shape identical to
 // the other primitives (one fence per commit) and costs little next to CLFLUSH itself.
-void sfence_drain() { _mm_sfence(); }
+void sfence_drain() {
+  _mm_sfence();
+}
 
 }  // namespace
 

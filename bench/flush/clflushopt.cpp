@@ -15,7 +15,9 @@ __attribute__((target("clflushopt"))) void clflushopt_flush(const void* addr, st
   for (; p < end; p += kCacheLine) _mm_clflushopt(reinterpret_cast<void*>(p));
 }
 
-void sfence_drain() { _mm_sfence(); }
+void sfence_drain() {
+  _mm_sfence();
+}
 
 }  // namespace
 

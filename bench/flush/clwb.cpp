@@ -15,7 +15,9 @@ __attribute__((target("clwb"))) void clwb_flush(const void* addr, std::size_t le
   for (; p < end; p += kCacheLine) _mm_clwb(reinterpret_cast<void*>(p));
 }
 
-void sfence_drain() { _mm_sfence(); }
+void sfence_drain() {
+  _mm_sfence();
+}
 
 }  // namespace
 

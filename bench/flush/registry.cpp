@@ -15,7 +15,9 @@ const FlushOps* const kPrimitives[] = {
 };
 }  // namespace
 
-std::span<const FlushOps* const> flush_primitives() { return kPrimitives; }
+std::span<const FlushOps* const> flush_primitives() {
+  return kPrimitives;
+}
 
 const FlushOps* find_flush(std::string_view name) {
   for (const FlushOps* ops : kPrimitives)

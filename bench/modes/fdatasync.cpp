@@ -35,7 +35,9 @@ extern const ModeDesc kFdatasyncMode{
     .name = "fdatasync",
     .summary = "stores through MAP_SHARED, fdatasync(fd) at each commit",
     .durability = Durability::kBySyscall,
-    .create = [](const ModeSetup&) -> std::unique_ptr<Mode> { return std::make_unique<FdatasyncMode>(); },
+    .create = [](const ModeSetup&) -> std::unique_ptr<Mode> {
+      return std::make_unique<FdatasyncMode>();
+    },
 };
 
 }  // namespace daxbench

@@ -31,7 +31,8 @@ class FlushOnlyMode final : public Mode {
 
 extern const ModeDesc kFlushOnlyMode{
     .name = "flush-only",
-    .summary = "unsafe control: cache flush + SFENCE on a plain MAP_SHARED mapping, no metadata sync",
+    .summary =
+        "unsafe control: cache flush + SFENCE on a plain MAP_SHARED mapping, no metadata sync",
     .needs = kNeedsUserFlush,
     .durability = Durability::kNever,
     .create = [](const ModeSetup& setup) -> std::unique_ptr<Mode> {

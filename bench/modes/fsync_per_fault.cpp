@@ -97,8 +97,7 @@ class FaultWriter final : public Writer {
       trapped_store_ticks += elapsed;
       counters_.faults_trapped += t_tally.faults - before.faults;
       counters_.sys_mprotect += t_tally.mprotects - before.mprotects;
-      (use_fsync_ ? counters_.sys_fsync : counters_.sys_fdatasync) +=
-          t_tally.syncs - before.syncs;
+      (use_fsync_ ? counters_.sys_fsync : counters_.sys_fdatasync) += t_tally.syncs - before.syncs;
       sync_ticks += t_tally.sync_ticks - before.sync_ticks;
     }
   }
@@ -129,7 +128,8 @@ class FsyncPerFaultMode final : public Mode {
     if (static_cast<long>(pages) + 1000 > limit)
       return "working_set of " + std::to_string(pages) +
              " pages: un-protecting pages one by one may split the mapping into more VMAs than "
-             "vm.max_map_count=" + std::to_string(limit) + " allows; use a smaller working_set";
+             "vm.max_map_count=" +
+             std::to_string(limit) + " allows; use a smaller working_set";
     if (auto error = Mode::map(file)) return error;
     std::lock_guard lock(g_regions_mutex);
     if (!g_handler_installed) {
@@ -175,7 +175,8 @@ class FsyncPerFaultMode final : public Mode {
 
   void add_metrics(Metrics& out, std::uint64_t) override {
     for (ProtectedRegion* region : regions_)
-      if (const int e = region->sync_errno.load()) throw SyscallError(use_fsync_ ? "fsync" : "fdatasync", e);
+      if (const int e = region->sync_errno.load())
+        throw SyscallError(use_fsync_ ? "fsync" : "fdatasync", e);
     std::uint64_t trapped = 0, ticks = 0, sync_ticks = 0;
     for (const FaultWriter* w : writers_) {
       trapped += w->trapped_stores;
@@ -209,18 +210,21 @@ constexpr std::string_view kOnOff[] = {"on", "off"};
 constexpr ParamSpec kParams[] = {
     {"sync_call", ParamKind::kChoice, "fdatasync", "the sync made on each write fault", kSyncCalls},
     {"reprotect", ParamKind::kChoice, "never",
-     "never: a faulted page stays writable (as in the kernel); commit: re-arm all pages at each commit",
+     "never: a faulted page stays writable (as in the kernel); commit: re-arm all pages at each "
+     "commit",
      kReprotect},
     {"fault_sync", ParamKind::kChoice, "on",
-     "off: trap and un-protect without syncing (the runner measures this beside every case)", kOnOff},
+     "off: trap and un-protect without syncing (the runner measures this beside every case)",
+     kOnOff},
 };
 
 }  // namespace
 
 extern const ModeDesc kFsyncPerFaultMode{
     .name = "fsync-per-fault",
-    .summary = "write-protected mapping; each write fault syncs the file (SIGSEGV handler), "
-               "cache flush + SFENCE at commit",
+    .summary =
+        "write-protected mapping; each write fault syncs the file (SIGSEGV handler), "
+        "cache flush + SFENCE at commit",
     .needs = kNeedsUserFlush,
     .durability = Durability::kWhenPmem,
     .params = kParams,

@@ -45,7 +45,9 @@ class MapSyncMode final : public Mode {
 
 extern const ModeDesc kMapSyncMode{
     .name = "map-sync",
-    .summary = "MAP_SHARED_VALIDATE|MAP_SYNC mapping, cache flush + SFENCE at commit; needs a DAX filesystem",
+    .summary =
+        "MAP_SHARED_VALIDATE|MAP_SYNC mapping, cache flush + SFENCE at commit; needs a DAX "
+        "filesystem",
     .needs = kNeedsUserFlush,
     .durability = Durability::kWhenPmem,
     .create = [](const ModeSetup& setup) -> std::unique_ptr<Mode> {

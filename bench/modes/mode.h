@@ -23,9 +23,9 @@ enum ModeNeeds : unsigned {
 
 // When a committed store is durable.
 enum class Durability {
-  kNever,        // a baseline or unsafe control: promises nothing
-  kBySyscall,    // the kernel writes it back: durable on any persistent target
-  kWhenPmem,     // user-space flushing: durable only where the mapping is persistent memory
+  kNever,      // a baseline or unsafe control: promises nothing
+  kBySyscall,  // the kernel writes it back: durable on any persistent target
+  kWhenPmem,   // user-space flushing: durable only where the mapping is persistent memory
 };
 
 struct ModeSetup {

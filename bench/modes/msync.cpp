@@ -50,7 +50,9 @@ extern const ModeDesc kMsyncMode{
     .name = "msync",
     .summary = "stores through MAP_SHARED, msync(MS_SYNC) of the dirty page span at each commit",
     .durability = Durability::kBySyscall,
-    .create = [](const ModeSetup&) -> std::unique_ptr<Mode> { return std::make_unique<MsyncMode>(); },
+    .create = [](const ModeSetup&) -> std::unique_ptr<Mode> {
+      return std::make_unique<MsyncMode>();
+    },
 };
 
 }  // namespace daxbench

@@ -29,7 +29,9 @@ extern const ModeDesc kNoneMode{
     .name = "none",
     .summary = "stores only, no flush, no syscall: upper bound, not durable",
     .durability = Durability::kNever,
-    .create = [](const ModeSetup&) -> std::unique_ptr<Mode> { return std::make_unique<NoneMode>(); },
+    .create = [](const ModeSetup&) -> std::unique_ptr<Mode> {
+      return std::make_unique<NoneMode>();
+    },
 };
 
 }  // namespace daxbench

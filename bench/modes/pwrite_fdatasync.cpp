@@ -47,7 +47,9 @@ extern const ModeDesc kPwriteFdatasyncMode{
     .name = "pwrite-fdatasync",
     .summary = "no mapping: pwrite for each store, fdatasync at each commit",
     .durability = Durability::kBySyscall,
-    .create = [](const ModeSetup&) -> std::unique_ptr<Mode> { return std::make_unique<PwriteMode>(); },
+    .create = [](const ModeSetup&) -> std::unique_ptr<Mode> {
+      return std::make_unique<PwriteMode>();
+    },
 };
 
 }  // namespace daxbench

@@ -20,7 +20,9 @@ const ModeDesc* const kModes[] = {
 };
 }  // namespace
 
-std::span<const ModeDesc* const> modes() { return kModes; }
+std::span<const ModeDesc* const> modes() {
+  return kModes;
+}
 
 const ModeDesc* find_mode(std::string_view name) {
   for (const ModeDesc* mode : kModes)

@@ -55,7 +55,8 @@ class SealedExtentMode final : public Mode {
 
 extern const ModeDesc kSealedExtentMode{
     .name = "sealed-extent",
-    .summary = "file pre-allocated with zeros + fsync (block map sealed), cache flush + SFENCE at commit",
+    .summary =
+        "file pre-allocated with zeros + fsync (block map sealed), cache flush + SFENCE at commit",
     .needs = kNeedsUserFlush,
     .durability = Durability::kWhenPmem,
     .fixed_file_state = "zeroed",

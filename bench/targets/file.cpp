@@ -41,7 +41,8 @@ class FileTarget final : public Target {
  public:
   explicit FileTarget(std::string_view directory) {
     const fs::path dir = directory.empty() ? fs::temp_directory_path() : fs::path(directory);
-    if (!fs::is_directory(dir)) throw TargetError("file target: '" + dir.string() + "' is not a directory");
+    if (!fs::is_directory(dir))
+      throw TargetError("file target: '" + dir.string() + "' is not a directory");
     std::string pattern = (dir / "daxbench-scratch-XXXXXX").string();
     if (!mkdtemp(pattern.data()))
       throw TargetError("file target: cannot create a scratch folder in '" + dir.string() +
@@ -58,10 +59,12 @@ class FileTarget final : public Target {
     facts_.mount_options = mount.options;
     facts_.dax = mount_is_dax(mount);
     facts_.map_sync = probe_map_sync(scratch_ / "map-sync-probe");
-    facts_.persistence_domain = facts_.dax ? "unknown (DAX: persistent memory; ADR or eADR not reported)"
-                                           : "none until synced (page cache)";
+    facts_.persistence_domain = facts_.dax
+                                    ? "unknown (DAX: persistent memory; ADR or eADR not reported)"
+                                    : "none until synced (page cache)";
     if (mount.filesystem == "tmpfs" || mount.filesystem == "ramfs")
-      facts_.warning = mount.filesystem + " keeps files in memory: syncs are no-ops and nothing is durable";
+      facts_.warning =
+          mount.filesystem + " keeps files in memory: syncs are no-ops and nothing is durable";
   }
   ~FileTarget() override { remove_scratch(); }
 

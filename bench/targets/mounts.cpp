@@ -40,7 +40,8 @@ MountInfo mount_of(const std::string& path) {
   MountInfo best;
   std::string line;
   while (std::getline(in, line)) {
-    // id parent major:minor root mount_point mount_options [optional...] - fstype source super_options
+    // id parent major:minor root mount_point mount_options [optional...] - fstype source
+    // super_options
     std::istringstream fields(line);
     std::string id, parent, device, root, mount_point, mount_options, word;
     fields >> id >> parent >> device >> root >> mount_point >> mount_options;
@@ -49,8 +50,8 @@ MountInfo mount_of(const std::string& path) {
     std::string fstype, source, super_options;
     fields >> fstype >> source >> super_options;
     mount_point = unescape(mount_point);
-    const bool prefixes = real == mount_point || mount_point == "/" ||
-                          real.starts_with(mount_point + "/");
+    const bool prefixes =
+        real == mount_point || mount_point == "/" || real.starts_with(mount_point + "/");
     if (prefixes && mount_point.size() >= best.mount_point.size())
       best = {mount_point, fstype, unescape(source), mount_options + "," + super_options};
   }

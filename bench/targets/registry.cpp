@@ -15,7 +15,9 @@ const TargetDesc* const kTargets[] = {
 };
 }  // namespace
 
-std::span<const TargetDesc* const> targets() { return kTargets; }
+std::span<const TargetDesc* const> targets() {
+  return kTargets;
+}
 
 const TargetDesc* find_target(std::string_view spec) {
   const std::string_view name = spec.substr(0, spec.find(':'));
@@ -28,7 +30,8 @@ std::unique_ptr<Target> open_target(std::string_view spec) {
   const TargetDesc* desc = find_target(spec);
   if (!desc || spec.find(':') == std::string_view::npos) {
     std::string valid;
-    for (const TargetDesc* target : kTargets) valid += (valid.empty() ? "" : ", ") + std::string(target->syntax);
+    for (const TargetDesc* target : kTargets)
+      valid += (valid.empty() ? "" : ", ") + std::string(target->syntax);
     throw TargetError("unknown target '" + std::string(spec) + "'; valid: " + valid);
   }
   return desc->open(spec.substr(spec.find(':') + 1));

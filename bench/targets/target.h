@@ -13,17 +13,17 @@
 namespace daxbench {
 
 struct TargetFacts {
-  std::string spec;               // as given: "file:/var/tmp"
-  std::string kind;               // registered target name: "file"
-  std::string directory;          // the folder the scratch folder was made in
-  std::string filesystem;         // from /proc/self/mountinfo: "ext4", "xfs", "tmpfs"
+  std::string spec;        // as given: "file:/var/tmp"
+  std::string kind;        // registered target name: "file"
+  std::string directory;   // the folder the scratch folder was made in
+  std::string filesystem;  // from /proc/self/mountinfo: "ext4", "xfs", "tmpfs"
   std::string mount_point;
   std::string mount_source;
   std::string mount_options;
-  bool dax = false;               // stores through a mapping reach persistent memory directly
-  std::string map_sync;           // "accepted", or "refused: <errno> (<why>)"
-  std::string persistence_domain; // where a flushed store is durable, as far as is known
-  std::string warning;            // empty, or why numbers from here may mislead
+  bool dax = false;                // stores through a mapping reach persistent memory directly
+  std::string map_sync;            // "accepted", or "refused: <errno> (<why>)"
+  std::string persistence_domain;  // where a flushed store is durable, as far as is known
+  std::string warning;             // empty, or why numbers from here may mislead
 };
 
 struct TargetError : std::runtime_error {
@@ -41,8 +41,8 @@ class Target {
 };
 
 struct TargetDesc {
-  std::string_view name;     // "file"
-  std::string_view syntax;   // "file:DIR"
+  std::string_view name;    // "file"
+  std::string_view syntax;  // "file:DIR"
   std::string_view summary;
   std::unique_ptr<Target> (*open)(std::string_view argument);  // throws TargetError
 };

@@ -34,7 +34,8 @@ TEST(Config, UnknownParameterNamesFileLineColumnAndSuggests) {
 }
 
 TEST(Config, UnknownModeListsEveryRegisteredMode) {
-  const std::string e = error_of("cases:\n  - workload: log-append\n    mode: [fdatasync, map-snyc]\n");
+  const std::string e =
+      error_of("cases:\n  - workload: log-append\n    mode: [fdatasync, map-snyc]\n");
   EXPECT_CONTAINS(e, "sweep.yaml:3:23: unknown mode 'map-snyc'");
   for (const ModeDesc* m : modes()) EXPECT_CONTAINS(e, std::string(m->name));
   EXPECT_CONTAINS(e, "did you mean 'map-sync'?");
@@ -49,8 +50,10 @@ TEST(Config, UnknownWorkloadListsEveryRegisteredWorkload) {
 TEST(Config, WrongTypeSaysWhatIsExpected) {
   EXPECT_CONTAINS(error_of("cases:\n  - {workload: log-append, mode: none, record_size: big}\n"),
                   "sweep.yaml:2:53: record_size: expected a size in bytes such as 64, 4K");
-  EXPECT_CONTAINS(error_of("defaults:\n  file_state: [sparse, holey]\ncases:\n  - {workload: log-append, mode: none}\n"),
-                  "sweep.yaml:2:24: file_state: expected one of sparse, fallocated, zeroed, got 'holey'");
+  EXPECT_CONTAINS(
+      error_of("defaults:\n  file_state: [sparse, holey]\ncases:\n  - {workload: log-append, mode: "
+               "none}\n"),
+      "sweep.yaml:2:24: file_state: expected one of sparse, fallocated, zeroed, got 'holey'");
   EXPECT_CONTAINS(error_of("cases:\n  - {workload: log-append, mode: none, commit_every: 0}\n"),
                   "commit_every: out of range");
   EXPECT_CONTAINS(error_of("cases:\n  - {workload: log-append, mode: none, threads: [1, two]}\n"),
@@ -58,20 +61,24 @@ TEST(Config, WrongTypeSaysWhatIsExpected) {
 }
 
 TEST(Config, ParameterThatAppliesToNothingInTheCaseIsAnError) {
-  const std::string e = error_of("cases:\n  - workload: log-append\n    mode: fdatasync\n    reprotect: commit\n");
+  const std::string e =
+      error_of("cases:\n  - workload: log-append\n    mode: fdatasync\n    reprotect: commit\n");
   EXPECT_CONTAINS(e, "sweep.yaml:4:5: 'reprotect' does not apply to this case");
   EXPECT_CONTAINS(e, "mode fsync-per-fault");
 }
 
 TEST(Config, ImpossibleCombinationsAreRefused) {
-  EXPECT_CONTAINS(error_of("cases:\n  - {workload: random-update, mode: none, record_size: 8K, working_set: 4K}\n"),
-                  "record_size 8K exceeds");
+  EXPECT_CONTAINS(
+      error_of(
+          "cases:\n  - {workload: random-update, mode: none, record_size: 8K, working_set: 4K}\n"),
+      "record_size 8K exceeds");
   // A trace that stores beyond the file would grow it: a sealed file never grows.
   const std::string e = error_of(
       "cases:\n"
       "  - workload: trace-replay\n"
       "    mode: sealed-extent\n"
-      "    trace: " DAXBENCH_SOURCE_DIR "/configs/sample.trace\n"
+      "    trace: " DAXBENCH_SOURCE_DIR
+      "/configs/sample.trace\n"
       "    working_set: 64K\n");
   EXPECT_CONTAINS(e, "sweep.yaml:4:12: trace-replay:");
   EXPECT_CONTAINS(e, "sealed-extent never grows a sealed file");
@@ -82,8 +89,9 @@ TEST(Config, StructuralErrors) {
   EXPECT_CONTAINS(error_of("cases:\n  - mode: none\n"), "sweep.yaml:2:5: case without 'workload'");
   EXPECT_CONTAINS(error_of("case:\n  - {}\n"), "sweep.yaml:1:1: unknown key 'case' at top level");
   EXPECT_CONTAINS(error_of("cases:\n  - workload: [log-append\n"), "sweep.yaml:3:1: YAML syntax");
-  EXPECT_CONTAINS(error_of("targets: [nvme:/dev/x]\ncases:\n  - {workload: log-append, mode: none}\n"),
-                  "sweep.yaml:1:11: unknown target 'nvme:/dev/x'; valid: file:DIR");
+  EXPECT_CONTAINS(
+      error_of("targets: [nvme:/dev/x]\ncases:\n  - {workload: log-append, mode: none}\n"),
+      "sweep.yaml:1:11: unknown target 'nvme:/dev/x'; valid: file:DIR");
 }
 
 TEST(Config, ListsAreSweepAxesAndCaseIdsNameNonDefaultParameters) {
@@ -106,7 +114,8 @@ TEST(Config, ListsAreSweepAxesAndCaseIdsNameNonDefaultParameters) {
 
 TEST(Config, SealedExtentPreparesItsOwnFileSoFileStateCollapses) {
   const Config c = parse_config(
-      "cases:\n  - {workload: log-append, mode: [sealed-extent, fdatasync], file_state: [sparse, fallocated, zeroed]}\n",
+      "cases:\n  - {workload: log-append, mode: [sealed-extent, fdatasync], file_state: [sparse, "
+      "fallocated, zeroed]}\n",
       "sweep.yaml", {"file:/tmp"});
   int sealed = 0;
   for (const CaseSpec& s : c.cases)
@@ -131,21 +140,24 @@ TEST(Config, DefaultsApplyOnlyWhereTheyMeanSomething) {
 }
 
 TEST(Config, FirstTouchHasNoWarmUpBecauseItWouldUseUpThePages) {
-  const Config c = parse_config("defaults: {warmup_s: 1}\ncases:\n  - {workload: first-touch, mode: none}\n",
-                                "sweep.yaml", {"file:/tmp"});
+  const Config c =
+      parse_config("defaults: {warmup_s: 1}\ncases:\n  - {workload: first-touch, mode: none}\n",
+                   "sweep.yaml", {"file:/tmp"});
   EXPECT_EQ(c.cases.at(0).params.real("warmup_s"), 0);
 }
 
 TEST(Config, ShippedConfigsAreValid) {
   for (const char* name : {"quick.yaml", "sweep.yaml"}) {
     SCOPED_TRACE(name);
-    const Config c = load_config(std::string(DAXBENCH_SOURCE_DIR) + "/configs/" + name, {"file:/tmp"});
+    const Config c =
+        load_config(std::string(DAXBENCH_SOURCE_DIR) + "/configs/" + name, {"file:/tmp"});
     EXPECT_GT(c.cases.size(), 0u);
   }
 }
 
 TEST(Config, QuickCoversEveryModeAndWorkload) {
-  const Config c = load_config(std::string(DAXBENCH_SOURCE_DIR) + "/configs/quick.yaml", {"file:/tmp"});
+  const Config c =
+      load_config(std::string(DAXBENCH_SOURCE_DIR) + "/configs/quick.yaml", {"file:/tmp"});
   for (const ModeDesc* m : modes())
     for (const WorkloadDesc* w : workloads()) {
       bool found = false;

@@ -11,7 +11,9 @@ namespace {
 
 std::string config_for(std::string_view workload, int seed) {
   return "cases:\n"
-         "  - workload: " + std::string(workload) + "\n"
+         "  - workload: " +
+         std::string(workload) +
+         "\n"
          "    mode: all\n"
          "    trace: sample.trace\n"
          "    ops: 300\n"
@@ -19,7 +21,8 @@ std::string config_for(std::string_view workload, int seed) {
          "    threads: 2\n"
          "    working_set: 1M\n"
          "    repetitions: 1\n"
-         "    seed: " + std::to_string(seed) + "\n";
+         "    seed: " +
+         std::to_string(seed) + "\n";
 }
 
 std::string yaml_without_trace(std::string yaml) {
@@ -32,8 +35,8 @@ TEST(Determinism, EveryModeRunsTheSameOperationsForTheSameSeed) {
     SCOPED_TRACE(workload->name);
     std::string yaml = config_for(workload->name, 7);
     if (workload->name != "trace-replay") yaml = yaml_without_trace(yaml);
-    const Config config = parse_config(yaml, std::string(DAXBENCH_SOURCE_DIR) + "/configs/inline.yaml",
-                                       {testing::scratch_spec()});
+    const Config config = parse_config(
+        yaml, std::string(DAXBENCH_SOURCE_DIR) + "/configs/inline.yaml", {testing::scratch_spec()});
     std::uint64_t digest = 0;
     int compared = 0;
     for (const CaseSpec& spec : config.cases) {
@@ -49,8 +52,8 @@ TEST(Determinism, EveryModeRunsTheSameOperationsForTheSameSeed) {
 
 TEST(Determinism, ADifferentSeedGivesDifferentOperations) {
   auto digest_for = [](int seed) {
-    const Config c = parse_config(yaml_without_trace(config_for("random-update", seed)), "inline.yaml",
-                                  {testing::scratch_spec()});
+    const Config c = parse_config(yaml_without_trace(config_for("random-update", seed)),
+                                  "inline.yaml", {testing::scratch_spec()});
     return testing::run_once(c.cases.front()).op_digest;
   };
   EXPECT_NE(digest_for(1), digest_for(2));

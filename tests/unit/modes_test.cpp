@@ -23,13 +23,20 @@ CaseSpec random_update(const std::string& mode, int commit_every, const std::str
   const Config config = config_from(
       "cases:\n"
       "  - workload: random-update\n"
-      "    mode: " + mode + "\n"
+      "    mode: " +
+      mode +
+      "\n"
       "    record_size: 64\n"
-      "    commit_every: " + std::to_string(commit_every) + "\n"
+      "    commit_every: " +
+      std::to_string(commit_every) +
+      "\n"
       "    working_set: 1M\n"
-      "    ops: " + std::to_string(kOps) + "\n"
+      "    ops: " +
+      std::to_string(kOps) +
+      "\n"
       "    warmup_s: 0\n"
-      "    repetitions: 1\n" + extra);
+      "    repetitions: 1\n" +
+      extra);
   EXPECT_EQ(config.cases.size(), 1u);
   return config.cases.at(0);
 }
@@ -50,7 +57,8 @@ std::uint64_t pages_first_written(const std::vector<testing::Event>& events, boo
 }
 
 void expect_no_syscalls(const RepetitionResult& r) {
-  for (const char* name : {"sys_fdatasync", "sys_fsync", "sys_msync", "sys_pwrite", "sys_mprotect", "syscalls"})
+  for (const char* name :
+       {"sys_fdatasync", "sys_fsync", "sys_msync", "sys_pwrite", "sys_mprotect", "syscalls"})
     EXPECT_EQ(counter(r, name), 0) << name;
 }
 
@@ -126,7 +134,8 @@ TEST(ModeSemantics, FsyncPerFaultSyncsOncePerFirstWriteToAPage) {
 }
 
 TEST(ModeSemantics, FsyncPerFaultWithReprotectTrapsOncePerPagePerCommit) {
-  const CaseSpec spec = random_update("fsync-per-fault", 4, "    reprotect: commit\n    sync_call: fsync\n");
+  const CaseSpec spec =
+      random_update("fsync-per-fault", 4, "    reprotect: commit\n    sync_call: fsync\n");
   const std::uint64_t expected = pages_first_written(record_ops(spec, kOps), true);
   const RepetitionResult r = run_once(spec);
   ASSERT_EQ(r.status, "ok") << r.reason;

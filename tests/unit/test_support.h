@@ -19,19 +19,24 @@ namespace daxbench::testing {
 
 // One scratch target for the whole test binary (under $TMPDIR or /tmp).
 inline Target& scratch_target() {
-  static std::unique_ptr<Target> target = open_target("file:" + std::filesystem::temp_directory_path().string());
+  static std::unique_ptr<Target> target =
+      open_target("file:" + std::filesystem::temp_directory_path().string());
   return *target;
 }
 
-inline std::string scratch_spec() { return scratch_target().facts().spec; }
+inline std::string scratch_spec() {
+  return scratch_target().facts().spec;
+}
 
 inline Config config_from(const std::string& yaml) {
-  return parse_config(yaml, std::string(DAXBENCH_SOURCE_DIR) + "/tests/unit/inline.yaml", {scratch_spec()});
+  return parse_config(yaml, std::string(DAXBENCH_SOURCE_DIR) + "/tests/unit/inline.yaml",
+                      {scratch_spec()});
 }
 
 inline RepetitionResult run_once(const CaseSpec& spec) {
   static const std::atomic<bool> never{false};
-  return run_repetition(spec, scratch_target(), std::string(DAXBENCH_SOURCE_DIR) + "/configs", never);
+  return run_repetition(spec, scratch_target(), std::string(DAXBENCH_SOURCE_DIR) + "/configs",
+                        never);
 }
 
 inline double counter(const RepetitionResult& r, std::string_view name) {
@@ -90,7 +95,8 @@ class RecordingWriter : private BufferFile, public Writer {
 inline std::vector<Event> record_ops(const CaseSpec& spec, std::uint64_t ops) {
   const std::uint64_t size = spec.params.size("working_set");
   RecordingWriter writer(size);
-  auto workload = spec.workload->create({spec.params, 0, size, 0, std::string(DAXBENCH_SOURCE_DIR) + "/configs"});
+  auto workload = spec.workload->create(
+      {spec.params, 0, size, 0, std::string(DAXBENCH_SOURCE_DIR) + "/configs"});
   for (std::uint64_t i = 0; i < ops && workload->op(writer); ++i) {
   }
   if (writer.has_uncommitted()) writer.commit();

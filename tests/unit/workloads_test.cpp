@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "bench/core/params.h"
-#include "workloads/workload.h"
 #include "test_support.h"
+#include "workloads/workload.h"
 #include "workloads/zipf.h"
 
 namespace daxbench {
@@ -185,14 +185,16 @@ TEST(LogAppend, CommitsEveryCommitEveryRecords) {
 
 TEST(ThreadView, ASharedFileIsSlicedIntoPagesOnlyForPartitioningWorkloads) {
   const WorkloadDesc& log = workload("log-append");
-  const ParamSet shared = make_params(log, {{"files", "shared"}, {"threads", "3"}, {"working_set", "1M"}});
+  const ParamSet shared =
+      make_params(log, {{"files", "shared"}, {"threads", "3"}, {"working_set", "1M"}});
   const ThreadView slice = thread_view(log, shared);
   EXPECT_TRUE(slice.sliced);
   EXPECT_EQ(slice.length, (1048576u / 3) & ~4095u);  // whole pages, so slices never share one
-  EXPECT_FALSE(thread_view(log, make_params(log, {{"threads", "3"}, {"working_set", "1M"}})).sliced);
+  EXPECT_FALSE(
+      thread_view(log, make_params(log, {{"threads", "3"}, {"working_set", "1M"}})).sliced);
   const WorkloadDesc& update = workload("random-update");
-  const ThreadView whole =
-      thread_view(update, make_params(update, {{"files", "shared"}, {"threads", "3"}, {"working_set", "1M"}}));
+  const ThreadView whole = thread_view(
+      update, make_params(update, {{"files", "shared"}, {"threads", "3"}, {"working_set", "1M"}}));
   EXPECT_FALSE(whole.sliced);  // threads of random-update share every record
   EXPECT_EQ(whole.length, 1048576u);
 }
