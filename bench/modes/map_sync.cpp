@@ -3,25 +3,14 @@
 #include <sys/mman.h>
 
 #include "bench/core/syscall_error.h"
-#include "bench/modes/mode.h"
+#include "bench/modes/user_flush.h"
 
 namespace daxbench {
 namespace {
 
-class MapSyncWriter final : public Writer {
+class MapSyncMode final : public UserFlushMode {
  public:
-  using Writer::Writer;
-
- private:
-  void do_store(std::uint64_t offset, const void* src, std::size_t len) override {
-    copy_into_mapping(offset, src, len);
-  }
-  void do_commit() override { flush_dirty_and_drain(); }
-};
-
-class MapSyncMode final : public Mode {
- public:
-  explicit MapSyncMode(const FlushOps* flush) : flush_(flush) {}
+  using UserFlushMode::UserFlushMode;
 
   // The kernel decides, so ask it: the record then carries its errno, not our guess.
   // Plain MAP_SHARED would silently drop MAP_SYNC on a filesystem that does not know it.
@@ -33,12 +22,6 @@ class MapSyncMode final : public Mode {
     if (error) return errno_text("mmap MAP_SHARED_VALIDATE|MAP_SYNC", error);
     return std::nullopt;
   }
-  std::unique_ptr<Writer> make_writer(MappedFile& file) override {
-    return std::make_unique<MapSyncWriter>(file, flush_);
-  }
-
- private:
-  const FlushOps* flush_;
 };
 
 }  // namespace
