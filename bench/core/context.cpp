@@ -52,6 +52,7 @@ nlohmann::ordered_json to_json(const TargetFacts& f) {
           {"mount_point", f.mount_point},
           {"mount_source", f.mount_source},
           {"mount_options", f.mount_options},
+          {"persistent", f.persistent},
           {"dax", f.dax},
           {"map_sync", f.map_sync},
           {"persistence_domain", f.persistence_domain},

@@ -58,6 +58,10 @@ bool is_durable(const ModeDesc& mode, const TargetFacts& target, std::string* wh
       say("this mode promises no durability (baseline or unsafe control)");
       return false;
     case Durability::kBySyscall:
+      if (!target.persistent) {
+        say("the target keeps files in memory only (tmpfs): syncs cannot make them durable");
+        return false;
+      }
       say("the kernel writes data and metadata back in the commit's syscall");
       return true;
     case Durability::kWhenPmem:

@@ -59,10 +59,12 @@ class FileTarget final : public Target {
     facts_.mount_options = mount.options;
     facts_.dax = mount_is_dax(mount);
     facts_.map_sync = probe_map_sync(scratch_ / "map-sync-probe");
-    facts_.persistence_domain = facts_.dax
+    facts_.persistent = mount.filesystem != "tmpfs" && mount.filesystem != "ramfs";
+    facts_.persistence_domain = !facts_.persistent ? "none (the files live in memory only)"
+                                : facts_.dax
                                     ? "unknown (DAX: persistent memory; ADR or eADR not reported)"
                                     : "none until synced (page cache)";
-    if (mount.filesystem == "tmpfs" || mount.filesystem == "ramfs")
+    if (!facts_.persistent)
       facts_.warning =
           mount.filesystem + " keeps files in memory: syncs are no-ops and nothing is durable";
   }

@@ -20,6 +20,7 @@ struct TargetFacts {
   std::string mount_point;
   std::string mount_source;
   std::string mount_options;
+  bool persistent = true;          // false on tmpfs/ramfs: nothing there survives a power cut
   bool dax = false;                // stores through a mapping reach persistent memory directly
   std::string map_sync;            // "accepted", or "refused: <errno> (<why>)"
   std::string persistence_domain;  // where a flushed store is durable, as far as is known

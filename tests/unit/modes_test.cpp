@@ -173,6 +173,20 @@ TEST(ModeSemantics, MapSyncIsUnsupportedWithTheErrnoOffDax) {
   EXPECT_NE(r.reason.find("MAP_SYNC"), std::string::npos) << r.reason;
 }
 
+TEST(ModeSemantics, NothingIsDurableOnTmpfsOrForTheControls) {
+  TargetFacts tmpfs;
+  tmpfs.filesystem = "tmpfs";
+  tmpfs.persistent = false;
+  TargetFacts pmem;
+  pmem.dax = true;
+  for (const ModeDesc* mode : modes())
+    EXPECT_FALSE(is_durable(*mode, tmpfs, nullptr)) << mode->name;
+  for (const char* name : {"fdatasync", "map-sync", "sealed-extent", "fsync-per-fault", "msync"})
+    EXPECT_TRUE(is_durable(*find_mode(name), pmem, nullptr)) << name;
+  for (const char* name : {"flush-only", "none"})
+    EXPECT_FALSE(is_durable(*find_mode(name), pmem, nullptr)) << name;
+}
+
 TEST(ModeSemantics, DurabilityIsHonestOnAPageCacheFile) {
   if (testing::scratch_target().facts().dax) GTEST_SKIP() << "the scratch folder is on a DAX mount";
   const TargetFacts& facts = testing::scratch_target().facts();
