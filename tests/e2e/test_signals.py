@@ -1,7 +1,10 @@
-"""Ctrl-C keeps every finished case in a valid results folder and removes the scratch files."""
+"""Ctrl-C (or SIGTERM) keeps every finished case in a valid results folder and removes the
+scratch files."""
 import signal
 import subprocess
 import time
+
+import pytest
 
 import schema
 
@@ -12,7 +15,8 @@ cases:
 """
 
 
-def test_sigint_keeps_finished_cases(driver, tmp_path):
+@pytest.mark.parametrize("signo", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_signal_keeps_finished_cases(driver, tmp_path, signo):
     config = tmp_path / "long.yaml"
     config.write_text(LONG_CONFIG)
     out = tmp_path / "run"
@@ -27,9 +31,9 @@ def test_sigint_keeps_finished_cases(driver, tmp_path):
         if records.exists() and records.read_text().count("\n") >= 4:
             break
         time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signo)
     stdout, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 128 + signal.SIGINT, stderr
+    assert proc.returncode == 128 + signo, stderr
     assert "stopped by signal" in stderr
     assert stdout.strip().splitlines()[-1] == str(out)
 

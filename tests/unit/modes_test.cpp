@@ -165,6 +165,17 @@ TEST(ModeSemantics, FsyncPerFaultWithoutSyncTrapsButNeverSyncs) {
   EXPECT_EQ(counter(r, "sys_fdatasync") + counter(r, "sys_fsync"), 0);
 }
 
+TEST(Runner, BackgroundMetadataLoadRunsBesideTheCaseAndIsCounted) {
+  const Config config = config_from(
+      "cases:\n"
+      "  - {workload: random-update, mode: none, working_set: 1M, duration_s: 0.2, warmup_s: 0,\n"
+      "     repetitions: 1, background: metadata}\n");
+  const RepetitionResult r = run_once(config.cases.at(0));
+  ASSERT_EQ(r.status, "ok") << r.reason;
+  EXPECT_GT(counter(r, "background_ops"), 0);  // each is a create + write + fsync + unlink
+  EXPECT_EQ(counter(r, "syscalls"), 0);        // none of them is the writers'
+}
+
 TEST(ModeSemantics, MapSyncIsUnsupportedWithTheErrnoOffDax) {
   if (testing::scratch_target().facts().dax) GTEST_SKIP() << "the scratch folder is on a DAX mount";
   const RepetitionResult r = run_once(random_update("map-sync", 1));
