@@ -58,6 +58,12 @@ build() {
 
 run_tests() {
   ensure_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+  if command -v clang-format >/dev/null; then
+    log "formatting (.clang-format)"
+    (cd "$ROOT" && git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run --Werror)
+  else
+    log "clang-format not installed: formatting not checked"
+  fi
   log "unit tests, Release build"
   build "$BUILD"
   (cd "$BUILD" && ctest --output-on-failure -j 2)

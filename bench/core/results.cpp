@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -69,12 +70,20 @@ std::string csv_field(const std::string& s) {
   return out + "\"";
 }
 
+// Shortest text that reads back as the same double: a CSV must not round what it reports.
 std::string number(double v) {
   if (!std::isfinite(v)) return "";
-  std::ostringstream out;
-  out.precision(6);
-  out << v;
-  return out.str();
+  char buf[32];
+  const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+  return std::string(buf, end);
+}
+
+// For the terminal: whole numbers for rates and nanoseconds, three digits for small ratios.
+std::string rounded(double v) {
+  if (!std::isfinite(v)) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, v >= 100 ? "%.0f" : "%.3g", v);
+  return buf;
 }
 
 }  // namespace
@@ -147,65 +156,147 @@ void ResultsFolder::append_record(const CaseSpec& spec, const RepetitionResult& 
   std::fwrite(line.data(), 1, line.size(), records_);
   std::fflush(records_);
   fsync(fileno(records_));
-  auto [it, inserted] = cases_.try_emplace(spec.id, CaseRows{&spec, {}});
+  auto [it, inserted] = cases_.try_emplace(spec.id);
   if (inserted) order_.push_back(spec.id);
   it->second.records.push_back(std::move(record));
 }
 
+namespace {
+
+// One case's repetitions, summarised once for both summary.csv and the end-of-run table.
+struct CaseSummary {
+  std::string id;
+  const json* first;        // a representative record (an ok one if there is any)
+  std::string status;       // ok if any repetition was
+  std::size_t repetitions;  // ok ones
+  std::optional<stats::Summary> throughput;
+  // Medians over repetitions of each repetition's value (NaN when not measured).
+  double op_p50, op_p99, op_p999, commit_p50, commit_p99;
+  double syscalls, lines_flushed, fences, faults_trapped;  // per operation
+};
+
+CaseSummary summarize_case(const std::string& id, const std::vector<json>& records) {
+  std::vector<const json*> ok;
+  for (const json& r : records)
+    if (r["status"] == "ok") ok.push_back(&r);
+  auto median_of = [&](auto get) {
+    std::vector<double> v;
+    for (const json* r : ok)
+      if (auto x = get(*r); x) v.push_back(*x);
+    return v.empty() ? NAN : stats::median(v);
+  };
+  auto latency = [](const char* kind, const char* q) {
+    return [=](const json& r) -> std::optional<double> {
+      const json& l = r["latency_ns"][kind];
+      if (l.is_null()) return std::nullopt;
+      return l[q].get<double>();
+    };
+  };
+  auto per_op = [](const char* name) {
+    return [=](const json& r) -> std::optional<double> {
+      const json& c = r["counters"][name];
+      if (!c.is_object() || c["per_op"].is_null()) return std::nullopt;
+      return c["per_op"].get<double>();
+    };
+  };
+  CaseSummary c{id,
+                ok.empty() ? &records.front() : ok.front(),
+                ok.empty() ? records.front()["status"].get<std::string>() : "ok",
+                ok.size(),
+                std::nullopt,
+                median_of(latency("op", "p50")),
+                median_of(latency("op", "p99")),
+                median_of(latency("op", "p999")),
+                median_of(latency("commit", "p50")),
+                median_of(latency("commit", "p99")),
+                median_of(per_op("syscalls")),
+                median_of(per_op("lines_flushed")),
+                median_of(per_op("fences")),
+                median_of(per_op("faults_trapped"))};
+  std::vector<double> throughput;
+  for (const json* r : ok) throughput.push_back((*r)["ops_per_sec"].get<double>());
+  if (!throughput.empty()) c.throughput = stats::summarize(throughput);
+  return c;
+}
+
+std::string text_of(const json& value) {
+  return value.is_null() ? "" : value.get<std::string>();
+}
+
+}  // namespace
+
 void ResultsFolder::write_summary() const {
+  struct Column {
+    const char* name;
+    std::string (*cell)(const CaseSummary&);
+  };
+  static constexpr auto throughput = [](const CaseSummary& c, double stats::Summary::*field) {
+    return c.throughput ? number((*c.throughput).*field) : "";
+  };
+  static constexpr Column kColumns[] = {
+      {"case_id", [](const CaseSummary& c) { return csv_field(c.id); }},
+      {"workload", [](const CaseSummary& c) { return csv_field(text_of((*c.first)["workload"])); }},
+      {"mode", [](const CaseSummary& c) { return csv_field(text_of((*c.first)["mode"])); }},
+      {"target", [](const CaseSummary& c) { return csv_field(text_of((*c.first)["target"])); }},
+      {"flush", [](const CaseSummary& c) { return csv_field(text_of((*c.first)["flush"])); }},
+      {"status", [](const CaseSummary& c) { return c.status; }},
+      {"reason", [](const CaseSummary& c) { return csv_field(text_of((*c.first)["reason"])); }},
+      {"durable",
+       [](const CaseSummary& c) {
+         return std::string((*c.first)["durable"].get<bool>() ? "true" : "false");
+       }},
+      {"repetitions", [](const CaseSummary& c) { return std::to_string(c.repetitions); }},
+      {"ops_per_sec_median",
+       [](const CaseSummary& c) { return throughput(c, &stats::Summary::median); }},
+      {"ops_per_sec_mean",
+       [](const CaseSummary& c) { return throughput(c, &stats::Summary::mean); }},
+      {"ops_per_sec_stddev",
+       [](const CaseSummary& c) { return throughput(c, &stats::Summary::stddev); }},
+      {"ops_per_sec_cv", [](const CaseSummary& c) { return throughput(c, &stats::Summary::cv); }},
+      {"ops_per_sec_ci95_low",
+       [](const CaseSummary& c) { return c.throughput ? number(c.throughput->ci.low) : ""; }},
+      {"ops_per_sec_ci95_high",
+       [](const CaseSummary& c) { return c.throughput ? number(c.throughput->ci.high) : ""; }},
+      {"op_p50_ns", [](const CaseSummary& c) { return number(c.op_p50); }},
+      {"op_p99_ns", [](const CaseSummary& c) { return number(c.op_p99); }},
+      {"op_p999_ns", [](const CaseSummary& c) { return number(c.op_p999); }},
+      {"commit_p50_ns", [](const CaseSummary& c) { return number(c.commit_p50); }},
+      {"commit_p99_ns", [](const CaseSummary& c) { return number(c.commit_p99); }},
+      {"syscalls_per_op", [](const CaseSummary& c) { return number(c.syscalls); }},
+      {"lines_flushed_per_op", [](const CaseSummary& c) { return number(c.lines_flushed); }},
+      {"fences_per_op", [](const CaseSummary& c) { return number(c.fences); }},
+      {"faults_trapped_per_op", [](const CaseSummary& c) { return number(c.faults_trapped); }},
+  };
   std::ofstream out(path_ / "summary.csv");
-  out << "case_id,workload,mode,target,flush,status,reason,durable,repetitions,"
-         "ops_per_sec_median,ops_per_sec_mean,ops_per_sec_stddev,ops_per_sec_cv,"
-         "ops_per_sec_ci95_low,ops_per_sec_ci95_high,op_p50_ns,op_p99_ns,op_p999_ns,"
-         "commit_p50_ns,commit_p99_ns,syscalls_per_op,lines_flushed_per_op,fences_per_op,"
-         "faults_trapped_per_op\n";
+  for (const Column& column : kColumns) out << (&column == kColumns ? "" : ",") << column.name;
+  out << '\n';
   for (const std::string& id : order_) {
-    const CaseRows& rows = cases_.at(id);
-    std::vector<const json*> ok;
-    for (const json& r : rows.records)
-      if (r["status"] == "ok") ok.push_back(&r);
-    const json& first = ok.empty() ? rows.records.front() : *ok.front();
-    // Each latency column is the median over repetitions of that repetition's percentile.
-    auto median_of = [&](auto get) {
-      std::vector<double> v;
-      for (const json* r : ok)
-        if (auto x = get(*r); x) v.push_back(*x);
-      return v.empty() ? NAN : stats::median(v);
-    };
-    auto latency = [](const char* kind, const char* q) {
-      return [=](const json& r) -> std::optional<double> {
-        const json& l = r["latency_ns"][kind];
-        if (l.is_null()) return std::nullopt;
-        return l[q].get<double>();
-      };
-    };
-    auto per_op = [](const char* name) {
-      return [=](const json& r) -> std::optional<double> {
-        const json& c = r["counters"][name];
-        if (!c.is_object() || c["per_op"].is_null()) return std::nullopt;
-        return c["per_op"].get<double>();
-      };
-    };
-    std::vector<double> throughput;
-    for (const json* r : ok) throughput.push_back((*r)["ops_per_sec"].get<double>());
-    const stats::Summary s = throughput.empty() ? stats::Summary{} : stats::summarize(throughput);
-    const std::string status = ok.empty() ? first["status"].get<std::string>() : "ok";
-    out << csv_field(id) << ',' << csv_field(first["workload"]) << ',' << csv_field(first["mode"])
-        << ',' << csv_field(first["target"]) << ','
-        << (first["flush"].is_null() ? "" : csv_field(first["flush"])) << ',' << status << ','
-        << (first["reason"].is_null() ? "" : csv_field(first["reason"])) << ','
-        << (first["durable"].get<bool>() ? "true" : "false") << ',' << ok.size() << ','
-        << (ok.empty() ? "" : number(s.median)) << ',' << (ok.empty() ? "" : number(s.mean)) << ','
-        << (ok.empty() ? "" : number(s.stddev)) << ',' << (ok.empty() ? "" : number(s.cv)) << ','
-        << (ok.empty() ? "" : number(s.ci.low)) << ',' << (ok.empty() ? "" : number(s.ci.high))
-        << ',' << number(median_of(latency("op", "p50"))) << ','
-        << number(median_of(latency("op", "p99"))) << ','
-        << number(median_of(latency("op", "p999"))) << ','
-        << number(median_of(latency("commit", "p50"))) << ','
-        << number(median_of(latency("commit", "p99"))) << ','
-        << number(median_of(per_op("syscalls"))) << ','
-        << number(median_of(per_op("lines_flushed"))) << ',' << number(median_of(per_op("fences")))
-        << ',' << number(median_of(per_op("faults_trapped"))) << '\n';
+    const CaseSummary c = summarize_case(id, cases_.at(id).records);
+    for (const Column& column : kColumns) out << (&column == kColumns ? "" : ",") << column.cell(c);
+    out << '\n';
+  }
+}
+
+void ResultsFolder::print_table(std::FILE* out) const {
+  std::fprintf(out, "%-64s %12s %25s %10s %10s %7s\n", "case (medians over repetitions)", "ops/s",
+               "95% CI", "op p50 ns", "op p99 ns", "sys/op");
+  for (const std::string& id : order_) {
+    const CaseSummary c = summarize_case(id, cases_.at(id).records);
+    const std::string name = id.size() > 64 ? id.substr(0, 61) + "..." : id;
+    if (!c.throughput) {
+      std::fprintf(out, "%-64s %s: %s\n", name.c_str(), c.status.c_str(),
+                   text_of((*c.first)["reason"]).substr(0, 60).c_str());
+      continue;
+    }
+    std::string interval = "[";  // appended, not `+`-chained: GCC 12 warns falsely on that
+    interval.append(rounded(c.throughput->ci.low))
+        .append(", ")
+        .append(rounded(c.throughput->ci.high))
+        .append("]");
+    std::fprintf(out, "%-64s %12s %25s %10s %10s %7s%s\n", name.c_str(),
+                 rounded(c.throughput->median).c_str(), interval.c_str(), rounded(c.op_p50).c_str(),
+                 rounded(c.op_p99).c_str(), rounded(c.syscalls).c_str(),
+                 (*c.first)["durable"].get<bool>() ? "" : "  (not durable here)");
   }
 }
 

@@ -30,10 +30,11 @@ class ResultsFolder {
                      const std::string& run_id, int repetition);
   // One row per case seen so far, repetitions summarised.
   void write_summary() const;
+  // The same, short, for a terminal: medians, interval, latency, and what is not durable.
+  void print_table(std::FILE* out) const;
 
  private:
   struct CaseRows {
-    const CaseSpec* spec;
     std::vector<nlohmann::ordered_json> records;
   };
   std::filesystem::path path_;

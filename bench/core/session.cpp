@@ -160,6 +160,7 @@ int run_session(const Config& config, const RunOptions& options) {
   }
   if (tty) std::fputc('\n', stderr);
   results.write_summary();
+  if (done > 0) results.print_table(stderr);
   for (auto& [spec, target] : targets) target->remove_scratch();
 
   const double wall =

@@ -65,6 +65,21 @@ def test_bad_config_aborts_before_any_case_with_location_and_choices(root, tmp_p
     assert not out.exists()  # nothing ran, nothing was written
 
 
+def test_missing_target_directory_aborts_before_any_case(root, tmp_path):
+    out = tmp_path / "never"
+    done = run_sh(root, "--config", "quick", "--out", str(out), "--target", f"file:{tmp_path}/absent",
+                  timeout=600)
+    assert done.returncode == 2
+    assert "is not a directory" in done.stderr
+    assert not out.exists()
+
+
+def test_no_arguments_prints_usage(root):
+    done = run_sh(root, timeout=60)
+    assert done.returncode == 2
+    assert "./run.sh --config NAME" in done.stderr
+
+
 def test_list_names_everything_registered(root):
     done = run_sh(root, "--list", timeout=600)
     assert done.returncode == 0
