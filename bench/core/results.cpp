@@ -135,8 +135,13 @@ json record_json(const CaseSpec& spec, const RepetitionResult& r, const std::str
 ResultsFolder::ResultsFolder(std::filesystem::path path) : path_(std::move(path)) {
   namespace fs = std::filesystem;
   if (fs::exists(path_) && !fs::is_empty(path_))
-    throw std::runtime_error("results folder '" + path_.string() + "' exists and is not empty");
-  fs::create_directories(path_);
+    throw std::runtime_error("results folder '" + path_.string() +
+                             "' exists and is not empty: a run never mixes into another's folder");
+  std::error_code error;
+  fs::create_directories(path_, error);
+  if (error)
+    throw std::runtime_error("cannot create results folder '" + path_.string() +
+                             "': " + error.message());
   records_ = std::fopen((path_ / "records.jsonl").c_str(), "w");
   if (!records_) throw std::runtime_error("cannot create " + (path_ / "records.jsonl").string());
 }

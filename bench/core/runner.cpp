@@ -22,6 +22,8 @@
 namespace daxbench {
 namespace {
 
+constexpr int kWarmupTailLimit = 1'000'000;
+
 // Files of one repetition; closes and unlinks them however the repetition ends.
 struct CaseFiles {
   std::vector<MappedFile> files;
@@ -172,6 +174,12 @@ RepetitionResult run_repetition(const CaseSpec& spec, Target& target, const std:
       if (!finite && warmup_ticks > 0) {
         const std::uint64_t begin = tsc_now();
         while (tsc_now() - begin < warmup_ticks && !should_stop()) wl.op(w);
+        // Run on to the workload's own next commit, so the timed phase starts on a commit
+        // boundary with its commit_every count at zero, as it would from a cold start. The
+        // bound covers a trace that never commits.
+        for (int extra = 0; w.has_uncommitted() && extra < kWarmupTailLimit && !should_stop();
+             ++extra)
+          wl.op(w);
         if (w.has_uncommitted()) w.commit();
       }
       w.reset_measurements();

@@ -62,13 +62,15 @@ bool wants_companion(const CaseSpec& spec) {
 }
 
 // fsync-per-fault also runs with the sync removed: its fault cost is then the trap alone.
-void add_companion(const CaseSpec& spec, Target& target, const std::string& config_dir,
+// Returns false if a signal interrupted the second run.
+bool add_companion(const CaseSpec& spec, Target& target, const std::string& config_dir,
                    RepetitionResult& result) {
   CaseSpec without_sync = spec;
   ParamValue off;
   off.text = "off";
   without_sync.params.set("fault_sync", off);
   const RepetitionResult companion = run_repetition(without_sync, target, config_dir, g_stop);
+  if (companion.status == "interrupted") return false;
   const Metric* trap = companion.metrics.find("fault_ns");
   const std::string why = companion.status == "ok"
                               ? (trap ? trap->status : "unavailable: no trap measured")
@@ -81,6 +83,7 @@ void add_companion(const CaseSpec& spec, Target& target, const std::string& conf
        companion.status == "ok" ? std::optional(companion.ops_per_sec) : std::nullopt, std::nullopt,
        "ops/s", Better::kHigher, companion.status == "ok" ? "ok" : why,
        "throughput of the same case with fault_sync off"});
+  return true;
 }
 
 }  // namespace
@@ -107,7 +110,14 @@ int run_session(const Config& config, const RunOptions& options) {
   const std::filesystem::path folder =
       options.out.empty() ? default_results_path(options.results_root, config.name) : options.out;
   const std::string run_id = folder.filename().string() + "-" + suffix;
-  ResultsFolder results(folder);
+  std::unique_ptr<ResultsFolder> created;
+  try {
+    created = std::make_unique<ResultsFolder>(folder);
+  } catch (const std::exception& e) {
+    std::cerr << "daxbench: " << e.what() << '\n';
+    return 2;
+  }
+  ResultsFolder& results = *created;
   results.write_context(describe_context(config, facts, run_id, options.command_line));
   install_stop_handlers();
 
@@ -147,8 +157,11 @@ int run_session(const Config& config, const RunOptions& options) {
 
       Target& target = *targets.at(c.target);
       RepetitionResult result = run_repetition(c, target, config.dir, g_stop);
-      if (result.status == "ok" && wants_companion(c)) add_companion(c, target, config.dir, result);
-      if (g_stop || result.status == "interrupted") break;  // an unfinished case is not a result
+      if (result.status == "ok" && wants_companion(c) &&
+          !add_companion(c, target, config.dir, result))
+        result.status = "interrupted";
+      // An unfinished repetition is not a result; one that finished as the signal came is.
+      if (result.status == "interrupted") break;
       if (result.status == "unsupported") unsupported[c.id] = true;
       if (result.status == "failed") {
         ++failed;

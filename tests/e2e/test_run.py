@@ -74,6 +74,16 @@ def test_missing_target_directory_aborts_before_any_case(root, tmp_path):
     assert not out.exists()
 
 
+def test_out_folder_with_files_is_refused_and_left_alone(root, tmp_path):
+    out = tmp_path / "taken"
+    out.mkdir()
+    (out / "precious.txt").write_text("keep me")
+    done = run_sh(root, "--config", "quick", "--out", str(out), timeout=600)
+    assert done.returncode == 2
+    assert "exists and is not empty" in done.stderr
+    assert [p.name for p in out.iterdir()] == ["precious.txt"]
+
+
 def test_no_arguments_prints_usage(root):
     done = run_sh(root, timeout=60)
     assert done.returncode == 2

@@ -165,6 +165,19 @@ TEST(ModeSemantics, FsyncPerFaultWithoutSyncTrapsButNeverSyncs) {
   EXPECT_EQ(counter(r, "sys_fdatasync") + counter(r, "sys_fsync"), 0);
 }
 
+TEST(Runner, TimedPhaseStartsOnACommitBoundaryAfterWarmUp) {
+  // With free commits (`none`) and groups of 1000, the warm-up deadline falls inside a group
+  // 999 times in 1000; the timed phase must still start on a boundary and commit every 1000.
+  const Config config = config_from(
+      "cases:\n"
+      "  - {workload: random-update, mode: none, commit_every: 1000, working_set: 1M,\n"
+      "     warmup_s: 0.02, ops: 10000, repetitions: 1}\n");
+  const RepetitionResult r = run_once(config.cases.at(0));
+  ASSERT_EQ(r.status, "ok") << r.reason;
+  EXPECT_EQ(r.ops, 10000u);
+  EXPECT_EQ(r.commits, 10u);
+}
+
 TEST(Runner, BackgroundMetadataLoadRunsBesideTheCaseAndIsCounted) {
   const Config config = config_from(
       "cases:\n"
