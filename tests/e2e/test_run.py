@@ -23,6 +23,8 @@ def test_quick_config_covers_every_mode_and_workload(root, tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip().splitlines()[-1] == str(out)  # the path is the last line
     assert "[1/" in done.stderr and "eta" in done.stderr      # progress on stderr
+    assert "case (medians over repetitions)" in done.stderr  # and the table at the end
+    assert "(not durable here)" in done.stderr
 
     records = schema.read_records(out)
     for record in records:
