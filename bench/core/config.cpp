@@ -303,14 +303,14 @@ Config parse_config(const std::string& text, const std::string& path,
   if (root["targets"]) {
     for (const auto& [spec, mark] :
          values_of(at, root["targets"], "targets", root["targets"].Mark()).items) {
-      if (!find_target(spec) || spec.find(':') == std::string::npos)
+      if (!find_target(spec))
         at.fail(mark, "unknown target '" + spec + "'; " + valid_list(target_syntax, spec));
       config.targets.push_back(spec);
     }
   }
   if (!targets.empty()) {
     for (const std::string& spec : targets)
-      if (!find_target(spec) || spec.find(':') == std::string::npos)
+      if (!find_target(spec))
         throw ConfigError("--target: unknown target '" + spec + "'; " +
                           valid_list(target_syntax, spec));
     config.targets = targets;

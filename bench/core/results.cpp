@@ -8,7 +8,6 @@
 #include <cmath>
 #include <ctime>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include "analysis/stats/stats.h"
@@ -163,7 +162,7 @@ void ResultsFolder::append_record(const CaseSpec& spec, const RepetitionResult& 
   fsync(fileno(records_));
   auto [it, inserted] = cases_.try_emplace(spec.id);
   if (inserted) order_.push_back(spec.id);
-  it->second.records.push_back(std::move(record));
+  it->second.push_back(std::move(record));
 }
 
 namespace {
@@ -276,7 +275,7 @@ void ResultsFolder::write_summary() const {
   for (const Column& column : kColumns) out << (&column == kColumns ? "" : ",") << column.name;
   out << '\n';
   for (const std::string& id : order_) {
-    const CaseSummary c = summarize_case(id, cases_.at(id).records);
+    const CaseSummary c = summarize_case(id, cases_.at(id));
     for (const Column& column : kColumns) out << (&column == kColumns ? "" : ",") << column.cell(c);
     out << '\n';
   }
@@ -286,7 +285,7 @@ void ResultsFolder::print_table(std::FILE* out) const {
   std::fprintf(out, "%-64s %12s %25s %10s %10s %7s\n", "case (medians over repetitions)", "ops/s",
                "95% CI", "op p50 ns", "op p99 ns", "sys/op");
   for (const std::string& id : order_) {
-    const CaseSummary c = summarize_case(id, cases_.at(id).records);
+    const CaseSummary c = summarize_case(id, cases_.at(id));
     const std::string name = id.size() > 64 ? id.substr(0, 61) + "..." : id;
     if (!c.throughput) {
       std::fprintf(out, "%-64s %s: %s\n", name.c_str(), c.status.c_str(),

@@ -34,13 +34,10 @@ class ResultsFolder {
   void print_table(std::FILE* out) const;
 
  private:
-  struct CaseRows {
-    std::vector<nlohmann::ordered_json> records;
-  };
   std::filesystem::path path_;
   std::FILE* records_ = nullptr;
   std::vector<std::string> order_;
-  std::map<std::string, CaseRows> cases_;
+  std::map<std::string, std::vector<nlohmann::ordered_json>> cases_;  // records by case id
 };
 
 // results/<UTC time>-<host>-<config>/, made unique with a -2, -3 ... suffix if needed.

@@ -20,7 +20,9 @@ std::span<const TargetDesc* const> targets() {
 }
 
 const TargetDesc* find_target(std::string_view spec) {
-  const std::string_view name = spec.substr(0, spec.find(':'));
+  const std::size_t colon = spec.find(':');
+  if (colon == std::string_view::npos) return nullptr;  // "file" alone names no place
+  const std::string_view name = spec.substr(0, colon);
   for (const TargetDesc* target : kTargets)
     if (target->name == name) return target;
   return nullptr;
@@ -28,7 +30,7 @@ const TargetDesc* find_target(std::string_view spec) {
 
 std::unique_ptr<Target> open_target(std::string_view spec) {
   const TargetDesc* desc = find_target(spec);
-  if (!desc || spec.find(':') == std::string_view::npos) {
+  if (!desc) {
     std::string valid;
     for (const TargetDesc* target : kTargets)
       valid += (valid.empty() ? "" : ", ") + std::string(target->syntax);

@@ -51,6 +51,7 @@ struct TargetDesc {
 std::span<const TargetDesc* const> targets();
 // Opens "name:argument"; throws TargetError naming the registered targets when unknown.
 std::unique_ptr<Target> open_target(std::string_view spec);
+// The target a "name:argument" spec names; nullptr if unknown or not of that form.
 const TargetDesc* find_target(std::string_view spec);
 
 }  // namespace daxbench

@@ -92,6 +92,9 @@ TEST(Config, StructuralErrors) {
   EXPECT_CONTAINS(
       error_of("targets: [nvme:/dev/x]\ncases:\n  - {workload: log-append, mode: none}\n"),
       "sweep.yaml:1:11: unknown target 'nvme:/dev/x'; valid: file:DIR");
+  // A target names a place: the bare kind is not enough.
+  EXPECT_CONTAINS(error_of("targets: [file]\ncases:\n  - {workload: log-append, mode: none}\n"),
+                  "sweep.yaml:1:11: unknown target 'file'; valid: file:DIR");
 }
 
 TEST(Config, ListsAreSweepAxesAndCaseIdsNameNonDefaultParameters) {
