@@ -10,6 +10,7 @@ PYTHON=/usr/bin/python3  # Debian's interpreter: the one Debian's python3-* pack
 
 BUILD_PACKAGES=(cmake g++ libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libgtest-dev libbenchmark-dev)
 TEST_PACKAGES=(python3 python3-pytest strace)
+LAB_PACKAGES=(qemu-system-x86 busybox-static xfsprogs e2fsprogs ndctl daxctl)
 
 usage() {
   cat <<'USAGE'
@@ -18,6 +19,8 @@ usage:
   ./run.sh --check --config NAME [--target SPEC]...       validate a config and list its cases
   ./run.sh --list                                         registered modes, workloads, targets, flushes
   ./run.sh --test                                         build (Release and ASan+UBSan) and run all tests
+  ./run.sh lab build                                      build the emulated-pmem guest image, print its folder
+  ./run.sh lab shell [ext4|xfs|devdax]                    shell in a lab guest on fresh pmem (default ext4)
 
 NAME is a path, or a file in configs/ (the .yaml may be left off).
 SPEC is file:DIR (default: a scratch folder under the system temp dir).
@@ -75,7 +78,27 @@ run_tests() {
   DAXBENCH_ROOT="$ROOT" "$PYTHON" -m pytest -q -p no:cacheprovider "$ROOT/tests/e2e"
 }
 
+# The emulated-pmem lab (docs/lab.md): `lab build` or `lab shell [KIND]`.
+lab_command() {
+  ensure_packages "${LAB_PACKAGES[@]}"
+  case "${1:-}" in
+    build) "$ROOT/lab/build-image.sh" ;;
+    shell)
+      local kind="${2:-ext4}" image scratch rc=0
+      image="$("$ROOT/lab/build-image.sh" | tail -n 1)"
+      # A fresh pmem file for this shell only, removed when it ends.
+      scratch="$(mktemp -d "${TMPDIR:-/tmp}/daxbench-lab-shell.XXXXXX")"
+      # Expanded now: the trap runs after this function's locals are gone.
+      # shellcheck disable=SC2064
+      trap "rm -rf '$scratch'" EXIT
+      "$ROOT/lab/launch.sh" --kind "$kind" --image "$image" --pmem "$scratch/pmem.img" --shell || rc=$?
+      return "$rc" ;;
+    *) usage >&2; exit 2 ;;
+  esac
+}
+
 main() {
+  if [ "${1:-}" = lab ]; then shift; lab_command "$@"; return; fi
   local action=run config="" check=0
   local args=()
   while [ $# -gt 0 ]; do
