@@ -9,10 +9,11 @@ CACHE_ROOT="${DAXBENCH_LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/daxbench/lab}"
 # Modules the guest may load, by name; their `depends=` are added at build time. nd_btt is
 # a hard dependency of nd_pmem; ext4/xfs need a crc32c implementation at mount time (a
 # softdep, so it is listed explicitly); 9p over virtio carries the guest's root filesystem;
-# pvpanic-mmio tells QEMU of a guest panic, which then exits with a failure status.
+# pvpanic-mmio tells QEMU of a guest panic, which then exits with a failure status;
+# overlay gives the guest a writable /tmp that still shows the host's.
 MODULES=(libnvdimm nd_btt nd_pmem nd_e820 nfit crc16 mbcache jbd2 crc32c_generic
          crc32c-intel libcrc32c ext4 xfs device_dax dax_pmem
-         virtio_ring virtio virtio_pci netfs fscache 9pnet 9pnet_virtio 9p pvpanic-mmio)
+         virtio_ring virtio virtio_pci netfs fscache 9pnet 9pnet_virtio 9p pvpanic-mmio overlay)
 
 log() { echo "build-image: $*" >&2; }
 die() { echo "build-image: error: $*" >&2; exit 1; }
