@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "bench/core/tsc.h"
+#include "bench/counters/perf_event.h"
+#include "bench/counters/tracepoints.h"
 #include "bench/flush/cpuid.h"
 #include "bench/flush/flush.h"
 
@@ -34,6 +36,19 @@ nlohmann::ordered_json caches() {
                    {"shared_cpu_list", read_line(dir + "shared_cpu_list")}});
   }
   return out;
+}
+
+// What the kernel counters depended on: who may count what, and where tracepoint ids came from.
+nlohmann::ordered_json counters_context() {
+  using json = nlohmann::ordered_json;
+  const std::optional<int> paranoid = perf::perf_event_paranoid();
+  const perf::Tracefs& fs = perf::tracefs();
+  return {{"perf_event_paranoid", paranoid ? json(*paranoid) : json(nullptr)},
+          {"hardware_pmu", perf::has_hardware_pmu()},
+          {"tracefs",
+           {{"path", fs.path.empty() ? json(nullptr) : json(fs.path)},
+            {"mounted_by_daxbench", fs.mounted_by_us},
+            {"problem", fs.problem.empty() ? json(nullptr) : json(fs.problem)}}}};
 }
 
 }  // namespace
@@ -103,6 +118,7 @@ nlohmann::ordered_json describe_context(const Config& config,
         {"invariant", cpu.invariant_tsc},
         {"calibration", "median of three 20 ms windows against CLOCK_MONOTONIC"}}},
       {"emulated", nullptr},
+      {"counters", counters_context()},
       {"targets", target_list},
       {"config", {{"path", config.path}, {"name", config.name}, {"text", config.text}}},
   };

@@ -15,6 +15,18 @@ std::string_view to_string(Better better) {
   return "neither";
 }
 
+std::string_view to_string(Scope scope) {
+  switch (scope) {
+    case Scope::kWriterThreads:
+      return "writer-threads";
+    case Scope::kSystemWide:
+      return "system-wide";
+    case Scope::kBackground:
+      return "background-thread";
+  }
+  return "writer-threads";
+}
+
 InternalCounters& InternalCounters::operator+=(const InternalCounters& o) {
   for (const CounterField& f : kCounterFields) this->*f.field += o.*f.field;
   return *this;

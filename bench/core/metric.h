@@ -13,6 +13,11 @@ namespace daxbench {
 enum class Better { kLower, kHigher, kNeither };
 std::string_view to_string(Better better);
 
+// Whose activity a metric covers. System-wide counters include every task on every CPU (kernel
+// threads such as jbd2, and other processes), so they must never be read as the writers' own.
+enum class Scope { kWriterThreads, kSystemWide, kBackground };
+std::string_view to_string(Scope scope);
+
 struct Metric {
   std::string name;
   std::optional<double> value;   // null when unavailable
@@ -21,6 +26,10 @@ struct Metric {
   Better better = Better::kLower;
   std::string status = "ok";  // "ok" or "unavailable: <errno and why>"
   std::string help;           // one line: what it counts
+  Scope scope = Scope::kWriterThreads;
+  // perf counters: time running / time enabled (1: counted throughout; below 1: the kernel
+  // multiplexed it and `value` was scaled up by the inverse). Null for the suite's own metrics.
+  std::optional<double> running_fraction = std::nullopt;
 };
 
 // An ordered collection of metrics (records keep the order they were added in).

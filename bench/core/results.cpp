@@ -96,7 +96,9 @@ json record_json(const CaseSpec& spec, const RepetitionResult& r, const std::str
                         {"per_op", optional_number(m.per_op)},
                         {"unit", m.unit},
                         {"better", to_string(m.better)},
-                        {"status", m.status}};
+                        {"status", m.status},
+                        {"scope", to_string(m.scope)},
+                        {"running_fraction", optional_number(m.running_fraction)}};
   char digest[17];
   std::snprintf(digest, sizeof digest, "%016llx", static_cast<unsigned long long>(r.op_digest));
   return {

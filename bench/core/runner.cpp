@@ -2,7 +2,6 @@
 // meet only at two barriers (after warm-up, and at the end) so measurement never contends.
 #include "bench/core/runner.h"
 
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <barrier>
@@ -16,6 +15,7 @@
 #include "bench/core/file_prep.h"
 #include "bench/core/syscall_error.h"
 #include "bench/core/tsc.h"
+#include "bench/counters/event_set.h"
 #include "bench/modes/mode.h"
 #include "workloads/workload.h"
 
@@ -37,15 +37,6 @@ struct CaseFiles {
   }
 };
 
-struct ThreadUsage {
-  rusage start{}, end{};
-  static rusage now() {
-    rusage u{};
-    getrusage(RUSAGE_THREAD, &u);
-    return u;
-  }
-};
-
 const FlushOps* resolve_flush(const std::string& name, std::string& problem) {
   const FlushOps* ops = name == "auto" ? best_flush() : find_flush(name);
   if (!ops)
@@ -53,31 +44,6 @@ const FlushOps* resolve_flush(const std::string& name, std::string& problem) {
   else if (!ops->available())
     problem = "the CPU lacks " + std::string(ops->name) + " (CPUID)";
   return problem.empty() ? ops : nullptr;
-}
-
-void add_usage_metrics(const std::vector<ThreadUsage>& usage, std::uint64_t ops, Metrics& out) {
-  struct Field {
-    const char* name;
-    long rusage::*member;
-    const char* help;
-  };
-  static constexpr Field kFields[] = {
-      {"page_faults_minor", &rusage::ru_minflt,
-       "minor page faults of the writer threads (getrusage)"},
-      {"page_faults_major", &rusage::ru_majflt,
-       "major page faults of the writer threads (getrusage)"},
-      {"context_switches_voluntary", &rusage::ru_nvcsw,
-       "voluntary context switches of the writer threads (getrusage)"},
-      {"context_switches_involuntary", &rusage::ru_nivcsw,
-       "involuntary context switches of the writer threads (getrusage)"},
-  };
-  for (const Field& f : kFields) {
-    long total = 0;
-    for (const ThreadUsage& u : usage) total += u.end.*f.member - u.start.*f.member;
-    const double value = static_cast<double>(total);
-    out.add({f.name, value, ops ? std::optional(value / static_cast<double>(ops)) : std::nullopt,
-             "count", Better::kLower, "ok", f.help});
-  }
 }
 
 }  // namespace
@@ -152,14 +118,19 @@ RepetitionResult run_repetition(const CaseSpec& spec, Target& target, const std:
 
   std::vector<Histogram> op_latency(threads);
   std::vector<std::uint64_t> thread_ops(threads, 0), thread_ticks(threads, 0);
-  std::vector<ThreadUsage> usage(threads);
+  // Kernel counters: per-thread ones are opened by each writer before its warm-up and count
+  // only its timed phase; system-wide ones run from the barrier until every writer is done.
+  perf::CounterSet kernel_counters(perf::default_counter_set(), threads);
   std::atomic<bool> abort{false};
   std::mutex error_mutex;
   std::string error;
   auto should_stop = [&] {
     return stop.load(std::memory_order_relaxed) || abort.load(std::memory_order_relaxed);
   };
-  std::barrier warmed_up(threads, [&]() noexcept { mode->start_timed(); });
+  std::barrier warmed_up(threads, [&]() noexcept {
+    mode->start_timed();
+    kernel_counters.start_system();
+  });
 
   std::unique_ptr<MetadataLoad> background;
   if (params.text("background") == "metadata")
@@ -171,6 +142,7 @@ RepetitionResult run_repetition(const CaseSpec& spec, Target& target, const std:
     Workload& wl = *generators[t];
     bool arrived = false;
     try {
+      kernel_counters.open_thread(t);
       if (!finite && warmup_ticks > 0) {
         const std::uint64_t begin = tsc_now();
         while (tsc_now() - begin < warmup_ticks && !should_stop()) wl.op(w);
@@ -185,7 +157,7 @@ RepetitionResult run_repetition(const CaseSpec& spec, Target& target, const std:
       w.reset_measurements();
       arrived = true;
       warmed_up.arrive_and_wait();
-      usage[t].start = ThreadUsage::now();
+      kernel_counters.start_thread(t);
       Histogram& latency = op_latency[t];
       std::uint64_t ops = 0;
       const std::uint64_t begin = tsc_now();
@@ -201,7 +173,7 @@ RepetitionResult run_repetition(const CaseSpec& spec, Target& target, const std:
       // Everything stored in the timed phase is committed inside it.
       if (w.has_uncommitted()) w.commit();
       thread_ticks[t] = tsc_now() - begin;
-      usage[t].end = ThreadUsage::now();
+      kernel_counters.stop_thread(t);
       thread_ops[t] = ops;
     } catch (const std::exception& e) {
       {
@@ -215,6 +187,7 @@ RepetitionResult run_repetition(const CaseSpec& spec, Target& target, const std:
   std::vector<std::thread> pool;
   for (unsigned t = 0; t < threads; ++t) pool.emplace_back(worker, t);
   for (std::thread& th : pool) th.join();
+  kernel_counters.stop_system();
   if (background) background->stop();
 
   if (!error.empty()) {
@@ -243,7 +216,7 @@ RepetitionResult run_repetition(const CaseSpec& spec, Target& target, const std:
                                                 static_cast<double>(result.duration_ns)
                                           : 0;
   add_counter_metrics(counters, result.ops, result.metrics);
-  add_usage_metrics(usage, result.ops, result.metrics);
+  kernel_counters.add_metrics(result.ops, result.metrics);
   if (background) {
     if (!background->error().empty()) {
       result.status = "failed";
@@ -252,7 +225,8 @@ RepetitionResult run_repetition(const CaseSpec& spec, Target& target, const std:
     }
     result.metrics.add({"background_ops", static_cast<double>(background->operations()),
                         std::nullopt, "count", Better::kNeither, "ok",
-                        "create/write/fsync/unlink cycles of the background load"});
+                        "create/write/fsync/unlink cycles of the background load",
+                        Scope::kBackground});
   }
   try {
     mode->add_metrics(result.metrics, result.ops);

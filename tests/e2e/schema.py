@@ -7,6 +7,8 @@ SCHEMA_VERSION = 1
 STATUSES = {"ok", "unsupported", "failed"}
 LATENCY_KEYS = {"count", "p50", "p90", "p99", "p999", "max", "mean"}
 BETTER = {"lower", "higher", "neither"}
+SCOPES = {"writer-threads", "system-wide", "background-thread"}
+COUNTER_KEYS = {"value", "per_op", "unit", "better", "status", "scope", "running_fraction"}
 
 
 def _number(value):
@@ -61,7 +63,10 @@ def check_record(record):
         assert record["latency_ns"]["commit"]["count"] == record["commits"]
     assert len(record["op_digest"]) == 16
     for name, counter in record["counters"].items():
-        assert set(counter) == {"value", "per_op", "unit", "better", "status"}, f"{where}: {name}"
+        assert set(counter) == COUNTER_KEYS, f"{where}: {name} keys {sorted(counter)}"
+        assert counter["scope"] in SCOPES, f"{where}: {name} scope"
+        fraction = counter["running_fraction"]
+        assert fraction is None or (_number(fraction) and 0 <= fraction <= 1), f"{where}: {name} running_fraction"
         assert isinstance(counter["unit"], str) and counter["unit"], f"{where}: {name} unit"
         assert counter["better"] in BETTER, f"{where}: {name} better"
         assert counter["status"] == "ok" or counter["status"].startswith("unavailable: "), f"{where}: {name}"
@@ -71,7 +76,7 @@ def check_record(record):
 
 
 def check_context(context):
-    for key in ("schema_version", "run_id", "suite", "host", "tsc", "targets", "config"):
+    for key in ("schema_version", "run_id", "suite", "host", "tsc", "counters", "targets", "config"):
         assert key in context, f"context: missing {key}"
     assert context["tsc"]["ticks_per_ns"] > 0
     assert context["suite"]["version"]
@@ -80,6 +85,11 @@ def check_context(context):
         for key in ("spec", "filesystem", "mount_options", "dax", "map_sync"):
             assert key in target, f"context target: missing {key}"
     assert context["config"]["text"]
+    counters = context["counters"]
+    assert isinstance(counters["hardware_pmu"], bool)
+    assert counters["perf_event_paranoid"] is None or isinstance(counters["perf_event_paranoid"], int)
+    assert set(counters["tracefs"]) == {"path", "mounted_by_daxbench", "problem"}
+    assert (counters["tracefs"]["path"] is None) == (counters["tracefs"]["problem"] is not None)
 
 
 def read_records(folder):

@@ -41,6 +41,12 @@ def test_quick_config_covers_every_mode_and_workload(root, tmp_path):
             assert record["status"] == "ok", (record["case_id"], record["reason"])
         if not target_is_dax:  # page cache: only the syscall modes are durable
             assert record["durable"] == (record["mode"] in {"fdatasync", "msync", "pwrite-fdatasync"})
+        # The kernel's count of the writers' sync calls (tracepoints; unavailable without root)
+        # equals the suite's own.
+        for call in ("fsync", "fdatasync", "msync") if record["status"] == "ok" else ():
+            kernel = record["counters"][f"syscalls:sys_enter_{call}"]
+            if kernel["status"] == "ok":
+                assert kernel["value"] == record["counters"][f"sys_{call}"]["value"], (record["case_id"], call)
 
     context = json.loads((out / "context.json").read_text())
     schema.check_context(context)

@@ -1,0 +1,134 @@
+// Locating (or mounting) tracefs and reading tracepoint ids from it. libpfm4 only looks under
+// debugfs, which modern systems do not mount, so the ids are read here directly.
+#include "bench/counters/tracepoints.h"
+
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "bench/core/syscall_error.h"
+
+namespace daxbench::perf {
+namespace {
+
+constexpr const char* kTracefsPath = "/sys/kernel/tracing";
+constexpr const char* kDebugfsTracingPath = "/sys/kernel/debug/tracing";
+
+// An unmounted /sys/kernel/tracing is an empty directory: a mounted one has events/. Returns 0,
+// or the errno that stopped us seeing events/ (EACCES: mounted, but root-only).
+int events_error(const std::string& dir) {
+  std::error_code error;
+  if (std::filesystem::is_directory(dir + "/events", error)) return 0;
+  return error ? error.value() : ENOENT;
+}
+
+// Subsystem and event names are identifiers; anything else (a '/', "..") is refused before it
+// becomes part of a path.
+bool is_name(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return false;
+  return true;
+}
+
+// Mount points of every tracefs, wherever someone put it.
+std::vector<std::string> tracefs_mounts() {
+  std::vector<std::string> found;
+  std::ifstream mounts("/proc/self/mounts");
+  std::string line;
+  while (std::getline(mounts, line)) {
+    std::istringstream fields(line);
+    std::string source, target, type;
+    fields >> source >> target >> type;
+    if (type == "tracefs") found.push_back(target);
+  }
+  return found;
+}
+
+Tracefs locate_tracefs() {
+  Tracefs found;
+  std::vector<std::string> candidates = {kTracefsPath, kDebugfsTracingPath};
+  for (std::string& mount_point : tracefs_mounts()) candidates.push_back(std::move(mount_point));
+  for (const std::string& candidate : candidates) {
+    const int error = events_error(candidate);
+    if (error == 0) {
+      found.path = candidate;
+      return found;
+    }
+    if (error == EACCES || error == EPERM) {
+      found.error = error;
+      found.problem = "tracefs at " + candidate + " is readable by root only";
+      return found;
+    }
+  }
+  if (geteuid() != 0) {
+    found.error = EPERM;
+    found.problem = "tracefs is not mounted and mounting it needs root";
+    return found;
+  }
+  // What libtracefs does when tracefs is missing: mount it where the kernel expects it.
+  if (mount("nodev", kTracefsPath, "tracefs", 0, nullptr) != 0) {
+    found.error = errno;
+    found.problem = "tracefs is not mounted and mount at " + std::string(kTracefsPath) +
+                    " failed: " + errno_name(found.error);
+    return found;
+  }
+  found.path = kTracefsPath;
+  found.mounted_by_us = true;
+  return found;
+}
+
+}  // namespace
+
+const Tracefs& tracefs() {
+  static const Tracefs found = locate_tracefs();
+  return found;
+}
+
+TracepointId tracepoint_id(std::string_view sys_event) {
+  TracepointId result;
+  const std::size_t colon = sys_event.find(':');
+  if (colon == std::string_view::npos || !is_name(sys_event.substr(0, colon)) ||
+      !is_name(sys_event.substr(colon + 1))) {
+    result.unavailable = "EINVAL (not a tracepoint name of the form sys:event)";
+    return result;
+  }
+  const Tracefs& fs = tracefs();
+  if (fs.path.empty()) {
+    result.unavailable = errno_name(fs.error) + " (" + fs.problem + ")";
+    return result;
+  }
+  const std::string path = fs.path + "/events/" + std::string(sys_event.substr(0, colon)) + "/" +
+                           std::string(sys_event.substr(colon + 1)) + "/id";
+  errno = 0;
+  std::ifstream in(path);
+  if (!in) {
+    const int error = errno ? errno : ENOENT;
+    if (error == ENOENT)
+      result.unavailable = "ENOENT (no tracepoint " + std::string(sys_event) + " on this kernel)";
+    else if (error == EACCES || error == EPERM)
+      result.unavailable = errno_name(error) + " (cannot read " + path + "; run as root)";
+    else
+      result.unavailable = errno_text(path, error);
+    return result;
+  }
+  std::string text;
+  in >> text;
+  std::uint64_t id = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
+    result.unavailable = "EINVAL (" + path + " does not hold a number)";
+    return result;
+  }
+  result.id = id;
+  return result;
+}
+
+}  // namespace daxbench::perf

@@ -1,0 +1,32 @@
+// Where tracefs is (mounting it if root and nobody has) and the ids of tracepoints in it, so
+// they can be opened with perf_event_open(PERF_TYPE_TRACEPOINT, id).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace daxbench::perf {
+
+struct Tracefs {
+  std::string path;            // e.g. /sys/kernel/tracing; empty when none could be had
+  bool mounted_by_us = false;  // daxbench mounted it (and leaves it mounted, as libtracefs does)
+  int error = 0;               // errno, when path is empty
+  std::string problem;         // why path is empty, in words
+};
+
+// Found once per process: /sys/kernel/tracing, then /sys/kernel/debug/tracing, then any
+// tracefs in /proc/self/mounts; if none and we are root, tracefs is mounted at
+// /sys/kernel/tracing.
+const Tracefs& tracefs();
+
+struct TracepointId {
+  std::optional<std::uint64_t> id;
+  std::string unavailable;  // "ENOENT (no tracepoint fs_dax:dax_pte_fault on this kernel)"
+};
+
+// The id of "sys:event" from tracefs/events/sys/event/id.
+TracepointId tracepoint_id(std::string_view sys_event);
+
+}  // namespace daxbench::perf
