@@ -23,7 +23,7 @@ usage:
   ./run.sh lab shell [ext4|xfs|devdax]                    shell in a lab guest on fresh pmem (default ext4)
 
 NAME is a path, or a file in configs/ (the .yaml may be left off).
-SPEC is file:DIR (default: a scratch folder under the system temp dir).
+SPEC is file:DIR, fsdax:DIR, devdax:/dev/daxX.Y or lab:ext4|xfs|devdax (default: the config's targets).
 USAGE
 }
 
@@ -75,7 +75,7 @@ run_tests() {
   (cd "$ASAN_BUILD" && ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1 \
      UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --output-on-failure -j 2)
   log "end-to-end tests"
-  DAXBENCH_ROOT="$ROOT" "$PYTHON" -m pytest -q -p no:cacheprovider "$ROOT/tests/e2e"
+  DAXBENCH_ROOT="$ROOT" "$PYTHON" -m pytest -q -rs -p no:cacheprovider "$ROOT/tests/e2e"
 }
 
 # The emulated-pmem lab (docs/lab.md): `lab build` or `lab shell [KIND]`.
@@ -100,14 +100,15 @@ lab_command() {
 main() {
   if [ "${1:-}" = lab ]; then shift; lab_command "$@"; return; fi
   local action=run config="" check=0
-  local args=()
+  local target_args=() out_args=()
   while [ $# -gt 0 ]; do
     case "$1" in
       --test) action=test ;;
       --list) action=list ;;
       --check) check=1 ;;
       --config) config="${2:?--config needs a value}"; shift ;;
-      --target|--out) args+=("$1" "${2:?$1 needs a value}"); shift ;;
+      --target) target_args+=("$1" "${2:?$1 needs a value}"); shift ;;
+      --out) out_args+=("$1" "${2:?$1 needs a value}"); shift ;;
       -h|--help) usage; exit 0 ;;
       *) log "unknown argument '$1'"; usage >&2; exit 2 ;;
     esac
@@ -122,11 +123,18 @@ main() {
   ensure_packages "${BUILD_PACKAGES[@]}"
   build "$BUILD"
   local common=(--config "$config" --configs-dir "$ROOT/configs")
+  # The lab's packages only when a case runs there; a bad config fails here, before any case.
+  local targets
+  targets="$("$BUILD/daxbench" check --targets "${common[@]}" "${target_args[@]}")" || exit $?
+  if [ "$check" -eq 0 ] && grep -q '^lab:' <<<"$targets"; then
+    ensure_packages "${LAB_PACKAGES[@]}"
+  fi
   if [ "$check" -eq 1 ]; then
-    exec "$BUILD/daxbench" check "${common[@]}" "${args[@]}"
+    exec "$BUILD/daxbench" check "${common[@]}" "${target_args[@]}"
   fi
   # exec: Ctrl-C reaches the driver directly, which keeps every finished case.
-  exec "$BUILD/daxbench" run "${common[@]}" --results-root "$ROOT/results" "${args[@]}"
+  exec "$BUILD/daxbench" run "${common[@]}" --results-root "$ROOT/results" "${target_args[@]}" \
+    "${out_args[@]}"
 }
 
 main "$@"

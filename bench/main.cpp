@@ -87,6 +87,8 @@ int main(int argc, char** argv) {
                   "results folder to create (default: RESULTS_ROOT/<UTC time>-<host>-<config>)");
   run->add_option("--results-root", options.results_root, "where default results folders go");
   run->add_option("--configs-dir", configs_dir, "where --config names are looked up");
+  run->add_option("--run-id", options.run_id,
+                  "use this run id (the lab's guest is given its host's, so records match)");
 
   auto* check =
       app.add_subcommand("check", "validate a config and print its cases without running them");
@@ -94,6 +96,9 @@ int main(int argc, char** argv) {
       ->required();
   check->add_option("--target", target_specs, "targets, as for run");
   check->add_option("--configs-dir", configs_dir, "where --config names are looked up");
+  bool print_targets = false;
+  check->add_flag("--targets", print_targets,
+                  "print the targets the cases use, one per line, instead of the cases");
 
   app.add_subcommand(
       "list", "print the registered modes, workloads, targets, flush primitives and parameters");
@@ -109,6 +114,10 @@ int main(int argc, char** argv) {
   } catch (const ConfigError& e) {
     std::cerr << "daxbench: config error: " << e.what() << '\n';
     return 2;
+  }
+  if (app.got_subcommand("check") && print_targets) {
+    for (const std::string& spec : config.targets) std::cout << spec << '\n';
+    return 0;
   }
   if (app.got_subcommand("check")) {
     for (const CaseSpec& c : config.cases) std::cout << c.id << '\n';

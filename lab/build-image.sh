@@ -214,4 +214,9 @@ if ! mv -T "$WORK/image" "$IMAGE" 2>/dev/null; then
   log "another build made $IMAGE first; using it"
 fi
 log "done: $KERNEL_FILE $kernel_size bytes, initramfs $rd_size bytes"
+# Images of older inputs (each ~150 MB with its templates) are never used again. A guest
+# still running on one keeps its open files; unlinking them does not disturb it.
+for old in "$CACHE_ROOT"/image-*; do
+  [ "$old" = "$IMAGE" ] || [ ! -f "$old/complete" ] || { log "removing old image $old"; rm -rf "$old"; }
+done
 echo "$IMAGE"

@@ -238,13 +238,20 @@ struct Expansion {
     c.mode = &mode;
     c.target = target;
     c.params = params;
+    if (params.has("file_state") && !target_has_files(target)) {
+      // A device has no block map: every file state is the same thing there, so the cases
+      // collapse into one that says so instead of running three identical ones.
+      ParamValue none;
+      none.text = "none";
+      c.params.set("file_state", none);
+    }
     c.flush = (mode.needs & kNeedsUserFlush) ? params.text("flush") : "";
     std::string shape;
     for (const auto& [spec, values] : axes) {
       if (!spec->shapes_case) continue;
       ParamValue default_value;
       const bool has_default = !parse_param(*spec, spec->default_value, default_value);
-      const std::string& text = params.text(spec->name);
+      const std::string& text = c.params.text(spec->name);
       if (has_default && default_value.text == text) continue;
       shape += (shape.empty() ? "" : ",") + std::string(spec->name) + "=" + text;
     }

@@ -71,6 +71,9 @@ nlohmann::ordered_json to_json(const TargetFacts& f) {
           {"dax", f.dax},
           {"map_sync", f.map_sync},
           {"persistence_domain", f.persistence_domain},
+          {"device", f.device},
+          {"emulated", f.emulated.empty() ? nlohmann::ordered_json(nullptr)
+                                          : nlohmann::ordered_json(f.emulated)},
           {"warning", f.warning.empty() ? nlohmann::ordered_json(nullptr)
                                         : nlohmann::ordered_json(f.warning)}};
 }

@@ -115,7 +115,7 @@ json record_json(const CaseSpec& spec, const RepetitionResult& r, const std::str
       {"reason", r.reason.empty() ? json(nullptr) : json(r.reason)},
       {"durable", r.durable},
       {"durable_reason", r.durable_why},
-      {"emulated", nullptr},
+      {"emulated", r.emulated.empty() ? json(nullptr) : json(r.emulated)},
       {"ops", ok ? json(r.ops) : json(nullptr)},
       {"commits", ok ? json(r.commits) : json(nullptr)},
       {"duration_ns", ok ? json(r.duration_ns) : json(nullptr)},
@@ -152,18 +152,26 @@ ResultsFolder::~ResultsFolder() {
 }
 
 void ResultsFolder::write_context(const json& context) {
-  std::ofstream((path_ / "context.json")) << context.dump(2) << '\n';
+  // Written again at the end (with the lab's guests): a rename keeps the old one whole until
+  // the new one is.
+  const auto fresh = path_ / "context.json.new";
+  std::ofstream(fresh) << context.dump(2) << '\n';
+  std::filesystem::rename(fresh, path_ / "context.json");
 }
 
 void ResultsFolder::append_record(const CaseSpec& spec, const RepetitionResult& result,
                                   const std::string& run_id, int repetition) {
-  json record = record_json(spec, result, run_id, repetition);
+  append_json(record_json(spec, result, run_id, repetition));
+}
+
+void ResultsFolder::append_json(json record) {
   const std::string line = record.dump() + "\n";
   std::fwrite(line.data(), 1, line.size(), records_);
   std::fflush(records_);
   fsync(fileno(records_));
-  auto [it, inserted] = cases_.try_emplace(spec.id);
-  if (inserted) order_.push_back(spec.id);
+  const std::string id = record["case_id"].get<std::string>();
+  auto [it, inserted] = cases_.try_emplace(id);
+  if (inserted) order_.push_back(id);
   it->second.push_back(std::move(record));
 }
 

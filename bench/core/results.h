@@ -28,6 +28,8 @@ class ResultsFolder {
   // Appends one line and flushes it, so a finished case survives whatever happens next.
   void append_record(const CaseSpec& spec, const RepetitionResult& result,
                      const std::string& run_id, int repetition);
+  // The same for a record made elsewhere (the lab's guest), already in the schema.
+  void append_json(nlohmann::ordered_json record);
   // One row per case seen so far, repetitions summarised.
   void write_summary() const;
   // The same, short, for a terminal: medians, interval, latency, and what is not durable.

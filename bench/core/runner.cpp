@@ -24,15 +24,16 @@ namespace {
 
 constexpr int kWarmupTailLimit = 1'000'000;
 
-// Files of one repetition; closes and unlinks them however the repetition ends.
+// Files of one repetition; unmaps and releases them however the repetition ends.
 struct CaseFiles {
+  explicit CaseFiles(Target& t) : target(t) {}
+  Target& target;
   std::vector<MappedFile> files;
   Mode* mode = nullptr;
   ~CaseFiles() {
     for (MappedFile& f : files) {
       if (mode && f.base) mode->unmap(f);
-      if (f.fd >= 0) close(f.fd);
-      unlink(f.path.c_str());
+      target.release_file(f);
     }
   }
 };
@@ -55,7 +56,14 @@ RepetitionResult run_repetition(const CaseSpec& spec, Target& target, const std:
   const ModeDesc& mode_desc = *spec.mode;
   const WorkloadDesc& workload_desc = *spec.workload;
   result.durable = is_durable(mode_desc, target.facts(), &result.durable_why);
+  result.emulated = target.facts().emulated;
 
+  if ((mode_desc.needs & kNeedsFilesystem) && target.facts().device) {
+    result.status = "unsupported";
+    result.reason = target.facts().spec + " is a device with no filesystem; " +
+                    std::string(mode_desc.name) + " syncs or inspects a file";
+    return result;
+  }
   const FlushOps* flush = nullptr;
   if (mode_desc.needs & kNeedsUserFlush) {
     std::string problem;
@@ -76,17 +84,14 @@ RepetitionResult run_repetition(const CaseSpec& spec, Target& target, const std:
 
   // Declared before the files so it outlives them: unmapping needs the mode.
   std::unique_ptr<Mode> mode;
-  CaseFiles prepared;
+  CaseFiles prepared(target);
   std::vector<std::unique_ptr<Writer>> writers;
   std::vector<std::unique_ptr<Workload>> generators;
   try {
     for (unsigned i = 0; i < (shared ? 1 : threads); ++i) {
-      MappedFile f;
-      f.path = target.scratch_file("case" + std::to_string(serial) + "-file" + std::to_string(i) +
-                                   ".dat");
-      f.size = size;
-      f.fd = create_prepared_file(f.path, size, params.text("file_state"));
-      prepared.files.push_back(std::move(f));
+      prepared.files.push_back(
+          target.create_file("case" + std::to_string(serial) + "-file" + std::to_string(i) + ".dat",
+                             size, params.text("file_state")));
     }
     mode = mode_desc.create({params, target.facts(), flush});
     prepared.mode = mode.get();
@@ -104,6 +109,10 @@ RepetitionResult run_repetition(const CaseSpec& spec, Target& target, const std:
       generators.push_back(
           workload_desc.create({params, sliced ? t * view : 0, view, t, config_dir}));
     }
+  } catch (const TargetError& e) {
+    result.status = "unsupported";
+    result.reason = e.what();
+    return result;
   } catch (const std::exception& e) {
     result.status = "failed";
     result.reason = std::string("setup: ") + e.what();

@@ -19,6 +19,7 @@ struct RepetitionResult {
   std::string flush;          // primitive used; empty for modes that do not flush
   bool durable = false;
   std::string durable_why;
+  std::string emulated;  // the target's: "tcg"/"kvm" in the lab's guest, empty on hardware
   std::uint64_t ops = 0;
   std::uint64_t commits = 0;
   std::uint64_t duration_ns = 0;

@@ -8,15 +8,19 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <random>
+#include <vector>
 
 #include "bench/core/context.h"
+#include "bench/core/lab_run.h"
 #include "bench/core/results.h"
 #include "bench/core/runner.h"
 #include "bench/modes/mode.h"
+#include "bench/targets/lab.h"
 #include "bench/targets/target.h"
 #include "workloads/workload.h"
 
@@ -109,7 +113,8 @@ int run_session(const Config& config, const RunOptions& options) {
   std::snprintf(suffix, sizeof suffix, "%08x", entropy());
   const std::filesystem::path folder =
       options.out.empty() ? default_results_path(options.results_root, config.name) : options.out;
-  const std::string run_id = folder.filename().string() + "-" + suffix;
+  const std::string run_id =
+      options.run_id.empty() ? folder.filename().string() + "-" + suffix : options.run_id;
   std::unique_ptr<ResultsFolder> created;
   try {
     created = std::make_unique<ResultsFolder>(folder);
@@ -118,13 +123,25 @@ int run_session(const Config& config, const RunOptions& options) {
     return 2;
   }
   ResultsFolder& results = *created;
-  results.write_context(describe_context(config, facts, run_id, options.command_line));
+  nlohmann::ordered_json context = describe_context(config, facts, run_id, options.command_line);
+  results.write_context(context);
   install_stop_handlers();
+
+  // Cases on the lab's targets run later, in a guest per target; the rest run here.
+  std::vector<const CaseSpec*> local;
+  std::map<std::string, std::vector<const CaseSpec*>> in_lab;
+  for (const CaseSpec& c : config.cases) {
+    if (targets.at(c.target)->lab())
+      in_lab[c.target].push_back(&c);
+    else
+      local.push_back(&c);
+  }
 
   int max_repetitions = 0;
   double expected_total = 0;
   int total_runs = 0;
-  for (const CaseSpec& c : config.cases) {
+  for (const CaseSpec* cp : local) {
+    const CaseSpec& c = *cp;
     const int reps = static_cast<int>(c.params.integer("repetitions"));
     max_repetitions = std::max(max_repetitions, reps);
     total_runs += reps;
@@ -135,9 +152,12 @@ int run_session(const Config& config, const RunOptions& options) {
   std::map<std::string, bool> unsupported;  // a case the target cannot run is recorded once
   int done = 0, failed = 0;
   double expected_done = 0;
-  const bool tty = isatty(STDERR_FILENO);
+  // A lab guest's console is a tty too, but its lines are relayed by the host: TERM=dumb.
+  const char* term = std::getenv("TERM");
+  const bool tty = isatty(STDERR_FILENO) && !(term && std::string_view(term) == "dumb");
   for (int rep = 0; rep < max_repetitions && !g_stop; ++rep) {
-    for (const CaseSpec& c : config.cases) {
+    for (const CaseSpec* cp : local) {
+      const CaseSpec& c = *cp;
       if (g_stop) break;
       const int reps = static_cast<int>(c.params.integer("repetitions"));
       if (rep >= reps) continue;
@@ -171,7 +191,28 @@ int run_session(const Config& config, const RunOptions& options) {
       results.append_record(c, result, run_id, rep);
     }
   }
-  if (tty) std::fputc('\n', stderr);
+  if (tty && done > 0) std::fputc('\n', stderr);
+
+  for (auto& [spec, lab_cases] : in_lab) {
+    if (g_stop) break;
+    LabRunLimits limits;
+    double longest = 0;
+    for (const CaseSpec* c : lab_cases) longest = std::max(longest, expected_seconds(*c));
+    // Kernel paths run 5-10x slower under emulation; a repetition prints a line as it starts.
+    limits.silence_s = 60 + 30 * longest;
+    if (const char* boot = std::getenv("DAXBENCH_LAB_BOOT_TIMEOUT"))
+      limits.boot_s = std::atof(boot);
+    if (const char* quiet = std::getenv("DAXBENCH_LAB_SILENCE_TIMEOUT"))
+      limits.silence_s = std::atof(quiet);
+    std::fprintf(stderr, "daxbench: %s: %zu cases in the lab's guest\n", spec.c_str(),
+                 lab_cases.size());
+    const LabRunReport report =
+        run_in_lab(*targets.at(spec)->lab(), config, lab_cases, results, run_id, g_stop, limits);
+    done += static_cast<int>(report.records);
+    failed += static_cast<int>(report.failed_cases);
+    context["lab"][spec] = to_json(report);
+    results.write_context(context);
+  }
   results.write_summary();
   if (done > 0) results.print_table(stderr);
   for (auto& [spec, target] : targets) target->remove_scratch();

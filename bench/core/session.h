@@ -13,6 +13,7 @@ struct RunOptions {
   std::filesystem::path results_root = "results";  // the folder goes in here ...
   std::filesystem::path out;                       // ... unless this names it
   std::string command_line;
+  std::string run_id;  // empty: made up here (the lab's guest is given its host's)
 };
 
 // Returns the process exit code: 0 done, 1 a case failed, 2 bad target, 130 interrupted.

@@ -22,7 +22,9 @@ struct MappedFile {
   std::string path;
   int fd = -1;
   std::uint64_t size = 0;
-  std::byte* base = nullptr;  // null for modes that do not map (pwrite-fdatasync)
+  std::uint64_t offset = 0;        // where the region starts in `fd`: nonzero only on a device
+  std::uint64_t page_size = 4096;  // device-DAX faults in whole pages of its alignment
+  std::byte* base = nullptr;       // null for modes that do not map (pwrite-fdatasync)
 };
 
 struct Range {

@@ -34,6 +34,7 @@ class FdatasyncMode final : public Mode {
 extern const ModeDesc kFdatasyncMode{
     .name = "fdatasync",
     .summary = "stores through MAP_SHARED, fdatasync(fd) at each commit",
+    .needs = kNeedsFilesystem,
     .durability = Durability::kBySyscall,
     .create = [](const ModeSetup&) -> std::unique_ptr<Mode> {
       return std::make_unique<FdatasyncMode>();

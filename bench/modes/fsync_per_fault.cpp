@@ -225,7 +225,7 @@ extern const ModeDesc kFsyncPerFaultMode{
     .summary =
         "write-protected mapping; each write fault syncs the file (SIGSEGV handler), "
         "cache flush + SFENCE at commit",
-    .needs = kNeedsUserFlush,
+    .needs = kNeedsUserFlush | kNeedsFilesystem,
     .durability = Durability::kWhenPmem,
     .params = kParams,
     .measure_without_sync = true,

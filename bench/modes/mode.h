@@ -18,7 +18,8 @@ namespace daxbench {
 // What a mode needs from the case; checked before anything runs. Whether a filesystem accepts
 // MAP_SYNC is not a declared need: map-sync asks the kernel, so the record carries its errno.
 enum ModeNeeds : unsigned {
-  kNeedsUserFlush = 1u << 0,  // flushes cache lines itself: needs an available flush primitive
+  kNeedsUserFlush = 1u << 0,   // flushes cache lines itself: needs an available flush primitive
+  kNeedsFilesystem = 1u << 1,  // syncs, writes or inspects a file: device-DAX has none
 };
 
 // When a committed store is durable.

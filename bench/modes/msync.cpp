@@ -49,6 +49,7 @@ class MsyncMode final : public Mode {
 extern const ModeDesc kMsyncMode{
     .name = "msync",
     .summary = "stores through MAP_SHARED, msync(MS_SYNC) of the dirty page span at each commit",
+    .needs = kNeedsFilesystem,
     .durability = Durability::kBySyscall,
     .create = [](const ModeSetup&) -> std::unique_ptr<Mode> {
       return std::make_unique<MsyncMode>();

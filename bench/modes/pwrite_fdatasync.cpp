@@ -46,6 +46,7 @@ class PwriteMode final : public Mode {
 extern const ModeDesc kPwriteFdatasyncMode{
     .name = "pwrite-fdatasync",
     .summary = "no mapping: pwrite for each store, fdatasync at each commit",
+    .needs = kNeedsFilesystem,
     .durability = Durability::kBySyscall,
     .create = [](const ModeSetup&) -> std::unique_ptr<Mode> {
       return std::make_unique<PwriteMode>();

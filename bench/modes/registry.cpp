@@ -31,10 +31,12 @@ const ModeDesc* find_mode(std::string_view name) {
 }
 
 int map_file(MappedFile& file, int flags) {
-  void* p = mmap(nullptr, file.size, PROT_READ | PROT_WRITE, flags, file.fd, 0);
+  void* p = mmap(nullptr, file.size, PROT_READ | PROT_WRITE, flags, file.fd,
+                 static_cast<off_t>(file.offset));
   if (p == MAP_FAILED) return errno;
   // Measure 4 KiB faults: a huge page would turn 512 faults into one and hide the fault path.
-  madvise(p, file.size, MADV_NOHUGEPAGE);
+  // Not on a device aligned to huge pages: it refuses smaller faults (SIGBUS).
+  if (file.page_size <= 4096) madvise(p, file.size, MADV_NOHUGEPAGE);
   file.base = static_cast<std::byte*>(p);
   return 0;
 }

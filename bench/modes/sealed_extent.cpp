@@ -48,7 +48,7 @@ extern const ModeDesc kSealedExtentMode{
     .name = "sealed-extent",
     .summary =
         "file pre-allocated with zeros + fsync (block map sealed), cache flush + SFENCE at commit",
-    .needs = kNeedsUserFlush,
+    .needs = kNeedsUserFlush | kNeedsFilesystem,
     .durability = Durability::kWhenPmem,
     .fixed_file_state = "zeroed",
     .create = [](const ModeSetup& setup) -> std::unique_ptr<Mode> {

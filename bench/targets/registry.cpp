@@ -1,6 +1,10 @@
 // The list of targets (from targets.def) and opening one by its "name:argument" spec.
 #include "bench/targets/target.h"
 
+#include <unistd.h>
+
+#include "bench/core/file_prep.h"
+
 namespace daxbench {
 
 #define DAXBENCH_TARGET(symbol) extern const TargetDesc symbol;
@@ -26,6 +30,26 @@ const TargetDesc* find_target(std::string_view spec) {
   for (const TargetDesc* target : kTargets)
     if (target->name == name) return target;
   return nullptr;
+}
+
+bool target_has_files(std::string_view spec) {
+  const TargetDesc* desc = find_target(spec);
+  return !desc || !desc->has_files || desc->has_files(spec.substr(spec.find(':') + 1));
+}
+
+MappedFile Target::create_file(std::string_view name, std::uint64_t size,
+                               std::string_view file_state) {
+  MappedFile file;
+  file.path = scratch_file(name).string();
+  file.size = size;
+  file.fd = create_prepared_file(file.path, size, file_state);
+  return file;
+}
+
+void Target::release_file(MappedFile& file) {
+  if (file.fd >= 0) close(file.fd);
+  file.fd = -1;
+  if (!file.path.empty()) unlink(file.path.c_str());
 }
 
 std::unique_ptr<Target> open_target(std::string_view spec) {

@@ -2,6 +2,7 @@
 // and is the only place that creates files, so the suite never writes anywhere else.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -10,7 +11,11 @@
 #include <string>
 #include <string_view>
 
+#include "bench/core/writer.h"
+
 namespace daxbench {
+
+class LabTarget;
 
 struct TargetFacts {
   std::string spec;        // as given: "file:/var/tmp"
@@ -25,6 +30,8 @@ struct TargetFacts {
   std::string map_sync;            // "accepted", or "refused: <errno> (<why>)"
   std::string persistence_domain;  // where a flushed store is durable, as far as is known
   std::string warning;             // empty, or why numbers from here may mislead
+  bool device = false;             // device-DAX: no filesystem, no files, no block map
+  std::string emulated;            // "tcg" or "kvm" inside the lab's guest; empty on hardware
 };
 
 struct TargetError : std::runtime_error {
@@ -39,6 +46,17 @@ class Target {
   virtual std::filesystem::path scratch_file(std::string_view name) const = 0;
   // Removes the scratch folder if it holds nothing the suite did not remove already.
   virtual void remove_scratch() = 0;
+
+  // The file a case writes, `size` bytes in `file_state` (see file_prep.h), open in `fd`.
+  // By default a new file in the scratch folder; a device hands out a region of itself.
+  // Throws SyscallError, or TargetError when the target cannot hold such a file.
+  virtual MappedFile create_file(std::string_view name, std::uint64_t size,
+                                 std::string_view file_state);
+  // Closes the file and removes it (or returns the region).
+  virtual void release_file(MappedFile& file);
+
+  // Non-null for the lab: its cases run in a guest, all at once, not here one by one.
+  virtual LabTarget* lab() { return nullptr; }
 };
 
 struct TargetDesc {
@@ -46,6 +64,9 @@ struct TargetDesc {
   std::string_view syntax;  // "file:DIR"
   std::string_view summary;
   std::unique_ptr<Target> (*open)(std::string_view argument);  // throws TargetError
+  // False where the argument names a device (no files): file_state then has no meaning and
+  // cases record it as "none". Null means files always.
+  bool (*has_files)(std::string_view argument) = nullptr;
 };
 
 std::span<const TargetDesc* const> targets();
@@ -53,5 +74,7 @@ std::span<const TargetDesc* const> targets();
 std::unique_ptr<Target> open_target(std::string_view spec);
 // The target a "name:argument" spec names; nullptr if unknown or not of that form.
 const TargetDesc* find_target(std::string_view spec);
+// Whether a known spec's target holds files (see TargetDesc::has_files).
+bool target_has_files(std::string_view spec);
 
 }  // namespace daxbench

@@ -130,6 +130,23 @@ TEST(Config, SealedExtentPreparesItsOwnFileSoFileStateCollapses) {
   EXPECT_EQ(c.cases.size(), 4u);
 }
 
+TEST(Config, OnADeviceFileStatesCollapseIntoOneCaseThatSaysNone) {
+  // Device-DAX has no block map: three file states would be three identical cases.
+  const Config c = parse_config(
+      "cases:\n  - {workload: first-touch, mode: flush-only, file_state: [sparse, fallocated, "
+      "zeroed]}\n",
+      "sweep.yaml", {"devdax:/dev/dax0.0", "lab:devdax", "lab:ext4"});
+  std::vector<std::string> ids;
+  for (const CaseSpec& s : c.cases) ids.push_back(s.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{
+                     "first-touch/flush-only/devdax:/dev/dax0.0/file_state=none",
+                     "first-touch/flush-only/lab:devdax/file_state=none",
+                     "first-touch/flush-only/lab:ext4/defaults",
+                     "first-touch/flush-only/lab:ext4/file_state=fallocated",
+                     "first-touch/flush-only/lab:ext4/file_state=zeroed",
+                 }));
+}
+
 TEST(Config, DefaultsApplyOnlyWhereTheyMeanSomething) {
   // commit_every does not apply to kv-put (two ordering points per put): no error, no effect.
   const Config c = parse_config(
@@ -150,7 +167,7 @@ TEST(Config, FirstTouchHasNoWarmUpBecauseItWouldUseUpThePages) {
 }
 
 TEST(Config, ShippedConfigsAreValid) {
-  for (const char* name : {"quick.yaml", "sweep.yaml"}) {
+  for (const char* name : {"quick.yaml", "sweep.yaml", "lab-smoke.yaml"}) {
     SCOPED_TRACE(name);
     const Config c =
         load_config(std::string(DAXBENCH_SOURCE_DIR) + "/configs/" + name, {"file:/tmp"});

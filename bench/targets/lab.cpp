@@ -1,0 +1,187 @@
+// The lab target. On the host it prepares and boots the guest (lab/*.sh hold the QEMU
+// details); the session then runs all of the target's cases in one guest (core/lab_run).
+// Inside the guest, lab/init sets DAXBENCH_LAB_KIND and DAXBENCH_LAB_TARGET, and the same
+// spec opens the guest's fsdax or devdax target under the lab's name, marked as emulated.
+#include "bench/targets/lab.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+
+#include "bench/core/syscall_error.h"
+
+namespace daxbench {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::array<std::string_view, 3> kKinds = {"ext4", "xfs", "devdax"};
+
+std::string env(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? value : "";
+}
+
+bool on_path(const std::string& program) {
+  std::string path = env("PATH");
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const std::size_t end = std::min(path.find(':', start), path.size());
+    const std::string dir = path.substr(start, end - start);
+    if (!dir.empty() && access((dir + "/" + program).c_str(), X_OK) == 0) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+// Inside the guest: the guest's own target, reported under the lab's name.
+class GuestSideTarget final : public Target {
+ public:
+  GuestSideTarget(std::string_view kind, std::unique_ptr<Target> inner) : inner_(std::move(inner)) {
+    facts_ = inner_->facts();
+    facts_.spec = "lab:" + std::string(kind);
+    facts_.emulated = env("DAXBENCH_EMULATED").empty() ? "tcg" : env("DAXBENCH_EMULATED");
+  }
+  const TargetFacts& facts() const override { return facts_; }
+  fs::path scratch_file(std::string_view name) const override { return inner_->scratch_file(name); }
+  void remove_scratch() override { inner_->remove_scratch(); }
+  MappedFile create_file(std::string_view name, std::uint64_t size,
+                         std::string_view file_state) override {
+    return inner_->create_file(name, size, file_state);
+  }
+  void release_file(MappedFile& file) override { inner_->release_file(file); }
+
+ private:
+  std::unique_ptr<Target> inner_;
+  TargetFacts facts_;
+};
+
+// Runs build-image.sh; its last line of output is the image folder. Its progress goes to
+// our stderr as it happens: the first build downloads and unpacks a kernel.
+std::string build_image(const fs::path& script, std::string& problem) {
+  std::string command = "'";  // built by appends: GCC 12 misreads "'" + s + "'" (-Wrestrict)
+  command.append(script.string()).append("'");
+  std::FILE* out = popen(command.c_str(), "r");
+  if (!out) {
+    problem = errno_text("popen " + script.string(), errno);
+    return "";
+  }
+  std::string last, line;
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof buffer, out)) {
+    line += buffer;
+    if (!line.empty() && line.back() == '\n') {
+      line.pop_back();
+      if (!line.empty()) last = line;
+      line.clear();
+    }
+  }
+  if (!line.empty()) last = line;
+  const int status = pclose(out);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    problem = "the lab image build failed (" + script.string() + " exited " +
+              std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
+              "; its messages are above)";
+    return "";
+  }
+  return last;
+}
+
+}  // namespace
+
+fs::path lab_scripts_dir() {
+  const std::string configured = env("DAXBENCH_LAB_DIR");
+  return configured.empty() ? fs::path(DAXBENCH_SOURCE_DIR) / "lab" : fs::path(configured);
+}
+
+LabTarget::LabTarget(std::string_view kind) : kind_(kind), lab_dir_(lab_scripts_dir()) {
+  facts_.spec = "lab:" + kind_;
+  facts_.kind = "lab";
+  facts_.directory = kind_ == "devdax" ? "/dev/dax0.0 (in the guest)" : "/mnt/pmem (in the guest)";
+  facts_.filesystem = kind_ == "devdax" ? "none (device-DAX)" : kind_;
+  facts_.dax = true;
+  facts_.device = kind_ == "devdax";
+  facts_.map_sync = "probed in the guest";
+  facts_.persistence_domain = "the emulated pmem's backing file on the host";
+  facts_.emulated = "decided at boot (tcg unless KVM really works)";
+  facts_.warning = "";
+
+  if (!on_path("qemu-system-x86_64")) {
+    unavailable_ = "qemu-system-x86_64 is not installed (./run.sh installs qemu-system-x86)";
+  } else if (access((lab_dir_ / "launch.sh").c_str(), X_OK) != 0) {
+    unavailable_ = "the lab's scripts are missing: " + (lab_dir_ / "launch.sh").string();
+  } else {
+    std::string problem;
+    image_dir_ = build_image(lab_dir_ / "build-image.sh", problem);
+    if (image_dir_.empty() || !fs::is_directory(image_dir_))
+      unavailable_ = problem.empty() ? "build-image.sh named no image folder" : problem;
+  }
+  if (!unavailable_.empty()) facts_.warning = "lab unavailable: " + unavailable_;
+}
+
+LabTarget::~LabTarget() = default;
+
+fs::path LabTarget::scratch_file(std::string_view name) const {
+  throw TargetError("lab target: files live in the guest, not here (asked for '" +
+                    std::string(name) + "')");
+}
+
+fs::path LabTarget::make_pmem_folder() const {
+  std::string pattern = (image_dir_ / "run-XXXXXX").string();
+  if (!mkdtemp(pattern.data()))
+    throw TargetError("lab target: " + errno_text("mkdtemp in " + image_dir_.string(), errno));
+  return pattern;
+}
+
+GuestProcess LabTarget::launch(const fs::path& job_dir, const fs::path& pmem_file) const {
+  int console[2];
+  if (pipe2(console, O_CLOEXEC) != 0) throw TargetError(errno_text("pipe2", errno));
+  const std::string script = (lab_dir_ / "launch.sh").string();
+  const std::string image = image_dir_.string(), pmem = pmem_file.string(), job = job_dir.string();
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(console[0]);
+    close(console[1]);
+    throw TargetError(errno_text("fork", errno));
+  }
+  if (pid == 0) {
+    setpgid(0, 0);
+    // Never the terminal: QEMU's serial console on stdio would put it in raw mode.
+    const int null = open("/dev/null", O_RDONLY);
+    dup2(null, STDIN_FILENO);
+    dup2(console[1], STDOUT_FILENO);
+    dup2(console[1], STDERR_FILENO);
+    execl(script.c_str(), script.c_str(), "--kind", kind_.c_str(), "--image", image.c_str(),
+          "--pmem", pmem.c_str(), "--job", job.c_str(), static_cast<char*>(nullptr));
+    std::fprintf(stderr, "DAXBENCH-LAB FAILED cannot run %s: %s\n", script.c_str(),
+                 errno_name(errno).c_str());
+    _exit(127);
+  }
+  close(console[1]);
+  return {pid, console[0]};
+}
+
+extern const TargetDesc kLabTarget{
+    .name = "lab",
+    .syntax = "lab:ext4|xfs|devdax",
+    .summary = "the emulated persistent-memory VM (lab/): QEMU with an emulated NVDIMM",
+    .open = [](std::string_view argument) -> std::unique_ptr<Target> {
+      bool known = false;
+      for (std::string_view kind : kKinds) known = known || kind == argument;
+      if (!known)
+        throw TargetError("lab target: unknown kind '" + std::string(argument) +
+                          "'; valid: lab:ext4, lab:xfs, lab:devdax");
+      // In the guest, lab/init names the local target that stands for this kind.
+      if (env("DAXBENCH_LAB_KIND") == argument)
+        return std::make_unique<GuestSideTarget>(argument, open_target(env("DAXBENCH_LAB_TARGET")));
+      return std::make_unique<LabTarget>(argument);
+    },
+    .has_files = [](std::string_view argument) { return argument != "devdax"; },
+};
+
+}  // namespace daxbench

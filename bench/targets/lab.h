@@ -1,0 +1,52 @@
+// `lab:ext4`, `lab:xfs`, `lab:devdax`: the emulated persistent-memory VM (lab/). On the host
+// the target boots the guest; inside the guest the same spec opens the guest's real target.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string>
+
+#include "bench/targets/target.h"
+
+namespace daxbench {
+
+// A booted guest: QEMU's pid (SIGKILL of it is a power cut) and its console, read end.
+struct GuestProcess {
+  pid_t pid = -1;
+  int console_fd = -1;
+};
+
+class LabTarget final : public Target {
+ public:
+  // Finds QEMU and the lab's scripts and builds (or reuses) the guest image. A machine where
+  // the lab cannot run still opens: unavailable() says why and its cases are unsupported.
+  explicit LabTarget(std::string_view kind);
+  ~LabTarget() override;
+
+  const TargetFacts& facts() const override { return facts_; }
+  std::filesystem::path scratch_file(std::string_view name) const override;
+  void remove_scratch() override {}
+  LabTarget* lab() override { return this; }
+
+  const std::string& kind() const { return kind_; }
+  const std::string& unavailable() const { return unavailable_; }
+  // A folder for one guest's pmem file, inside the image cache (never two guests per file).
+  std::filesystem::path make_pmem_folder() const;
+  // Boots a guest that runs `job_dir`/job.sh, in its own process group so a terminal's
+  // Ctrl-C reaches the driver, which then stops the guest itself. Throws TargetError.
+  GuestProcess launch(const std::filesystem::path& job_dir,
+                      const std::filesystem::path& pmem_file) const;
+
+ private:
+  std::string kind_;
+  std::filesystem::path lab_dir_;    // the scripts: build-image.sh, launch.sh
+  std::filesystem::path image_dir_;  // what build-image.sh made
+  std::string unavailable_;
+  TargetFacts facts_;
+};
+
+// The lab's scripts: $DAXBENCH_LAB_DIR, else lab/ in the source tree this was built from.
+std::filesystem::path lab_scripts_dir();
+
+}  // namespace daxbench

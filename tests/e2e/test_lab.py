@@ -1,0 +1,137 @@
+"""The lab end to end: boot the emulated-pmem guest, run lab-smoke.yaml in it, and check what
+only a real DAX stack can show. Skipped, with the reason, only where QEMU cannot run."""
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+import schema
+
+PAGES = 2 * 1024 * 1024 // 4096  # lab-smoke.yaml: first-touch over a 2M file
+
+
+def run_lab(root, out, *extra, env=None):
+    return subprocess.run([str(root / "run.sh"), "--config", "lab-smoke", "--out", str(out), *extra],
+                          capture_output=True, text=True, timeout=1500,
+                          env={**os.environ, **(env or {})})
+
+
+def skip_if_lab_cannot_run(records):
+    reasons = {r["reason"] for r in records if r["status"] == "unsupported" and r["target"].startswith("lab:")}
+    if reasons and all(r["status"] == "unsupported" for r in records if r["target"].startswith("lab:")):
+        pytest.skip("the lab cannot run here: " + "; ".join(sorted(reasons)))
+
+
+@pytest.fixture(scope="module")
+def lab_run(root, tmp_path_factory):
+    base = tmp_path_factory.mktemp("lab")
+    host_dir = base / "host"
+    host_dir.mkdir()
+    out = base / "run"
+    done = run_lab(root, out, "--target", "lab:ext4", "--target", "lab:xfs",
+                   "--target", "lab:devdax", "--target", f"file:{host_dir}")
+    records = schema.read_records(out) if (out / "records.jsonl").exists() else []
+    skip_if_lab_cannot_run(records)
+    assert done.returncode == 0, done.stderr[-4000:]
+    return out, records, json.loads((out / "context.json").read_text())
+
+
+def test_records_from_the_guest_fit_the_schema_and_say_they_are_emulated(lab_run):
+    out, records, context = lab_run
+    schema.check_context(context)
+    for record in records:
+        schema.check_record(record)
+        if record["target"] == "lab:devdax" and record["mode"] == "fdatasync":
+            assert record["status"] == "unsupported"
+            assert "device with no filesystem" in record["reason"]
+        elif record["target"].startswith("lab:"):
+            assert record["emulated"] in ("tcg", "kvm")
+            assert record["status"] == "ok", (record["case_id"], record["reason"])
+        else:
+            assert record["emulated"] is None
+    assert {r["target"] for r in records} == {"lab:ext4", "lab:xfs", "lab:devdax", next(
+        t["spec"] for t in context["targets"] if t["kind"] == "file")}
+    for spec in ("lab:ext4", "lab:xfs", "lab:devdax"):
+        lab = context["lab"][spec]
+        assert lab["status"] == "ok" and lab["guest_exit"] == 0
+        assert lab["boot_s"] > 0
+        assert (out / lab["console_log"]).stat().st_size > 0
+
+
+def test_map_sync_is_accepted_on_both_dax_filesystems_and_refused_on_the_host(lab_run):
+    _, records, context = lab_run
+    for spec, fs in (("lab:ext4", "ext4"), ("lab:xfs", "xfs")):
+        guest_target = context["lab"][spec]["guest_context"]["targets"][0]
+        assert guest_target["filesystem"] == fs
+        assert guest_target["dax"] is True
+        assert "dax" in guest_target["mount_options"]
+        assert guest_target["map_sync"] == "accepted"
+    host = [r for r in records if r["target"].startswith("file:") and r["mode"] == "map-sync"]
+    assert host and all(r["status"] == "unsupported" and "EOPNOTSUPP" in r["reason"] for r in host)
+    lab = [r for r in records if r["target"].startswith("lab:") and r["mode"] == "map-sync"]
+    assert len(lab) == 6 and all(r["status"] == "ok" and r["durable"] for r in lab)
+    devdax = context["lab"]["lab:devdax"]["guest_context"]["targets"][0]
+    assert devdax["device"] is True and devdax["map_sync"] == "accepted"
+
+
+def test_first_touch_under_map_sync_takes_one_dax_pte_fault_per_page(lab_run):
+    _, records, _ = lab_run
+    first_touch = [r for r in records if r["workload"] == "first-touch" and r["mode"] == "map-sync"
+                   and r["target"] in ("lab:ext4", "lab:xfs")]
+    assert len(first_touch) == 2
+    for record in first_touch:
+        counters = record["counters"]
+        assert record["ops"] == PAGES
+        assert counters["fs_dax:dax_pte_fault"]["status"] == "ok"
+        assert counters["fs_dax:dax_pte_fault"]["value"] == PAGES, record["target"]
+        assert counters["fs_dax:dax_pmd_fault"]["value"] == 0  # huge pages are off (MADV_NOHUGEPAGE)
+
+
+def test_a_guest_that_never_gets_ready_is_a_failed_case_with_its_console(root, tmp_path):
+    out = tmp_path / "run"
+    done = run_lab(root, out, "--target", "lab:ext4", env={"DAXBENCH_LAB_BOOT_TIMEOUT": "0.5"})
+    records = schema.read_records(out)
+    skip_if_lab_cannot_run(records)
+    assert done.returncode == 1
+    assert done.stdout.strip().splitlines()[-1] == str(out)
+    assert records and all(r["status"] == "failed" for r in records)
+    for record in records:
+        schema.check_record(record)
+        assert "was not ready within" in record["reason"]
+        assert "last console lines" in record["reason"]
+
+
+def test_ctrl_c_during_a_lab_run_stops_the_guest_and_keeps_its_finished_cases(root, driver, tmp_path):
+    config = tmp_path / "long.yaml"
+    config.write_text("targets: [lab:ext4]\n"
+                      "defaults: {duration_s: 0.3, warmup_s: 0, repetitions: 40, working_set: 1M}\n"
+                      "cases:\n  - {workload: random-update, mode: [none, flush-only]}\n")
+    out = tmp_path / "run"
+    proc = subprocess.Popen([str(driver), "run", "--config", str(config), "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    guest_records = out / "lab-ext4" / "out" / "records.jsonl"
+    deadline = time.time() + 300
+    while time.time() < deadline and proc.poll() is None:
+        if guest_records.exists() and guest_records.read_text().count("\n") >= 3:
+            break
+        time.sleep(0.1)
+    if proc.poll() is not None:  # the lab could not run: say why instead of passing
+        stdout, stderr = proc.communicate()
+        skip_if_lab_cannot_run(schema.read_records(out))
+        pytest.fail(stderr[-3000:])
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGINT, stderr[-3000:]
+    assert stdout.strip().splitlines()[-1] == str(out)
+    records = schema.read_records(out)
+    assert len(records) >= 3 and all(r["status"] == "ok" for r in records)
+    for record in records:
+        schema.check_record(record)
+    context = json.loads((out / "context.json").read_text())
+    assert context["lab"]["lab:ext4"]["status"] == "interrupted"
+    # QEMU is gone and its pmem file with it.
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert str(out / "lab-ext4") not in ps
