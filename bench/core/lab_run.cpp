@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <deque>
 #include <fstream>
 #include <iostream>
@@ -180,7 +181,10 @@ LabRunReport run_in_lab(LabTarget& lab, const Config& config,
   if (problem.empty() && !stop.load()) {
     if (!ready)
       problem =
-          "QEMU exited before the guest was ready (status " + std::to_string(wait_status) + ")";
+          "QEMU exited before the guest was ready (" +
+          (WIFSIGNALED(wait_status) ? "signal " + std::to_string(WTERMSIG(wait_status))
+                                    : "exit code " + std::to_string(WEXITSTATUS(wait_status))) +
+          ")";
     else if (report.guest_exit < 0)
       problem = "the guest stopped before its job finished (kernel panic or power-off)";
   }

@@ -109,7 +109,6 @@ LabTarget::LabTarget(std::string_view kind) : kind_(kind), lab_dir_(lab_scripts_
   facts_.map_sync = "probed in the guest";
   facts_.persistence_domain = "the emulated pmem's backing file on the host";
   facts_.emulated = "decided at boot (tcg unless KVM really works)";
-  facts_.warning = "";
 
   if (!on_path("qemu-system-x86_64")) {
     unavailable_ = "qemu-system-x86_64 is not installed (./run.sh installs qemu-system-x86)";

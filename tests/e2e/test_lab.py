@@ -90,9 +90,14 @@ def test_first_touch_under_map_sync_takes_one_dax_pte_fault_per_page(lab_run):
         assert counters["fs_dax:dax_pmd_fault"]["value"] == 0  # huge pages are off (MADV_NOHUGEPAGE)
 
 
-def test_a_guest_that_never_gets_ready_is_a_failed_case_with_its_console(root, tmp_path):
+@pytest.mark.parametrize("env, why", [
+    ({"DAXBENCH_LAB_BOOT_TIMEOUT": "0.5"}, "was not ready within"),  # a hang, as seen from here
+    ({"DAXBENCH_LAB_EXTRA_CMDLINE": "rdinit=/no-such-init"}, "Kernel panic"),
+    ({"DAXBENCH_LAB_EXTRA_CMDLINE": "daxbench.kind=bogus"}, "the guest reported: unknown kind"),
+], ids=["hang", "kernel-panic", "guest-setup-failure"])
+def test_a_guest_failure_is_a_failed_case_with_its_console(root, tmp_path, env, why):
     out = tmp_path / "run"
-    done = run_lab(root, out, "--target", "lab:ext4", env={"DAXBENCH_LAB_BOOT_TIMEOUT": "0.5"})
+    done = run_lab(root, out, "--target", "lab:ext4", env=env)
     records = schema.read_records(out)
     skip_if_lab_cannot_run(records)
     assert done.returncode == 1
@@ -100,7 +105,7 @@ def test_a_guest_that_never_gets_ready_is_a_failed_case_with_its_console(root, t
     assert records and all(r["status"] == "failed" for r in records)
     for record in records:
         schema.check_record(record)
-        assert "was not ready within" in record["reason"]
+        assert why in record["reason"], record["reason"]
         assert "last console lines" in record["reason"]
 
 
