@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "bench/counters/counter_table.h"
 #include "bench/modes/mode.h"
 #include "bench/targets/target.h"
 #include "workloads/workload.h"
@@ -18,9 +19,10 @@
 namespace daxbench {
 namespace {
 
-constexpr std::string_view kTopLevelKeys[] = {"name", "description", "targets", "defaults",
-                                              "cases"};
-constexpr std::string_view kCaseKeys[] = {"workload", "mode"};
+constexpr std::string_view kTopLevelKeys[] = {"name",     "description", "targets",
+                                              "defaults", "cases",       "counters"};
+constexpr std::string_view kCaseKeys[] = {"workload", "mode", "counters"};
+constexpr std::string_view kCounterKeys[] = {"set", "add"};
 
 class Located {
  public:
@@ -138,6 +140,33 @@ std::string owners_of(std::string_view name) {
 
 using Settings = std::map<std::string, Values>;
 
+// `counters: {set: default, add: [instructions, "jbd2:jbd2_start_commit@system"]}`
+std::shared_ptr<const perf::CounterTable> parse_counters(const Located& at,
+                                                         const YAML::Node& node) {
+  if (!node.IsMap()) at.fail(node.Mark(), "counters: expected a mapping with keys set, add");
+  for (const auto& entry : node) {
+    const std::string key = entry.first.Scalar();
+    if (std::find(std::begin(kCounterKeys), std::end(kCounterKeys), key) == std::end(kCounterKeys))
+      at.fail(entry.first.Mark(),
+              "unknown key '" + key + "' in counters; " +
+                  valid_list({std::begin(kCounterKeys), std::end(kCounterKeys)}, key));
+  }
+  auto table = std::make_shared<perf::CounterTable>();
+  std::string set = "default";
+  if (node["set"]) set = scalar_text(at, node["set"], "counters.set");
+  const auto builtin = perf::builtin_counter_set(set);
+  if (!builtin)
+    at.fail(node["set"].Mark(), "counters.set: unknown set '" + set + "'; " +
+                                    valid_list(perf::counter_set_names(), set));
+  table->defs.assign(builtin->begin(), builtin->end());
+  if (const YAML::Node add = node["add"]) {
+    for (const auto& [name, mark] : values_of(at, add, "counters.add", add.Mark()).items)
+      if (auto problem = perf::add_counter(*table, name))
+        at.fail(mark, "counters.add: '" + name + "': " + *problem);
+  }
+  return table;
+}
+
 Settings read_settings(const Located& at, const YAML::Node& map,
                        std::span<const std::string_view> skip, const std::set<std::string>& known,
                        const std::string& where) {
@@ -162,6 +191,7 @@ struct Expansion {
   const Config& config;
   std::set<std::string> seen_ids;
   std::vector<CaseSpec>& out;
+  std::shared_ptr<const perf::CounterTable> counters;  // of the case being expanded
 
   void expand(const WorkloadDesc& workload, const ModeDesc& mode, const Settings& defaults,
               const Settings& own, const YAML::Mark& case_mark) {
@@ -246,6 +276,7 @@ struct Expansion {
       c.params.set("file_state", none);
     }
     c.flush = (mode.needs & kNeedsUserFlush) ? params.text("flush") : "";
+    c.counters = counters;
     std::string shape;
     for (const auto& [spec, values] : axes) {
       if (!spec->shapes_case) continue;
@@ -337,7 +368,10 @@ Config parse_config(const std::string& text, const std::string& path,
     at.fail(cases ? cases.Mark() : root.Mark(),
             "cases: expected a non-empty list of {workload, mode, parameters}");
 
-  Expansion expansion{at, config, {}, config.cases};
+  std::shared_ptr<const perf::CounterTable> counters;
+  if (root["counters"]) counters = parse_counters(at, root["counters"]);
+
+  Expansion expansion{at, config, {}, config.cases, counters};
   for (const YAML::Node& entry : cases) {
     if (!entry.IsMap())
       at.fail(entry.Mark(), "a case is a mapping with keys workload, mode and parameters");
@@ -350,6 +384,8 @@ Config parse_config(const std::string& text, const std::string& path,
     const auto chosen_modes =
         pick(at, values_of(at, entry["mode"], "mode", entry.Mark()), modes(), "mode");
     const Settings own = read_settings(at, entry, kCaseKeys, known, "case");
+    // A case's own `counters:` replaces the top-level one as a whole.
+    expansion.counters = entry["counters"] ? parse_counters(at, entry["counters"]) : counters;
 
     // A parameter written in a case must apply to something the case runs.
     for (const auto& [name, values] : own) {

@@ -2,6 +2,7 @@
 // happens here, before any case runs; errors name file:line:column, the key and the choices.
 #pragma once
 
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -12,6 +13,9 @@ namespace daxbench {
 
 struct ModeDesc;
 struct WorkloadDesc;
+namespace perf {
+struct CounterTable;
+}
 
 struct ConfigError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -24,6 +28,9 @@ struct CaseSpec {
   std::string target;  // "file:/var/tmp"
   ParamSet params;     // every parameter that applies to this workload and mode
   std::string flush;   // requested primitive ("auto", "clwb", ...); empty for syscall modes
+  // The kernel counters it records (`counters:`), shared by the cases of one config entry and
+  // owning the strings the rows point to; null means the default set.
+  std::shared_ptr<const perf::CounterTable> counters;
 };
 
 struct Config {

@@ -15,6 +15,7 @@
 #include "bench/core/file_prep.h"
 #include "bench/core/syscall_error.h"
 #include "bench/core/tsc.h"
+#include "bench/counters/counter_table.h"
 #include "bench/counters/event_set.h"
 #include "bench/modes/mode.h"
 #include "workloads/workload.h"
@@ -129,7 +130,10 @@ RepetitionResult run_repetition(const CaseSpec& spec, Target& target, const std:
   std::vector<std::uint64_t> thread_ops(threads, 0), thread_ticks(threads, 0);
   // Kernel counters: per-thread ones are opened by each writer before its warm-up and count
   // only its timed phase; system-wide ones run from the barrier until every writer is done.
-  perf::CounterSet kernel_counters(perf::default_counter_set(), threads);
+  perf::CounterSet kernel_counters(spec.counters
+                                       ? std::span<const perf::CounterDef>(spec.counters->defs)
+                                       : perf::default_counter_set(),
+                                   threads);
   std::atomic<bool> abort{false};
   std::mutex error_mutex;
   std::string error;

@@ -5,11 +5,13 @@
 #include <linux/perf_event.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include "bench/core/syscall_error.h"
+#include "bench/counters/pfm.h"
 #include "bench/counters/tracepoints.h"
 
 namespace daxbench::perf {
@@ -76,6 +78,13 @@ Resolved resolve(const CounterSource& source) {
       TracepointId id = tracepoint_id(source.event);
       if (!id.id) return {{}, std::move(id.unavailable)};
       return {{PERF_TYPE_TRACEPOINT, *id.id}, {}};
+    }
+    case SourceKind::kPfm: {
+      // A config never gets here with an unknown event (the loader rejects it); a table in code
+      // might.
+      PfmEncoding encoding = pfm_encode(source.event);
+      if (!encoding.ok) return {{}, "EINVAL (libpfm4: " + encoding.error + ")"};
+      return {encoding.code, {}};
     }
   }
   return {{}, "EINVAL (unknown counter source)"};
@@ -147,13 +156,42 @@ bool CounterSet::per_thread(const Slot& slot) const {
   return slot.def->scope != Scope::kSystemWide;
 }
 
+// Hardware and libpfm4 events of one thread share the PMU's few counters: as a group they are
+// scheduled together, so their ratios (instructions per cycle) come from the same intervals.
+// Fixed software events and tracepoints are never multiplexed and stay on their own fds.
+bool CounterSet::groupable(const Slot& slot) const {
+  const SourceKind kind = slot.def->source.kind;
+  return per_thread(slot) && slot.unavailable.empty() &&
+         (kind == SourceKind::kHardware || kind == SourceKind::kPfm);
+}
+
+bool CounterSet::Thread::grouped(std::size_t slot) const {
+  return std::find(group.begin(), group.end(), slot) != group.end();
+}
+
 void CounterSet::open_thread(unsigned t) {
   Thread& thread = threads_.at(t);
+  std::vector<std::size_t> candidates;
+  for (std::size_t i = 0; i < slots_.size(); ++i)
+    if (groupable(slots_[i])) candidates.push_back(i);
+  if (candidates.size() < 2) candidates.clear();  // a group of one is just an fd
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     const Slot& slot = slots_[i];
     if (!per_thread(slot) || !slot.unavailable.empty()) continue;
+    if (std::find(candidates.begin(), candidates.end(), i) != candidates.end()) continue;
     thread.events[i] = PerfEvent::open(slot.code, 0, -1);
     if (!thread.events[i].is_open())
+      thread.errors[i] = explain_open_error(slot.code, 0, thread.events[i].error());
+  }
+  // The first event that opens leads; one the kernel refuses (no PMU) leaves the next to lead.
+  for (std::size_t i : candidates) {
+    const Slot& slot = slots_[i];
+    thread.events[i] = thread.group.empty()
+                           ? PerfEvent::open_leader(slot.code, 0, -1)
+                           : PerfEvent::open_member(slot.code, thread.events[thread.group[0]]);
+    if (thread.events[i].is_open())
+      thread.group.push_back(i);
+    else
       thread.errors[i] = explain_open_error(slot.code, 0, thread.events[i].error());
   }
 }
@@ -161,24 +199,42 @@ void CounterSet::open_thread(unsigned t) {
 void CounterSet::start_thread(unsigned t) {
   Thread& thread = threads_.at(t);
   for (std::size_t i = 0; i < slots_.size(); ++i) {
-    if (!thread.events[i].is_open()) continue;
+    if (!thread.events[i].is_open() || thread.grouped(i)) continue;
     if (const int error = thread.events[i].enable())
       thread.errors[i] = step_error("PERF_EVENT_IOC_ENABLE", error);
   }
+  if (!thread.group.empty())
+    if (const int error = thread.events[thread.group[0]].enable_group())
+      for (std::size_t i : thread.group)
+        thread.errors[i] = step_error("PERF_EVENT_IOC_ENABLE", error);
 }
 
 void CounterSet::stop_thread(unsigned t) {
   Thread& thread = threads_.at(t);
   // Disable everything first, then read: the reads must not count each other.
+  if (!thread.group.empty())
+    if (const int error = thread.events[thread.group[0]].disable_group())
+      for (std::size_t i : thread.group)
+        thread.errors[i] = step_error("PERF_EVENT_IOC_DISABLE", error);
   for (std::size_t i = 0; i < slots_.size(); ++i) {
-    if (!thread.events[i].is_open()) continue;
+    if (!thread.events[i].is_open() || thread.grouped(i)) continue;
     if (const int error = thread.events[i].disable())
       thread.errors[i] = step_error("PERF_EVENT_IOC_DISABLE", error);
   }
   for (std::size_t i = 0; i < slots_.size(); ++i) {
-    if (!thread.events[i].is_open() || !thread.errors[i].empty()) continue;
+    if (!thread.events[i].is_open() || thread.grouped(i) || !thread.errors[i].empty()) continue;
     if (const int error = thread.events[i].read(thread.readings[i]))
       thread.errors[i] = step_error("read", error);
+  }
+  if (!thread.group.empty() && thread.errors[thread.group[0]].empty()) {
+    std::vector<Reading> readings(thread.group.size());
+    const int error = thread.events[thread.group[0]].read_group(readings);
+    for (std::size_t k = 0; k < thread.group.size(); ++k) {
+      if (error)
+        thread.errors[thread.group[k]] = step_error("read", error);
+      else
+        thread.readings[thread.group[k]] = readings[k];
+    }
   }
   thread.stopped = true;
 }

@@ -13,14 +13,15 @@
 
 namespace daxbench::perf {
 
-// Where a counter's perf_event_attr comes from. A libpfm4 event string ("INST_RETIRED:ANY")
-// becomes one more kind here, resolved in one place (resolve() in event_set.cpp).
-enum class SourceKind { kSoftware, kHardware, kTracepoint };
+// Where a counter's perf_event_attr comes from, resolved in one place (resolve() in
+// event_set.cpp): a fixed perf type and config, a tracepoint id from tracefs, or a libpfm4
+// event string ("INST_RETIRED:ANY_P", "perf::page-faults") encoded by libpfm4.
+enum class SourceKind { kSoftware, kHardware, kTracepoint, kPfm };
 
 struct CounterSource {
   SourceKind kind = SourceKind::kSoftware;
   std::uint64_t config = 0;  // PERF_COUNT_SW_* / PERF_COUNT_HW_*
-  std::string_view event;    // tracepoint "sys:event"
+  std::string_view event;    // tracepoint "sys:event", or the libpfm4 event string
 };
 
 constexpr CounterSource software(std::uint64_t config) {
@@ -32,9 +33,12 @@ constexpr CounterSource hardware(std::uint64_t config) {
 constexpr CounterSource tracepoint(std::string_view sys_event) {
   return {SourceKind::kTracepoint, 0, sys_event};
 }
+constexpr CounterSource pfm(std::string_view event) {
+  return {SourceKind::kPfm, 0, event};
+}
 
 // One counter, as a row of a table. The views must outlive the set that opens it: the default
-// table is static; a set read from YAML (later) keeps its strings beside its rows.
+// table is static; a set read from YAML keeps its strings beside its rows (CounterTable).
 struct CounterDef {
   std::string_view name;  // as written in records: "page_faults_minor", "fs_dax:dax_pte_fault"
   CounterSource source;
@@ -77,9 +81,12 @@ class CounterSet {
     std::vector<PerfEvent> events;  // per slot; unopened for system-wide or unavailable slots
     std::vector<Reading> readings;
     std::vector<std::string> errors;  // per slot: why the counter failed in this thread
+    std::vector<std::size_t> group;   // slots opened as one group, the leader first
     bool stopped = false;
+    bool grouped(std::size_t slot) const;
   };
   bool per_thread(const Slot& slot) const;
+  bool groupable(const Slot& slot) const;
   Metric metric_of(const Slot& slot, std::size_t index, std::uint64_t ops) const;
 
   std::vector<Slot> slots_;

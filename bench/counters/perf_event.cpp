@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include "bench/core/syscall_error.h"
 
@@ -18,8 +19,9 @@ namespace daxbench::perf {
 namespace {
 
 // perf_event_open(2) has no glibc wrapper.
-int sys_perf_event_open(perf_event_attr* attr, pid_t pid, int cpu) {
-  return static_cast<int>(syscall(SYS_perf_event_open, attr, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC));
+int sys_perf_event_open(perf_event_attr* attr, pid_t pid, int cpu, int group_fd) {
+  return static_cast<int>(
+      syscall(SYS_perf_event_open, attr, pid, cpu, group_fd, PERF_FLAG_FD_CLOEXEC));
 }
 
 // Many threads × many events can pass the default soft limit of 1024 fds; as perf(1) does,
@@ -31,9 +33,10 @@ bool raise_fd_limit() {
   return setrlimit(RLIMIT_NOFILE, &limit) == 0;
 }
 
+// Dynamic PMU types (>= PERF_TYPE_MAX) are what libpfm4 gives for hybrid cores and uncore units.
 bool is_hardware(EventCode code) {
   return code.type == PERF_TYPE_HARDWARE || code.type == PERF_TYPE_HW_CACHE ||
-         code.type == PERF_TYPE_RAW;
+         code.type == PERF_TYPE_RAW || code.type >= PERF_TYPE_MAX;
 }
 
 }  // namespace
@@ -46,17 +49,39 @@ std::optional<double> Reading::value() const {
 }
 
 PerfEvent PerfEvent::open(EventCode code, pid_t pid, int cpu) {
+  return open_with(code, pid, cpu, -1, false);
+}
+
+PerfEvent PerfEvent::open_leader(EventCode code, pid_t pid, int cpu) {
+  return open_with(code, pid, cpu, -1, true);
+}
+
+PerfEvent PerfEvent::open_member(EventCode code, const PerfEvent& leader) {
+  // A member follows its leader's pid and cpu; the kernel checks they match.
+  return open_with(code, 0, -1, leader.fd_, false);
+}
+
+PerfEvent PerfEvent::open_with(EventCode code, pid_t pid, int cpu, int group_fd, bool leader) {
   perf_event_attr attr{};
   attr.size = sizeof attr;
   attr.type = code.type;
   attr.config = code.config;
-  attr.disabled = 1;  // enabled by the runner exactly when the timed phase starts
+  attr.config1 = code.config1;
+  attr.config2 = code.config2;
+  // No exclude_kernel by default: the syncs, faults and journal work measured here happen in the
+  // kernel. libpfm4 strings may ask for it (":u").
+  attr.exclude_user = code.exclude_user;
+  attr.exclude_kernel = code.exclude_kernel;
+  attr.exclude_hv = code.exclude_hv;
+  // Enabled by the runner exactly when the timed phase starts; a member stays enabled and counts
+  // whenever its leader does.
+  if (group_fd < 0) attr.disabled = 1;
   attr.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
-  // No exclude_kernel: the syncs, faults and journal work measured here happen in the kernel.
+  if (leader) attr.read_format |= PERF_FORMAT_GROUP;
   PerfEvent event;
-  event.fd_ = sys_perf_event_open(&attr, pid, cpu);
+  event.fd_ = sys_perf_event_open(&attr, pid, cpu, group_fd);
   if (event.fd_ < 0 && errno == EMFILE && raise_fd_limit())
-    event.fd_ = sys_perf_event_open(&attr, pid, cpu);
+    event.fd_ = sys_perf_event_open(&attr, pid, cpu, group_fd);
   if (event.fd_ < 0) event.error_ = errno;
   return event;
 }
@@ -96,6 +121,28 @@ int PerfEvent::read(Reading& out) const {
   if (n < 0) return errno;
   if (n != static_cast<ssize_t>(sizeof data)) return EIO;
   out = {data[0], data[1], data[2]};
+  return 0;
+}
+
+int PerfEvent::enable_group() {
+  if (fd_ < 0) return error_ ? error_ : EBADF;
+  return ioctl(fd_, PERF_EVENT_IOC_ENABLE, PERF_IOC_FLAG_GROUP) == 0 ? 0 : errno;
+}
+
+int PerfEvent::disable_group() {
+  if (fd_ < 0) return error_ ? error_ : EBADF;
+  return ioctl(fd_, PERF_EVENT_IOC_DISABLE, PERF_IOC_FLAG_GROUP) == 0 ? 0 : errno;
+}
+
+int PerfEvent::read_group(std::span<Reading> out) const {
+  if (fd_ < 0) return error_ ? error_ : EBADF;
+  // nr, time_enabled, time_running, then one value per member: PERF_FORMAT_GROUP's layout.
+  std::vector<std::uint64_t> data(3 + out.size());
+  const ssize_t n = ::read(fd_, data.data(), data.size() * sizeof(std::uint64_t));
+  if (n < 0) return errno;
+  if (n != static_cast<ssize_t>(data.size() * sizeof(std::uint64_t)) || data[0] != out.size())
+    return EIO;
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = {data[3 + i], data[1], data[2]};
   return 0;
 }
 

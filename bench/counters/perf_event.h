@@ -6,14 +6,21 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 
 namespace daxbench::perf {
 
-// What the kernel is asked to count: perf_event_attr.type and .config.
+// What the kernel is asked to count: perf_event_attr.type, .config and, for libpfm4 encodings,
+// .config1/.config2 and the privilege levels libpfm4 chose.
 struct EventCode {
   std::uint32_t type = 0;
   std::uint64_t config = 0;
+  std::uint64_t config1 = 0;
+  std::uint64_t config2 = 0;
+  bool exclude_user = false;
+  bool exclude_kernel = false;
+  bool exclude_hv = false;
 };
 
 // One read (PERF_FORMAT_TOTAL_TIME_ENABLED|TOTAL_TIME_RUNNING). Readings of several fds (threads,
@@ -36,6 +43,10 @@ class PerfEvent {
   // every task on CPU N (system-wide needs root or CAP_PERFMON). Never throws: a failed open
   // gives a handle whose error() is the errno.
   static PerfEvent open(EventCode code, pid_t pid, int cpu);
+  // A group: the leader reads every member at once (PERF_FORMAT_GROUP), so they share one
+  // enabled/running time and are multiplexed together. Members join with the leader's handle.
+  static PerfEvent open_leader(EventCode code, pid_t pid, int cpu);
+  static PerfEvent open_member(EventCode code, const PerfEvent& leader);
 
   PerfEvent(PerfEvent&& other) noexcept;
   PerfEvent& operator=(PerfEvent&& other) noexcept;
@@ -48,8 +59,14 @@ class PerfEvent {
   int enable();                         // 0 or errno
   int disable();                        // 0 or errno
   int read(Reading& out) const;         // 0 or errno
+  // On a leader: the whole group at once (PERF_IOC_FLAG_GROUP); out[i] is the i-th member opened,
+  // the leader first.
+  int enable_group();
+  int disable_group();
+  int read_group(std::span<Reading> out) const;
 
  private:
+  static PerfEvent open_with(EventCode code, pid_t pid, int cpu, int group_fd, bool leader);
   int fd_ = -1;
   int error_ = 0;
 };
