@@ -8,7 +8,7 @@ BUILD="$ROOT/build"
 ASAN_BUILD="$ROOT/build-asan"
 PYTHON=/usr/bin/python3  # Debian's interpreter: the one Debian's python3-* packages are for
 
-BUILD_PACKAGES=(cmake g++ libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libgtest-dev libbenchmark-dev libpfm4-dev)
+BUILD_PACKAGES=(cmake g++ libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libgtest-dev libbenchmark-dev libpfm4-dev libpmem-dev)
 TEST_PACKAGES=(python3 python3-pytest strace)
 LAB_PACKAGES=(qemu-system-x86 busybox-static xfsprogs e2fsprogs ndctl daxctl)
 

@@ -11,12 +11,13 @@
 namespace daxbench {
 
 struct InternalCounters {
-  std::uint64_t stores = 0;          // store calls made by the workload
-  std::uint64_t bytes_stored = 0;    // bytes those stores wrote
-  std::uint64_t commits = 0;         // commit points reached
-  std::uint64_t lines_flushed = 0;   // cache lines written back from user space
-  std::uint64_t fences = 0;          // drains (SFENCE) issued
-  std::uint64_t faults_trapped = 0;  // write faults caught by a user-space handler
+  std::uint64_t stores = 0;           // store calls made by the workload
+  std::uint64_t bytes_stored = 0;     // bytes those stores wrote
+  std::uint64_t commits = 0;          // commit points reached
+  std::uint64_t lines_flushed = 0;    // cache lines written back by a flush the suite issued
+  std::uint64_t lines_nt_stored = 0;  // whole lines written with non-temporal stores
+  std::uint64_t fences = 0;           // drains (SFENCE) issued
+  std::uint64_t faults_trapped = 0;   // write faults caught by a user-space handler
   std::uint64_t sys_fdatasync = 0;
   std::uint64_t sys_fsync = 0;
   std::uint64_t sys_msync = 0;
@@ -45,7 +46,12 @@ inline constexpr std::array kCounterFields = {
     CounterField{"commits", &InternalCounters::commits, "count",
                  "commit points (durability requests)"},
     CounterField{"lines_flushed", &InternalCounters::lines_flushed, "lines",
-                 "cache lines flushed from user space"},
+                 "cache lines written back by a flush instruction the suite issued (or passed "
+                 "to pmem_flush); 0 for flush none; libpmem's copies flush inside the library, "
+                 "uncounted"},
+    CounterField{"lines_nt_stored", &InternalCounters::lines_nt_stored, "lines",
+                 "whole cache lines written with non-temporal stores by flush ntstore; "
+                 "libpmem's copies may also use them, which cannot be seen: uncounted"},
     CounterField{"fences", &InternalCounters::fences, "count", "SFENCE drains issued"},
     CounterField{"faults_trapped", &InternalCounters::faults_trapped, "count",
                  "write faults caught by the user-space handler"},

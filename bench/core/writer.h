@@ -80,16 +80,26 @@ class Writer {
   virtual void do_commit() = 0;
 
   // Helpers shared by the mapping modes.
+  // The primitive's own copy where it has one (non-temporal stores, libpmem), else memcpy.
   void copy_into_mapping(std::uint64_t offset, const void* src, std::size_t len) {
-    std::memcpy(file_.base + offset, src, len);
+    if (flush_ && flush_->copy) {
+      const CopyCounts done = flush_->copy(file_.base + offset, src, len);
+      counters_.lines_flushed += done.lines_flushed;
+      counters_.lines_nt_stored += done.lines_nt_stored;
+    } else {
+      std::memcpy(file_.base + offset, src, len);
+    }
     dirty_.push_back({offset, len});
   }
-  // Flush every dirty range, then one drain: a commit of many ranges pays one fence.
+  // Flush every dirty range, then one drain: a commit of many ranges pays one fence. A
+  // primitive with its own copy has written its lines back already, and `none` has none to.
   void flush_dirty_and_drain() {
-    for (const Range& r : dirty_) {
-      flush_->flush(file_.base + r.offset, r.length);
-      counters_.lines_flushed +=
-          lines_covered(reinterpret_cast<std::uintptr_t>(file_.base) + r.offset, r.length);
+    if (!flush_->copy && flush_->writes_back) {
+      for (const Range& r : dirty_) {
+        flush_->flush(file_.base + r.offset, r.length);
+        counters_.lines_flushed +=
+            lines_covered(reinterpret_cast<std::uintptr_t>(file_.base) + r.offset, r.length);
+      }
     }
     flush_->drain();
     ++counters_.fences;

@@ -29,6 +29,7 @@ extern const FlushOps kClflushFlush{
     .available = [] { return cpu_features().clflush; },
     .flush = clflush_flush,
     .drain = sfence_drain,
+    .auto_candidate = true,
 };
 
 }  // namespace daxbench

@@ -27,6 +27,7 @@ extern const FlushOps kClflushoptFlush{
     .available = [] { return cpu_features().clflushopt; },
     .flush = clflushopt_flush,
     .drain = sfence_drain,
+    .auto_candidate = true,
 };
 
 }  // namespace daxbench

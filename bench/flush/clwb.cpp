@@ -27,6 +27,7 @@ extern const FlushOps kClwbFlush{
     .available = [] { return cpu_features().clwb; },
     .flush = clwb_flush,
     .drain = sfence_drain,
+    .auto_candidate = true,
 };
 
 }  // namespace daxbench

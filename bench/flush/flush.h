@@ -10,6 +10,12 @@ namespace daxbench {
 
 inline constexpr std::size_t kCacheLine = 64;
 
+// What a copy did to get its bytes out of the cache, so the counters stay exact.
+struct CopyCounts {
+  std::size_t lines_flushed = 0;    // lines stored normally, then written back by a flush
+  std::size_t lines_nt_stored = 0;  // lines written whole with non-temporal stores
+};
+
 struct FlushOps {
   std::string_view name;
   std::string_view summary;
@@ -17,12 +23,21 @@ struct FlushOps {
   // Writes back every cache line that overlaps [addr, addr + len).
   void (*flush)(const void* addr, std::size_t len);
   void (*drain)();  // makes the flushes above globally visible in order (SFENCE)
+  // How a store reaches memory. Null: a plain memcpy whose lines are flushed at commit.
+  // Otherwise the copy gets its bytes out of the cache itself (non-temporal stores, or a
+  // flush of what it had to store normally), so the commit only drains.
+  CopyCounts (*copy)(void* dst, const void* src, std::size_t len) = nullptr;
+  // `flush` writes back every line it covers; false only for `none` (eADR: nothing to write).
+  bool writes_back = true;
+  // A cache-flush instruction that `auto` may pick; not ntstore, libpmem or none, which
+  // change what is measured rather than which instruction measures it.
+  bool auto_candidate = false;
 };
 
-// Registered primitives, in preference order (flush.def); `auto` is the first available.
+// Registered primitives, in preference order (flush.def).
 std::span<const FlushOps* const> flush_primitives();
 const FlushOps* find_flush(std::string_view name);  // nullptr if unknown
-const FlushOps* best_flush();                       // first available primitive
+const FlushOps* best_flush();  // `auto`: first available cache-flush instruction
 
 // Number of cache lines that [offset, offset + len) overlaps.
 inline std::size_t lines_covered(std::size_t offset, std::size_t len) {

@@ -27,7 +27,7 @@ const FlushOps* find_flush(std::string_view name) {
 
 const FlushOps* best_flush() {
   for (const FlushOps* ops : kPrimitives)
-    if (ops->available()) return ops;
+    if (ops->auto_candidate && ops->available()) return ops;
   return nullptr;
 }
 

@@ -102,6 +102,33 @@ TEST(ModeSemantics, UserSpaceFlushModesFlushEveryStoredLineAndFenceOncePerCommit
   }
 }
 
+// The `flush:` parameter reaches the writer: per aligned 64-byte record, a cache-flush
+// instruction writes back its line, ntstore stores it non-temporally, libpmem's and none's
+// counts show no flush the suite issued; every primitive fences once per commit.
+TEST(ModeSemantics, EachFlushPrimitiveCountsItsLinesAndFencesOncePerCommit) {
+  struct Expected {
+    const char* flush;
+    std::uint64_t lines_flushed, lines_nt_stored;
+  };
+  for (const Expected& e :
+       {Expected{"clwb", kOps, 0}, Expected{"clflushopt", kOps, 0}, Expected{"clflush", kOps, 0},
+        Expected{"ntstore", 0, kOps}, Expected{"libpmem", 0, 0}, Expected{"none", 0, 0}}) {
+    SCOPED_TRACE(e.flush);
+    const RepetitionResult r =
+        run_once(random_update("flush-only", 1, std::string("    flush: ") + e.flush + "\n"));
+    if (r.status == "unsupported") {
+      EXPECT_NE(r.reason.find("the CPU lacks"), std::string::npos) << r.reason;
+      continue;
+    }
+    ASSERT_EQ(r.status, "ok") << r.reason;
+    EXPECT_EQ(r.flush, e.flush);
+    expect_no_syscalls(r);
+    EXPECT_EQ(counter(r, "lines_flushed"), e.lines_flushed);
+    EXPECT_EQ(counter(r, "lines_nt_stored"), e.lines_nt_stored);
+    EXPECT_EQ(counter(r, "fences"), kOps);
+  }
+}
+
 TEST(ModeSemantics, SealedExtentLeavesTheBlockMapUnchanged) {
   const RepetitionResult r = run_once(random_update("sealed-extent", 1));
   ASSERT_EQ(r.status, "ok") << r.reason;

@@ -1,0 +1,27 @@
+// `none`: the eADR assumption, where the CPU caches are inside the persistence domain, so no
+// line needs writing back; the SFENCE stays because commits still need their stores ordered.
+#include <immintrin.h>
+
+#include "bench/flush/flush.h"
+
+namespace daxbench {
+namespace {
+
+void no_flush(const void*, std::size_t) {}
+
+void sfence_drain() {
+  _mm_sfence();
+}
+
+}  // namespace
+
+extern const FlushOps kNoneFlush{
+    .name = "none",
+    .summary = "no cache-line flush (eADR assumption: caches are persistent), SFENCE to drain",
+    .available = [] { return true; },
+    .flush = no_flush,
+    .drain = sfence_drain,
+    .writes_back = false,
+};
+
+}  // namespace daxbench
