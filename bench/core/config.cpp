@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -19,8 +20,8 @@
 namespace daxbench {
 namespace {
 
-constexpr std::string_view kTopLevelKeys[] = {"name",     "description", "targets",
-                                              "defaults", "cases",       "counters"};
+constexpr std::string_view kTopLevelKeys[] = {"name",  "description", "targets", "defaults",
+                                              "cases", "counters",    "micro"};
 constexpr std::string_view kCaseKeys[] = {"workload", "mode", "counters"};
 constexpr std::string_view kCounterKeys[] = {"set", "add"};
 
@@ -139,6 +140,36 @@ std::string owners_of(std::string_view name) {
 }
 
 using Settings = std::map<std::string, Values>;
+
+constexpr std::string_view kMicroKeys[] = {"set", "min_time"};
+
+// `micro: {set: full|quick, min_time: 0.05}`
+MicroConfig parse_micro(const Located& at, const YAML::Node& node) {
+  if (!node.IsMap()) at.fail(node.Mark(), "micro: expected a mapping with keys set, min_time");
+  for (const auto& entry : node) {
+    const std::string key = entry.first.Scalar();
+    if (std::find(std::begin(kMicroKeys), std::end(kMicroKeys), key) == std::end(kMicroKeys))
+      at.fail(entry.first.Mark(),
+              "unknown key '" + key + "' in micro; " +
+                  valid_list({std::begin(kMicroKeys), std::end(kMicroKeys)}, key));
+  }
+  MicroConfig micro;
+  micro.enabled = true;
+  if (const YAML::Node set = node["set"]) {
+    micro.set = scalar_text(at, set, "micro.set");
+    if (micro.set != "full" && micro.set != "quick")
+      at.fail(set.Mark(), "micro.set: unknown set '" + micro.set + "'; " +
+                              valid_list({"full", "quick"}, micro.set));
+  }
+  if (const YAML::Node min_time = node["min_time"]) {
+    const std::string text = scalar_text(at, min_time, "micro.min_time");
+    char* end = nullptr;
+    micro.min_time = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end || !(micro.min_time > 0 && micro.min_time <= 60))
+      at.fail(min_time.Mark(), "micro.min_time: expected seconds in (0, 60], got '" + text + "'");
+  }
+  return micro;
+}
 
 // `counters: {set: default, add: [instructions, "jbd2:jbd2_start_commit@system"]}`
 std::shared_ptr<const perf::CounterTable> parse_counters(const Located& at,
@@ -333,6 +364,7 @@ Config parse_config(const std::string& text, const std::string& path,
     }
   }
   if (root["name"]) config.name = scalar_text(at, root["name"], "name");
+  if (root["micro"]) config.micro = parse_micro(at, root["micro"]);
 
   std::vector<std::string> target_syntax;
   for (const TargetDesc* t : daxbench::targets()) target_syntax.emplace_back(t->syntax);

@@ -33,6 +33,13 @@ struct CaseSpec {
   std::shared_ptr<const perf::CounterTable> counters;
 };
 
+// `micro:` — whether and how `daxbench run` runs daxbench-micro (docs/config.md).
+struct MicroConfig {
+  bool enabled = false;  // only when the config has a `micro:` key
+  std::string set = "quick";
+  double min_time = 0.05;  // Google Benchmark's --benchmark_min_time, seconds
+};
+
 struct Config {
   std::string path;  // as opened
   std::string dir;   // relative paths inside resolve here
@@ -40,6 +47,7 @@ struct Config {
   std::string text;  // the whole file, echoed into context.json
   std::vector<std::string> targets;
   std::vector<CaseSpec> cases;  // expanded, de-duplicated, in config order
+  MicroConfig micro;
 };
 
 // The parameters a case of this workload and mode has: common, then workload, then mode.

@@ -17,6 +17,7 @@
 
 #include "bench/core/context.h"
 #include "bench/core/lab_run.h"
+#include "bench/core/micro_run.h"
 #include "bench/core/results.h"
 #include "bench/core/runner.h"
 #include "bench/modes/mode.h"
@@ -193,6 +194,16 @@ int run_session(const Config& config, const RunOptions& options) {
   }
   if (tty && done > 0) std::fputc('\n', stderr);
 
+  // The micro-benchmarks run on the host after its cases (so they do not disturb them) and
+  // before the lab's guests; a failure is reported and counted, the case results stay.
+  MicroOutcome micro;
+  if (config.micro.enabled && !g_stop) {
+    micro = run_micro(config, facts, results.path(), g_stop);
+    if (micro.failed) ++failed;
+    context["micro"] = micro.context;
+    results.write_context(context);
+  }
+
   for (auto& [spec, lab_cases] : in_lab) {
     if (g_stop) break;
     LabRunLimits limits;
@@ -215,6 +226,7 @@ int run_session(const Config& config, const RunOptions& options) {
   }
   results.write_summary();
   if (done > 0) results.print_table(stderr);
+  for (const std::string& line : micro.lines) std::fprintf(stderr, "%s\n", line.c_str());
   for (auto& [spec, target] : targets) target->remove_scratch();
 
   const double wall =

@@ -59,6 +59,18 @@ def test_quick_config_covers_every_mode_and_workload(root, tmp_path):
         if row["status"] == "ok":
             assert int(row["repetitions"]) == 3
             assert float(row["ops_per_sec_ci95_low"]) <= float(row["ops_per_sec_median"]) <= float(row["ops_per_sec_ci95_high"])
+
+    # quick.yaml's `micro: {set: quick}`: Google Benchmark's JSON, our summary, the overhead ratios.
+    micro = json.loads((out / "micro.json").read_text())
+    assert micro["benchmarks"] and "library_build_type" in micro["context"]
+    with open(out / "micro_summary.csv", newline="") as f:
+        micro_rows = list(csv.DictReader(f))
+    assert {row["name"] for row in micro_rows} == {b["name"] for b in micro["benchmarks"]}
+    assert context["micro"]["status"] == "ok"
+    for mode in ("none", "sealed-extent"):
+        overhead = context["micro"]["harness_overhead"][mode]
+        assert overhead["status"] == "ok" and overhead["ratio"] > 0, overhead
+        assert f"harness overhead random-update/{mode}/" in done.stderr
     assert list(target.iterdir()) == []  # the scratch folder is gone
 
 

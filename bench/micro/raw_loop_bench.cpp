@@ -1,0 +1,108 @@
+// Harness overhead: the raw loops of random-update (64 B records, commit_every 1, uniform)
+// in modes none and sealed-extent with clwb, on a zeroed file of the driver's working set.
+// The driver's ops/s divided by these is what the Writer/Workload/timing machinery leaves.
+#include <string>
+
+#include "bench/core/histogram.h"
+#include "bench/core/tsc.h"
+#include "bench/core/writer.h"
+#include "bench/micro/micro.h"
+#include "bench/micro/raw_loop.h"
+
+namespace daxbench::micro {
+namespace {
+
+constexpr std::uint64_t kSeed = 1;  // quick.yaml's and sweep.yaml's seed
+
+void raw_update(benchmark::State& state, bool sealed, std::uint64_t working_set) {
+  const FlushOps* flush = sealed ? find_flush("clwb") : nullptr;
+  if (sealed && (!flush || !flush->available()))
+    return state.SkipWithError("unsupported: the CPU lacks clwb (CPUID)");
+  Region* r;
+  try {
+    r = &region(Memory::kFile, "raw-" + std::to_string(working_set), working_set);
+  } catch (const std::exception& e) {
+    return state.SkipWithError(e.what());
+  }
+  state.SetLabel(sealed ? "sealed-extent clwb file" : "none file");
+  RawUpdateLoop loop(r->base, working_set, flush, kSeed);
+  const std::uint64_t begin = tsc_now();
+  for (auto _ : state) loop.op();
+  report(state, tsc_now() - begin, 1, loop.lines_flushed, loop.fences);
+}
+
+// What the driver adds to the raw loop, piece by piece, to explain the ratio: the runner's
+// per-operation timing (two rdtscp + a histogram add) and the Writer (bounds check, digest,
+// counters, and a commit with its own two rdtscp + histogram add), as mode none uses them.
+class PlainWriter final : public Writer {
+ public:
+  using Writer::Writer;
+
+ private:
+  void do_store(std::uint64_t offset, const void* src, std::size_t len) override {
+    std::memcpy(file_.base + offset, src, len);
+  }
+  void do_commit() override {}
+};
+
+enum Extra : unsigned { kOpTiming = 1, kWriter = 2 };
+
+void harness_cost(benchmark::State& state, unsigned extra, std::uint64_t working_set) {
+  Region* r;
+  try {
+    r = &region(Memory::kFile, "raw-" + std::to_string(working_set), working_set);
+  } catch (const std::exception& e) {
+    return state.SkipWithError(e.what());
+  }
+  state.SetLabel("none file");
+  MappedFile file;
+  file.base = r->base;
+  file.size = working_set;
+  PlainWriter writer(file, nullptr);
+  Rng rng(kSeed, 0);
+  Payload payload(RawUpdateLoop::kRecord, rng);
+  const std::uint64_t slots = working_set / RawUpdateLoop::kRecord;
+  Histogram latency;
+  const std::uint64_t begin = tsc_now();
+  for (auto _ : state) {
+    const std::uint64_t t0 = (extra & kOpTiming) ? tsc_now() : 0;
+    const std::uint64_t offset = rng.below(slots) * RawUpdateLoop::kRecord;
+    if (extra & kWriter) {
+      writer.store(offset, payload.next(RawUpdateLoop::kRecord), RawUpdateLoop::kRecord);
+      writer.commit();
+    } else {
+      std::memcpy(r->base + offset, payload.next(RawUpdateLoop::kRecord), RawUpdateLoop::kRecord);
+    }
+    if (extra & kOpTiming) latency.add(tsc_now() - t0);
+  }
+  benchmark::DoNotOptimize(latency.count());
+  report(state, tsc_now() - begin, 1, 0, 0);
+}
+
+void rdtscp_alone(benchmark::State& state) {
+  std::uint64_t sum = 0;
+  const std::uint64_t begin = tsc_now();
+  for (auto _ : state) sum += tsc_now();
+  benchmark::DoNotOptimize(sum);
+  report(state, tsc_now() - begin, 0, 0, 0);
+}
+
+}  // namespace
+
+void register_raw_loop_benchmarks(const Options& options) {
+  const std::string suffix =
+      "/record_size:64/commit_every:1/working_set:" + std::to_string(options.working_set);
+  benchmark::RegisterBenchmark(("raw_loop/random-update/none" + suffix).c_str(), raw_update, false,
+                               options.working_set);
+  benchmark::RegisterBenchmark(("raw_loop/random-update/sealed-extent/flush:clwb" + suffix).c_str(),
+                               raw_update, true, options.working_set);
+  benchmark::RegisterBenchmark("harness_cost/rdtscp", rdtscp_alone);
+  for (unsigned extra : {unsigned{kOpTiming}, unsigned{kWriter}, unsigned{kOpTiming | kWriter}})
+    benchmark::RegisterBenchmark(
+        ("harness_cost/none/" + std::string(extra & kOpTiming ? "+op_timing" : "") +
+         (extra & kWriter ? "+writer" : "") + suffix)
+            .c_str(),
+        harness_cost, extra, options.working_set);
+}
+
+}  // namespace daxbench::micro

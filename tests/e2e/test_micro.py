@@ -1,0 +1,37 @@
+"""daxbench-micro on its own: a tiny real run writes Google Benchmark JSON with our counters."""
+import json
+import subprocess
+
+COUNTERS = {"ns_per_op", "tsc_per_op", "lines_flushed", "fences"}
+
+
+def test_tiny_micro_run_writes_benchmark_json_with_our_counters(root, driver, tmp_path):
+    micro = driver.parent / "daxbench-micro"
+    out = tmp_path / "micro.json"
+    target = tmp_path / "target"
+    target.mkdir()
+    done = subprocess.run(
+        [str(micro), "--target", f"file:{target}", "--set", "quick",
+         "--benchmark_filter=^(sfence|flush/clwb/size:64/fence_every:1/|fault/zeroed/map_sync|raw_loop/)",
+         "--benchmark_min_time=0.01", f"--benchmark_out={out}", "--benchmark_out_format=json"],
+        capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(out.read_text())
+    context = result["context"]
+    assert context["library_build_type"] in {"debug", "release"}
+    assert context["daxbench_build_type"] and context["target"] == f"file:{target}"
+    names = {b["name"] for b in result["benchmarks"]}
+    assert "sfence" in names and any(n.startswith("raw_loop/random-update/sealed-extent/") for n in names)
+    for bench in result["benchmarks"]:
+        if bench.get("error_occurred"):  # only what this machine cannot do, with the reason
+            assert bench["error_message"].startswith("unsupported: "), bench
+            continue
+        assert COUNTERS <= bench.keys(), bench["name"]
+        assert bench["ns_per_op"] > 0 and bench["tsc_per_op"] > 0
+        if bench["name"].startswith("flush/clwb/size:64/fence_every:1/"):
+            assert bench["lines_flushed"] == 1 and bench["fences"] == 1
+            assert bench["label"] == "clwb file"
+    fault = [b for b in result["benchmarks"] if b["name"].startswith("fault/zeroed/map_sync")][0]
+    if context["target_dax"] == "false":  # MAP_SYNC is refused off DAX, with the errno
+        assert fault["error_occurred"] and "EOPNOTSUPP" in fault["error_message"]
+    assert list(target.iterdir()) == []  # the scratch folder is gone
