@@ -115,8 +115,10 @@ LabTarget::LabTarget(std::string_view kind) : kind_(kind), lab_dir_(lab_scripts_
   } else if (access((lab_dir_ / "launch.sh").c_str(), X_OK) != 0) {
     unavailable_ = "the lab's scripts are missing: " + (lab_dir_ / "launch.sh").string();
   } else {
-    std::string problem;
-    image_dir_ = build_image(lab_dir_ / "build-image.sh", problem);
+    // Once per run, however many lab targets the config names: all share one image.
+    static std::string problem;
+    static const std::string image = build_image(lab_dir_ / "build-image.sh", problem);
+    image_dir_ = image;
     if (image_dir_.empty() || !fs::is_directory(image_dir_))
       unavailable_ = problem.empty() ? "build-image.sh named no image folder" : problem;
   }
