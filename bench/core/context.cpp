@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "bench/core/latency_sampler.h"
 #include "bench/core/tsc.h"
 #include "bench/counters/perf_event.h"
 #include "bench/counters/tracepoints.h"
@@ -119,7 +120,9 @@ nlohmann::ordered_json describe_context(const Config& config,
       {"tsc",
        {{"ticks_per_ns", tsc().ticks_per_ns},
         {"invariant", cpu.invariant_tsc},
-        {"calibration", "median of three 20 ms windows against CLOCK_MONOTONIC"}}},
+        {"calibration", "median of three 20 ms windows against CLOCK_MONOTONIC"},
+        // What timing one latency sample costs; it decides the auto sample rates.
+        {"timing_cost_ns", timing_cost_ticks() / tsc().ticks_per_ns}}},
       {"emulated", nullptr},
       {"counters", counters_context()},
       {"targets", target_list},

@@ -173,6 +173,16 @@ const ParamSpec kCommon[] = {
      0,
      600,
      false},
+    {"latency_sample_every",
+     ParamKind::kInteger,
+     "0",
+     "time a random 1 in N operations (and commits) for the latency histograms; throughput "
+     "counts all. 0 = auto: all when an operation is slow, else as few as keep timing under "
+     "1% of the mean operation",
+     {},
+     0,
+     1e6,
+     false},
     {"repetitions",
      ParamKind::kInteger,
      "5",

@@ -123,6 +123,8 @@ json record_json(const CaseSpec& spec, const RepetitionResult& r, const std::str
       {"latency_ns",
        {{"op", ok ? latency_json(r.op_latency) : json(nullptr)},
         {"commit", ok ? latency_json(r.commit_latency) : json(nullptr)}}},
+      {"latency_sample_every",
+       ok ? json{{"op", r.sample_rates.op}, {"commit", r.sample_rates.commit}} : json(nullptr)},
       {"histogram",
        {{"op", ok ? histogram_json(r.op_latency) : json(nullptr)},
         {"commit", ok ? histogram_json(r.commit_latency) : json(nullptr)}}},

@@ -13,6 +13,7 @@
 
 #include "bench/core/background.h"
 #include "bench/core/file_prep.h"
+#include "bench/core/latency_sampler.h"
 #include "bench/core/syscall_error.h"
 #include "bench/core/tsc.h"
 #include "bench/counters/counter_table.h"
@@ -24,6 +25,10 @@ namespace daxbench {
 namespace {
 
 constexpr int kWarmupTailLimit = 1'000'000;
+// At most this many untimed operations between two looks at the clock and at Ctrl-C: a few
+// hundred nanoseconds of overshoot for the fastest operations.
+constexpr std::uint64_t kCheckEveryMax = 64;
+constexpr int kWarmupBatch = 8;
 
 // Files of one repetition; unmaps and releases them however the repetition ends.
 struct CaseFiles {
@@ -126,6 +131,15 @@ RepetitionResult run_repetition(const CaseSpec& spec, Target& target, const std:
   const std::uint64_t duration_ticks = tsc().from_ns(params.real("duration_s") * 1e9);
   const bool finite = workload_desc.flags & kFinite;
 
+  const std::int64_t sample_every = params.integer("latency_sample_every");
+  const auto seed = static_cast<std::uint64_t>(params.integer("seed"));
+  // What each thread's warm-up did, untimed: the auto sample rates come from it.
+  struct Warmup {
+    std::uint64_t ops = 0, ticks = 0, commits = 0;
+  };
+  std::vector<Warmup> warmup(threads);
+  SampleRates rates{static_cast<std::uint64_t>(sample_every),
+                    static_cast<std::uint64_t>(sample_every)};
   std::vector<Histogram> op_latency(threads);
   std::vector<std::uint64_t> thread_ops(threads, 0), thread_ticks(threads, 0);
   // Kernel counters: per-thread ones are opened by each writer before its warm-up and count
@@ -140,7 +154,23 @@ RepetitionResult run_repetition(const CaseSpec& spec, Target& target, const std:
   auto should_stop = [&] {
     return stop.load(std::memory_order_relaxed) || abort.load(std::memory_order_relaxed);
   };
+  // One rate for all threads, so their merged histograms weigh every operation alike.
+  auto choose_rates = [&] {
+    if (sample_every != 0) return;
+    Warmup all;
+    for (const Warmup& w : warmup) {
+      all.ops += w.ops;
+      all.ticks += w.ticks;
+      all.commits += w.commits;
+    }
+    // With no warm-up there is nothing to go on, and every event is timed.
+    rates = all.ops
+                ? choose_sample_rates(double(all.ticks) / double(all.ops),
+                                      double(all.commits) / double(all.ops), timing_cost_ticks())
+                : SampleRates{};
+  };
   std::barrier warmed_up(threads, [&]() noexcept {
+    choose_rates();
     mode->start_timed();
     kernel_counters.start_system();
   });
@@ -156,32 +186,58 @@ RepetitionResult run_repetition(const CaseSpec& spec, Target& target, const std:
     bool arrived = false;
     try {
       kernel_counters.open_thread(t);
+      std::uint64_t warmup_ops = 0, warmup_span = 0;
       if (!finite && warmup_ticks > 0) {
         const std::uint64_t begin = tsc_now();
-        while (tsc_now() - begin < warmup_ticks && !should_stop()) wl.op(w);
+        // The clock is read every kWarmupBatch operations, so the warm-up's mean, which sets
+        // the auto sample rates, is not inflated by a clock read per operation.
+        while (tsc_now() - begin < warmup_ticks && !should_stop()) {
+          for (int i = 0; i < kWarmupBatch; ++i) wl.op(w);
+          warmup_ops += kWarmupBatch;
+        }
         // Run on to the workload's own next commit, so the timed phase starts on a commit
         // boundary with its commit_every count at zero, as it would from a cold start. The
         // bound covers a trace that never commits.
         for (int extra = 0; w.has_uncommitted() && extra < kWarmupTailLimit && !should_stop();
-             ++extra)
+             ++extra) {
           wl.op(w);
+          ++warmup_ops;
+        }
         if (w.has_uncommitted()) w.commit();
+        warmup_span = tsc_now() - begin;
       }
-      w.reset_measurements();
+      warmup[t] = {warmup_ops, warmup_span, w.counters().commits};
       arrived = true;
       warmed_up.arrive_and_wait();
+      LatencySampler op_sampler(rates.op, seed, 2 * t);
+      w.reset_measurements(LatencySampler(rates.commit, seed, 2 * t + 1));
       kernel_counters.start_thread(t);
       Histogram& latency = op_latency[t];
-      std::uint64_t ops = 0;
+      // The clock is read for the duration and Ctrl-C checks every `check_every` operations
+      // only, never less often than operations are timed (then the read is free).
+      const std::uint64_t check_every = std::min<std::uint64_t>(rates.op, kCheckEveryMax);
+      std::uint64_t ops = 0, until_check = check_every;
       const std::uint64_t begin = tsc_now();
       for (;;) {
-        const std::uint64_t t0 = tsc_now();
-        if (!wl.op(w)) break;
-        const std::uint64_t t1 = tsc_now();
-        latency.add(t1 - t0);
-        ++ops;
-        if (ops_limit ? ops >= ops_limit : t1 - begin >= duration_ticks) break;
-        if (should_stop()) break;
+        if (op_sampler.take()) {
+          const std::uint64_t t0 = tsc_now();
+          if (!wl.op(w)) break;
+          const std::uint64_t t1 = tsc_now();
+          latency.add(t1 - t0);
+          ++ops;
+          if (--until_check == 0) {
+            until_check = check_every;
+            if ((!ops_limit && t1 - begin >= duration_ticks) || should_stop()) break;
+          }
+        } else {
+          if (!wl.op(w)) break;
+          ++ops;
+          if (--until_check == 0) {
+            until_check = check_every;
+            if ((!ops_limit && tsc_now() - begin >= duration_ticks) || should_stop()) break;
+          }
+        }
+        if (ops_limit && ops >= ops_limit) break;
       }
       // Everything stored in the timed phase is committed inside it.
       if (w.has_uncommitted()) w.commit();
@@ -225,6 +281,7 @@ RepetitionResult run_repetition(const CaseSpec& spec, Target& target, const std:
     result.duration_ns = std::max(result.duration_ns, tsc().to_ns(thread_ticks[t]));
   }
   result.commits = counters.commits;
+  result.sample_rates = rates;
   result.ops_per_sec = result.duration_ns ? static_cast<double>(result.ops) * 1e9 /
                                                 static_cast<double>(result.duration_ns)
                                           : 0;

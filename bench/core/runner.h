@@ -8,6 +8,7 @@
 
 #include "bench/core/config.h"
 #include "bench/core/histogram.h"
+#include "bench/core/latency_sampler.h"
 #include "bench/core/metric.h"
 #include "bench/targets/target.h"
 
@@ -26,6 +27,7 @@ struct RepetitionResult {
   double ops_per_sec = 0;
   Histogram op_latency;      // TSC ticks
   Histogram commit_latency;  // TSC ticks
+  SampleRates sample_rates;  // the histograms hold 1 in sample_rates.op / .commit events
   Metrics metrics;
   std::uint64_t op_digest = 0;  // equal for equal operation sequences (see Writer)
   std::optional<bool> extent_map_unchanged;

@@ -28,6 +28,17 @@ def check_histogram(buckets, count, where):
     assert sum(b[1] for b in buckets) == count, f"{where}: bucket counts != count"
 
 
+def check_sampled(count, events, every, where):
+    """Sampled 1 in `every`: all of them when 1, else about events / every (gaps are uniform
+    in [1, 2·every − 1], so the count is within a few standard deviations of that)."""
+    if every == 1:
+        assert count == events, f"{where}: {count} timed of {events}, sampled 1 in 1"
+        return
+    expected = events / every
+    slack = 6 * math.sqrt(expected) + 2
+    assert abs(count - expected) <= slack, f"{where}: {count} timed of {events}, 1 in {every}"
+
+
 def check_record(record):
     """Raises AssertionError naming the first field that breaks the schema."""
     where = record.get("case_id", "?")
@@ -57,10 +68,13 @@ def check_record(record):
     assert math.isclose(record["ops_per_sec"], expected_rate, rel_tol=1e-9), f"{where}: ops_per_sec"
     check_latency(record["latency_ns"]["op"], f"{where} op latency")
     check_histogram(record["histogram"]["op"], record["latency_ns"]["op"]["count"], f"{where} op histogram")
-    assert record["latency_ns"]["op"]["count"] == record["ops"]
+    every = record["latency_sample_every"]
+    assert set(every) == {"op", "commit"} and all(isinstance(every[k], int) and every[k] >= 1 for k in every), where
+    check_sampled(record["latency_ns"]["op"]["count"], record["ops"], every["op"], f"{where} op")
     if record["commits"]:
         check_latency(record["latency_ns"]["commit"], f"{where} commit latency")
-        assert record["latency_ns"]["commit"]["count"] == record["commits"]
+        check_sampled(record["latency_ns"]["commit"]["count"], record["commits"], every["commit"],
+                      f"{where} commit")
     assert len(record["op_digest"]) == 16
     for name, counter in record["counters"].items():
         assert set(counter) == COUNTER_KEYS, f"{where}: {name} keys {sorted(counter)}"
@@ -79,6 +93,7 @@ def check_context(context):
     for key in ("schema_version", "run_id", "suite", "host", "tsc", "counters", "targets", "config"):
         assert key in context, f"context: missing {key}"
     assert context["tsc"]["ticks_per_ns"] > 0
+    assert context["tsc"]["timing_cost_ns"] > 0
     assert context["suite"]["version"]
     assert context["host"]["kernel"] and context["host"]["cpu_model"] is not None
     for target in context["targets"]:
