@@ -177,7 +177,7 @@ MicroOutcome run_micro(const Config& config, const std::vector<const TargetFacts
   block["benchmarks"] = benchmarks.size();
 
   std::ofstream csv(folder / "micro_summary.csv");
-  csv << "name,label,ns_per_op,tsc_per_op,ns_per_line,lines_flushed,fences,status\n";
+  csv << "name,label,ns_per_op,tsc_per_op,ns_per_line,lines_flushed,fences,page_faults,status\n";
   std::size_t errors = 0;
   std::optional<double> raw_ns[2];  // none, sealed-extent
   for (const json& b : benchmarks) {
@@ -187,7 +187,7 @@ MicroOutcome run_micro(const Config& config, const std::vector<const TargetFacts
     csv << csv_field(name) << ',' << csv_field(b.value("label", "")) << ','
         << number_or_empty(b, "ns_per_op") << ',' << number_or_empty(b, "tsc_per_op") << ','
         << number_or_empty(b, "ns_per_line") << ',' << number_or_empty(b, "lines_flushed") << ','
-        << number_or_empty(b, "fences") << ','
+        << number_or_empty(b, "fences") << ',' << number_or_empty(b, "page_faults") << ','
         << csv_field(error ? b.value("error_message", "error") : "ok") << '\n';
     if (!error && b.contains("ns_per_op")) {
       if (name.starts_with("raw_loop/random-update/none/")) raw_ns[0] = b["ns_per_op"];

@@ -66,6 +66,9 @@ def test_quick_config_covers_every_mode_and_workload(root, tmp_path):
     with open(out / "micro_summary.csv", newline="") as f:
         micro_rows = list(csv.DictReader(f))
     assert {row["name"] for row in micro_rows} == {b["name"] for b in micro["benchmarks"]}
+    # Every fresh mapping must fault at least once; a fault row without its count is unreadable.
+    fault_rows = [r for r in micro_rows if r["name"].startswith("fault/") and r["status"] == "ok"]
+    assert fault_rows and all(float(r["page_faults"]) > 0 for r in fault_rows)
     assert context["micro"]["status"] == "ok"
     for mode in ("none", "sealed-extent"):
         overhead = context["micro"]["harness_overhead"][mode]
