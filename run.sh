@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # daxbench's one entry point: installs missing Debian packages, builds, then runs a config
-# (./run.sh --config sweep.yaml), lists what is registered (--list) or runs every test (--test).
+# (./run.sh --config sweep.yaml) and writes its reports and plots, lists what is registered
+# (--list), runs every test (--test), or reports, compares and tracks results folders.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -8,22 +9,31 @@ BUILD="$ROOT/build"
 ASAN_BUILD="$ROOT/build-asan"
 PYTHON=/usr/bin/python3  # Debian's interpreter: the one Debian's python3-* packages are for
 
-BUILD_PACKAGES=(cmake g++ libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libgtest-dev libbenchmark-dev libpfm4-dev libpmem-dev)
-TEST_PACKAGES=(python3 python3-pytest strace)
+BUILD_PACKAGES=(cmake g++ libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libgtest-dev libbenchmark-dev libpfm4-dev libpmem-dev pybind11-dev python3-dev)
+ANALYSIS_PACKAGES=(python3-matplotlib python3-numpy)
+TEST_PACKAGES=(python3 python3-pytest strace chromium)
 LAB_PACKAGES=(qemu-system-x86 busybox-static xfsprogs e2fsprogs ndctl daxctl)
 
 usage() {
   cat <<'USAGE'
 usage:
-  ./run.sh --config NAME [--target SPEC]... [--out DIR]   build, run a config, print the results folder
+  ./run.sh --config NAME [--target SPEC]... [--out DIR] [--no-plots]
+                                                          build, run a config, write its reports
+                                                          and plots, print the results folder
   ./run.sh --check --config NAME [--target SPEC]...       validate a config and list its cases
   ./run.sh --list                                         registered modes, workloads, targets, flushes
   ./run.sh --test                                         build (Release and ASan+UBSan) and run all tests
   ./run.sh lab build                                      build the emulated-pmem guest image, print its folder
   ./run.sh lab shell [ext4|xfs|devdax]                    shell in a lab guest on fresh pmem (default ext4)
+  ./run.sh report RUN_DIR [--no-plots] [--baseline MODE]  (re)write a results folder's reports and plots
+  ./run.sh compare BASE NEW [--threshold 5%] [--alpha A]  compare two results folders: exit 1 on a
+                                                          significant regression beyond the threshold
+  ./run.sh history add RUN_DIR [--db PATH]                add a results folder to results/history.sqlite
+  ./run.sh dashboard [--db PATH] [--out DIR]              render the history as results/dashboard/
 
 NAME is a path, or a file in configs/ (the .yaml may be left off).
 SPEC is file:DIR, fsdax:DIR, devdax:/dev/daxX.Y or lab:ext4|xfs|devdax (default: the config's targets).
+The analysis commands are docs/analysis.md; their exit status: 0 fine, 1 regression, 2 bad input.
 USAGE
 }
 
@@ -59,8 +69,22 @@ build() {
   fi
 }
 
+# The analysis (analysis/daxbench_analysis) with the statistics module the build made.
+analysis() {
+  PYTHONPATH="$ROOT/analysis:$BUILD/analysis" DAXBENCH_ROOT="$ROOT" MPLBACKEND=Agg \
+    "$PYTHON" -m daxbench_analysis "$@"
+}
+
+# `report`, `compare`, `history` and `dashboard`: build (the statistics module is C++), then
+# hand over to the analysis, whose exit status is ours.
+analysis_command() {
+  ensure_packages "${BUILD_PACKAGES[@]}" "${ANALYSIS_PACKAGES[@]}"
+  build "$BUILD"
+  analysis "$@"
+}
+
 run_tests() {
-  ensure_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+  ensure_packages "${BUILD_PACKAGES[@]}" "${ANALYSIS_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
   if command -v clang-format >/dev/null; then
     log "formatting (.clang-format)"
     (cd "$ROOT" && git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run --Werror)
@@ -74,8 +98,9 @@ run_tests() {
   build "$ASAN_BUILD" -DDAXBENCH_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
   (cd "$ASAN_BUILD" && ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1 \
      UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --output-on-failure -j 2)
-  log "end-to-end tests"
-  DAXBENCH_ROOT="$ROOT" "$PYTHON" -m pytest -q -rs -p no:cacheprovider "$ROOT/tests/e2e"
+  log "end-to-end and analysis tests"
+  DAXBENCH_ROOT="$ROOT" PYTHONPATH="$ROOT/analysis:$BUILD/analysis" MPLBACKEND=Agg \
+    "$PYTHON" -m pytest -q -rs -p no:cacheprovider "$ROOT/tests/e2e" "$ROOT/tests/analysis"
 }
 
 # The emulated-pmem lab (docs/lab.md): `lab build` or `lab shell [KIND]`.
@@ -98,8 +123,11 @@ lab_command() {
 }
 
 main() {
-  if [ "${1:-}" = lab ]; then shift; lab_command "$@"; return; fi
-  local action=run config="" check=0
+  case "${1:-}" in
+    lab) shift; lab_command "$@"; return ;;
+    report|compare|history|dashboard) analysis_command "$@"; return ;;
+  esac
+  local action=run config="" check=0 plots=1
   local target_args=() out_args=()
   while [ $# -gt 0 ]; do
     case "$1" in
@@ -109,6 +137,7 @@ main() {
       --config) config="${2:?--config needs a value}"; shift ;;
       --target) target_args+=("$1" "${2:?$1 needs a value}"); shift ;;
       --out) out_args+=("$1" "${2:?$1 needs a value}"); shift ;;
+      --no-plots) plots=0 ;;
       -h|--help) usage; exit 0 ;;
       *) log "unknown argument '$1'"; usage >&2; exit 2 ;;
     esac
@@ -121,6 +150,7 @@ main() {
   esac
   [ -n "$config" ] || { usage >&2; exit 2; }
   ensure_packages "${BUILD_PACKAGES[@]}"
+  [ "$check" -eq 1 ] || ensure_packages "${ANALYSIS_PACKAGES[@]}"
   build "$BUILD"
   local common=(--config "$config" --configs-dir "$ROOT/configs")
   # The lab's packages only when a case runs there; a bad config fails here, before any case.
@@ -132,9 +162,36 @@ main() {
   if [ "$check" -eq 1 ]; then
     exec "$BUILD/daxbench" check "${common[@]}" "${target_args[@]}"
   fi
-  # exec: Ctrl-C reaches the driver directly, which keeps every finished case.
-  exec "$BUILD/daxbench" run "${common[@]}" --results-root "$ROOT/results" "${target_args[@]}" \
-    "${out_args[@]}"
+  # Not exec'd, so the reports can follow; the driver still runs in the foreground process
+  # group, so Ctrl-C reaches it and it keeps every finished case. Its standard output (only
+  # the results folder) goes to a file, not a $(...): Ctrl-C while bash reads a command
+  # substitution kills bash, while a plain wait lets the driver finish and bash go on.
+  local stdout_file rc=0 folder
+  stdout_file="$(mktemp "${TMPDIR:-/tmp}/daxbench-run.XXXXXX")"
+  # shellcheck disable=SC2064
+  trap "rm -f '$stdout_file'" EXIT
+  "$BUILD/daxbench" run "${common[@]}" --results-root "$ROOT/results" "${target_args[@]}" \
+    "${out_args[@]}" >"$stdout_file" || rc=$?
+  folder="$(tail -n 1 "$stdout_file")"
+  report_run "$folder" "$rc" "$plots"
+  cat "$stdout_file"
+  exit "$rc"
+}
+
+# Reports (and plots) of a finished or partly failed run, output on stderr. Not after an
+# interrupt: the user asked to stop (`./run.sh report DIR` reports the kept cases). A failed
+# analysis is reported but never changes the run's exit status.
+report_run() {
+  local folder="$1" rc="$2" plots="$3"
+  [ -n "$folder" ] && [ -f "$folder/records.jsonl" ] || return 0
+  if [ "$rc" -eq 130 ] || [ "$rc" -eq 143 ]; then
+    log "interrupted: no reports (./run.sh report $folder writes them)"
+    return 0
+  fi
+  local plot_args=()
+  [ "$plots" -eq 1 ] || plot_args=(--no-plots)
+  log "reports${plot_args[*]:+ (no plots)} in $folder"
+  analysis report "$folder" "${plot_args[@]}" >&2 || log "analysis failed (exit $?); the results are intact"
 }
 
 main "$@"

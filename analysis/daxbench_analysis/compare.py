@@ -1,0 +1,153 @@
+"""Run against run: for every case in both results folders, the ratio new/base of throughput
+and latency with its 95% interval and the Mann-Whitney U p-value, and whether a significant
+regression exceeds the threshold (the exit status of `daxbench_analysis compare`)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from daxbench_analysis import stats
+from daxbench_analysis.runfolder import LATENCY, THROUGHPUT, Metric, Run
+from daxbench_analysis.tables import format_ratio, humanize
+
+# Counters are left out: most are exact counts that differ only when the code does, and the
+# ones that vary (journal commits) are system-wide and mostly measure the machine.
+COMPARED_METRICS = (THROUGHPUT, LATENCY["op_p50_ns"], LATENCY["op_p99_ns"])
+FEW_REPETITIONS = 9
+
+
+@dataclass
+class MetricComparison:
+    metric: Metric
+    base_median: float
+    new_median: float
+    comparison: object  # stats.Comparison
+
+    @property
+    def mark(self) -> str:
+        c = self.comparison
+        if c.exceeds_threshold:
+            return "REGRESSION"
+        if c.significant and c.verdict == "regression":
+            return "worse"
+        if c.significant and c.verdict == "improvement":
+            return "better"
+        return ""
+
+
+@dataclass
+class CaseComparison:
+    case_id: str
+    base_repetitions: int
+    new_repetitions: int
+    metrics: list[MetricComparison] = field(default_factory=list)
+    problem: str | None = None   # why the case could not be compared
+
+    @property
+    def few_repetitions(self) -> bool:
+        return min(self.base_repetitions, self.new_repetitions) < FEW_REPETITIONS
+
+
+@dataclass
+class CompareResult:
+    base: Run
+    new: Run
+    threshold: float
+    alpha: float
+    notes: list[str]
+    cases: list[CaseComparison]
+    only_in_base: list[str]
+    only_in_new: list[str]
+
+    @property
+    def regressions(self) -> list[tuple[str, MetricComparison]]:
+        """Significant regressions worse than the threshold: what fails the comparison."""
+        return [(case.case_id, m) for case in self.cases for m in case.metrics
+                if m.comparison.exceeds_threshold]
+
+    @property
+    def exit_status(self) -> int:
+        return 1 if self.regressions else 0
+
+
+def context_notes(base: Run, new: Run) -> list[str]:
+    """What differs between the runs' machines and suites, which a ratio silently includes."""
+    notes = []
+    for label, section, key in (("host", "host", "name"), ("kernel", "host", "kernel"),
+                                ("cpu", "host", "cpu_model"), ("daxbench", "suite", "version")):
+        old_value = (base.context.get(section) or {}).get(key)
+        new_value = (new.context.get(section) or {}).get(key)
+        if old_value != new_value:
+            notes.append(f"{label} differs: base {old_value}, new {new_value}")
+    if base.emulated_targets() or new.emulated_targets():
+        notes.append("emulated targets: counts exact, times not native")
+    return notes
+
+
+def compare_case(case_id: str, base: Run, new: Run, threshold: float,
+                 alpha: float) -> CaseComparison:
+    old_case, new_case = base.cases[case_id], new.cases[case_id]
+    result = CaseComparison(case_id, len(old_case.ok_records), len(new_case.ok_records))
+    if not result.base_repetitions or not result.new_repetitions:
+        result.problem = (f"not compared: base {old_case.status}, new {new_case.status}")
+        return result
+    for metric in COMPARED_METRICS:
+        old_samples, new_samples = old_case.samples(metric), new_case.samples(metric)
+        if not old_samples or not new_samples:
+            continue
+        comparison = stats.compare(old_samples, new_samples, better=metric.better,
+                                   threshold=threshold, alpha=alpha)
+        result.metrics.append(MetricComparison(metric, stats.median(old_samples),
+                                               stats.median(new_samples), comparison))
+    return result
+
+
+def compare_runs(base: Run, new: Run, threshold: float = 0.05,
+                 alpha: float = 0.05) -> CompareResult:
+    common = [case_id for case_id in base.cases if case_id in new.cases]
+    return CompareResult(
+        base, new, threshold, alpha, context_notes(base, new),
+        [compare_case(case_id, base, new, threshold, alpha) for case_id in common],
+        [case_id for case_id in base.cases if case_id not in new.cases],
+        [case_id for case_id in new.cases if case_id not in base.cases])
+
+
+def format_p(p_value: float) -> str:
+    return "<0.0001" if p_value < 1e-4 else f"{p_value:.4f}"
+
+
+def metric_line(m: MetricComparison) -> str:
+    c = m.comparison
+    interval = f"[{c.ci_low:.3f}, {c.ci_high:.3f}]"
+    return (f"  {m.metric.label:<9}{humanize(m.base_median):>8}{humanize(m.new_median):>8}"
+            f"{format_ratio(c.ratio):>10}  {interval:<16}{format_p(c.p_value):>8}  {m.mark}"
+            ).rstrip()
+
+
+def render_text(result: CompareResult) -> str:
+    base_id = result.base.context.get("run_id", result.base.path.name)
+    new_id = result.new.context.get("run_id", result.new.path.name)
+    lines = [f"base: {result.base.path} ({base_id})", f"new:  {result.new.path} ({new_id})",
+             f"A significant change has Mann-Whitney U p < {result.alpha:g} and a 95% ratio "
+             "interval",
+             f"excluding 1; REGRESSION: significantly worse by more than "
+             f"{result.threshold * 100:g}%.",
+             *(f"note: {note}" for note in result.notes)]
+    header = f"  {'metric':<9}{'base':>8}{'new':>8}{'new/base':>10}  {'95% CI':<16}{'U p':>8}"
+    for case in result.cases:
+        lines += ["", f"{case.case_id}  ({case.base_repetitions} vs {case.new_repetitions} "
+                      "repetitions)"]
+        if case.problem:
+            lines.append(f"  {case.problem}")
+            continue
+        if case.few_repetitions:
+            lines.append(f"  warning: fewer than {FEW_REPETITIONS} repetitions: the U test "
+                         "has little power")
+        lines += [header, *(metric_line(m) for m in case.metrics)]
+    for label, ids in (("only in base", result.only_in_base), ("only in new", result.only_in_new)):
+        if ids:
+            lines += ["", f"{label}:", *(f"  {case_id}" for case_id in ids)]
+    regressions = result.regressions
+    lines += ["", f"{len(regressions)} regression(s) beyond {result.threshold * 100:g}%"
+              + (": " + ", ".join(f"{case_id} {m.metric.label}" for case_id, m in regressions)
+                 if regressions else "")]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,218 @@
+"""One results folder (docs/results-schema.md) loaded for analysis: its context, its records
+grouped into cases, the metrics each case can be summarised by (each with its unit and
+direction), and the groups of cases that differ only in mode — the columns of a table."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# The registered modes in the order every table and figure uses (bench/modes/modes.def):
+# the syscall modes first, then the user-space flushing modes, then the controls.
+MODE_ORDER = ("fdatasync", "msync", "pwrite-fdatasync", "fsync-per-fault", "map-sync",
+              "sealed-extent", "flush-only", "none")
+# Parameters that belong to a mode, not to the workload: cases differing only in these and
+# the mode are the same experiment seen through different mechanisms.
+MODE_PARAMS = ("flush", "sync_call", "reprotect", "fault_sync")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A number per repetition of a case, with what it means."""
+    name: str    # "ops_per_sec", "op_p99_ns", or "counter:<counter name>" (per operation)
+    label: str   # for a table row or an axis
+    unit: str    # "ops/s", "ns", "count/op", ...
+    better: str  # "higher", "lower" or "neither"
+
+    def value(self, record: dict) -> float | None:
+        if self.name == "ops_per_sec":
+            return record.get("ops_per_sec")
+        if self.name.startswith("counter:"):
+            counter = record.get("counters", {}).get(self.name[len("counter:"):])
+            return None if counter is None else counter.get("per_op")
+        kind, _, quantile = self.name.partition("_")      # op_p99_ns -> op, p99_ns
+        summary = (record.get("latency_ns") or {}).get(kind)
+        return None if summary is None else summary.get(quantile.removesuffix("_ns"))
+
+
+# Metrics every ok record has; counters come with their own unit and direction (counter_metric).
+THROUGHPUT = Metric("ops_per_sec", "ops/s", "ops/s", "higher")
+LATENCY = {name: Metric(name, label, "ns", "lower") for name, label in (
+    ("op_p50_ns", "op p50"), ("op_p90_ns", "op p90"), ("op_p99_ns", "op p99"),
+    ("op_p999_ns", "op p99.9"), ("op_max_ns", "op max"), ("commit_p50_ns", "commit p50"),
+    ("commit_p99_ns", "commit p99"), ("commit_p999_ns", "commit p99.9"))}
+
+
+def counter_metric(name: str, record: dict) -> Metric:
+    """The per-operation metric of a counter, its unit and direction taken from the record."""
+    counter = record["counters"][name]
+    return Metric(f"counter:{name}", f"{name}/op", f"{counter['unit']}/op", counter["better"])
+
+
+def parse_shape(shape: str) -> dict[str, str]:
+    """`record_size=4K,commit_every=16` -> {"record_size": "4K", ...}; "defaults" -> {}.
+    A value holding a comma (a trace path) is rejoined."""
+    if shape in ("", "defaults"):
+        return {}
+    pairs: dict[str, str] = {}
+    last = None
+    for piece in shape.split(","):
+        if "=" in piece:
+            last, _, value = piece.partition("=")
+            pairs[last] = value
+        elif last is not None:
+            pairs[last] += "," + piece
+    return pairs
+
+
+@dataclass
+class Case:
+    case_id: str
+    workload: str
+    mode: str
+    target: str
+    flush: str | None
+    params: dict
+    shape: dict[str, str]          # parameters not at their default, as in the case id
+    records: list[dict] = field(default_factory=list)   # every repetition, any status
+
+    @property
+    def ok_records(self) -> list[dict]:
+        return [r for r in self.records if r["status"] == "ok"]
+
+    @property
+    def status(self) -> str:
+        """ok if any repetition was ok, else the first repetition's status."""
+        return "ok" if self.ok_records else self.records[0]["status"]
+
+    @property
+    def reason(self) -> str | None:
+        return None if self.ok_records else self.records[0].get("reason")
+
+    @property
+    def durable(self) -> bool:
+        return bool(self.records[0].get("durable"))
+
+    @property
+    def emulated(self) -> str | None:
+        return self.records[0].get("emulated")
+
+    @property
+    def group_key(self) -> tuple[str, str, tuple]:
+        """Cases with equal keys differ only in mode (and mode parameters): one table."""
+        workload_shape = tuple((k, v) for k, v in self.shape.items() if k not in MODE_PARAMS)
+        return (self.workload, self.target, workload_shape)
+
+    @property
+    def column(self) -> str:
+        """The mode, with any mode parameter not at its default: `flush-only flush=clwb`."""
+        extra = ",".join(f"{k}={v}" for k, v in self.shape.items() if k in MODE_PARAMS)
+        return f"{self.mode} {extra}" if extra else self.mode
+
+    def samples(self, metric: Metric) -> list[float]:
+        """The metric's value in each ok repetition, in repetition order (missing ones left out)."""
+        values = (metric.value(r) for r in sorted(self.ok_records, key=lambda r: r["repetition"]))
+        return [float(v) for v in values if v is not None]
+
+    def metrics(self) -> list[Metric]:
+        """Throughput, latency percentiles, and every counter that was counted (status ok)."""
+        if not self.ok_records:
+            return []
+        first = self.ok_records[0]
+        found = [THROUGHPUT, *(m for m in LATENCY.values() if m.value(first) is not None)]
+        found += [counter_metric(name, first) for name, c in first.get("counters", {}).items()
+                  if c.get("status") == "ok" and c.get("per_op") is not None]
+        return found
+
+    def histogram(self, kind: str = "op") -> list[tuple[float, int]]:
+        """The `kind` ("op" or "commit") latency histogram merged over ok repetitions:
+        [(upper bound in ns, count)], ascending. Sampled histograms (latency_sample_every > 1)
+        are merged as they are: every repetition of a case samples at about the same rate."""
+        merged: dict[float, int] = {}
+        for record in self.ok_records:
+            for upper, count in (record.get("histogram") or {}).get(kind) or []:
+                merged[upper] = merged.get(upper, 0) + count
+        return sorted(merged.items())
+
+
+@dataclass
+class Run:
+    path: Path
+    context: dict
+    cases: dict[str, Case]              # by case id, in the order of records.jsonl
+    micro: dict | None = None           # micro.json (Google Benchmark's JSON), when run
+    crash: list[dict] | None = None     # crash.jsonl records, when run
+
+    @property
+    def records(self) -> list[dict]:
+        return [r for case in self.cases.values() for r in case.records]
+
+    def groups(self) -> dict[tuple, list[Case]]:
+        """Cases by group_key, each group's cases in MODE_ORDER, groups in first-seen order."""
+        groups: dict[tuple, list[Case]] = {}
+        for case in self.cases.values():
+            groups.setdefault(case.group_key, []).append(case)
+        for cases in groups.values():
+            cases.sort(key=lambda c: (mode_rank(c.mode), c.column))
+        return groups
+
+    def target_context(self, spec: str) -> dict:
+        """The target's facts from context.json; for a lab target the guest's own view."""
+        lab = (self.context.get("lab") or {}).get(spec) or {}
+        guest_targets = ((lab.get("guest_context") or {}).get("targets")) or []
+        # The guest's entry first: the host only knows a lab target by name.
+        for target in [*guest_targets, *self.context.get("targets", [])]:
+            if target.get("spec") == spec or target.get("name") == spec:
+                return target
+        return {"spec": spec}
+
+    def provenance(self, target: str | None = None) -> str:
+        """One line for the small print of a figure or the top of a report."""
+        host = self.context.get("host", {})
+        suite = self.context.get("suite", {})
+        parts = [f"host {host.get('name', '?')}", f"kernel {host.get('kernel', '?')}",
+                 f"daxbench {suite.get('version', '?')}", f"run {self.context.get('run_id', '?')}"]
+        if target:
+            parts.insert(2, f"target {target}")
+        return " | ".join(parts)
+
+    def emulated_targets(self) -> set[str]:
+        return {c.target for c in self.cases.values() if c.emulated}
+
+
+def mode_rank(mode: str) -> int:
+    return MODE_ORDER.index(mode) if mode in MODE_ORDER else len(MODE_ORDER)
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    out = []
+    with path.open() as f:
+        for number, line in enumerate(f, 1):
+            if line.strip():
+                try:
+                    out.append(json.loads(line))
+                except json.JSONDecodeError as error:
+                    raise ValueError(f"{path}:{number}: not JSON: {error}") from error
+    return out
+
+
+def load_run(path: str | Path) -> Run:
+    """Reads a results folder. Raises FileNotFoundError/ValueError naming the file at fault."""
+    path = Path(path)
+    if not (path / "records.jsonl").is_file():
+        raise FileNotFoundError(f"{path}: no records.jsonl (not a daxbench results folder?)")
+    context_path = path / "context.json"
+    context = json.loads(context_path.read_text()) if context_path.is_file() else {}
+    cases: dict[str, Case] = {}
+    for record in _read_jsonl(path / "records.jsonl"):
+        case_id = record["case_id"]
+        if case_id not in cases:
+            prefix = f"{record['workload']}/{record['mode']}/{record['target']}/"
+            cases[case_id] = Case(case_id, record["workload"], record["mode"], record["target"],
+                                  record.get("flush"), record.get("params", {}),
+                                  parse_shape(case_id[len(prefix):]))
+        cases[case_id].records.append(record)
+    micro_path, crash_path = path / "micro.json", path / "crash.jsonl"
+    micro = json.loads(micro_path.read_text()) if micro_path.is_file() else None
+    crash = _read_jsonl(crash_path) if crash_path.is_file() else None
+    return Run(path, context, cases, micro, crash)

@@ -1,0 +1,214 @@
+"""The tables of a report as data, before any format: per group of cases (one workload,
+target and shape) the modes as columns, the metrics as rows, each cell a median with its
+95% interval and, in the "vs baseline" row, a significance mark. report.py renders them."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from daxbench_analysis import stats
+from daxbench_analysis.runfolder import LATENCY, THROUGHPUT, Case, Metric, Run, counter_metric
+
+# The per-operation counters that tell the modes apart, in row order; others are left out
+# of a report to keep it readable (they are all in records.jsonl and the plots).
+REPORT_COUNTERS = ("syscalls", "page_faults", "fs_dax:dax_pte_fault", "jbd2:jbd2_end_commit",
+                   "xfs:xfs_log_force", "lines_flushed", "fences")
+ROW_METRICS = (THROUGHPUT, LATENCY["op_p50_ns"], LATENCY["op_p99_ns"], LATENCY["commit_p99_ns"])
+ROW_LABELS = {"ops_per_sec": "ops/s", "op_p50_ns": "op p50 (ns)", "op_p99_ns": "op p99 (ns)",
+              "commit_p99_ns": "commit p99 (ns)"}
+FEW_REPETITIONS_MARK = "~"
+NOT_DURABLE_MARK = "(nd)"
+LEGEND = (
+    "Cells: the median over repetitions, ±% the half-width of its 95% bootstrap",
+    "  interval. vs {baseline}: ratio of median ops/s to {baseline}'s. Marks:",
+    "  + significantly better, - significantly worse (Mann-Whitney U p < 0.05 and",
+    "  the ratio's 95% interval excludes 1), blank: not significant,",
+    f"  {FEW_REPETITIONS_MARK} fewer than 9 repetitions: the U test is weak.",
+    f"{NOT_DURABLE_MARK} after a mode: not durable on that target (its promise does not hold).",
+    "No ±: every repetition gave the same value. Counters are per operation.",
+)
+
+
+def legend(baseline: str) -> list[str]:
+    return [line.format(baseline=baseline) for line in LEGEND]
+
+
+@dataclass
+class Cell:
+    value: str                 # the humanised median, "-" when not measured
+    spread: str | None = None  # the interval's half-width in % of the median, "1.2"
+    mark: str = ""             # significance mark(s) of a ratio cell
+
+
+@dataclass
+class Column:
+    label: str
+    durable: bool
+
+    @property
+    def header(self) -> str:
+        return self.label if self.durable else f"{self.label} {NOT_DURABLE_MARK}"
+
+
+@dataclass
+class Row:
+    label: str
+    cells: list[Cell]
+
+
+@dataclass
+class GroupTable:
+    workload: str
+    target: str
+    shape: str                       # "record_size=4K, threads=2" or "defaults"
+    emulated: str | None
+    columns: list[Column]
+    rows: list[Row]
+    not_run: list[tuple[str, str, str]] = field(default_factory=list)  # column, status, reason
+
+    @property
+    def title(self) -> str:
+        title = f"{self.workload} on {self.target}, {self.shape}"
+        return f"{title} [EMULATED ({self.emulated.upper()})]" if self.emulated else title
+
+
+def humanize(value: float) -> str:
+    """Three significant digits with a k/M/G suffix: 12.3k, 1.52M, 0.01."""
+    if value is None or math.isnan(value):
+        return "-"
+    magnitude = abs(value)
+    if magnitude == 0:
+        return "0"
+    for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if magnitude >= scale * 0.9995:
+            return _three_digits(value / scale) + suffix
+    if magnitude < 0.001:
+        return f"{value:.1e}"
+    return _three_digits(value)
+
+
+def _three_digits(value: float) -> str:
+    magnitude = abs(value)
+    if magnitude >= 99.95:
+        return f"{value:.0f}"
+    if magnitude >= 9.995:
+        return f"{value:.1f}"
+    if magnitude >= 1:
+        return f"{value:.2f}"
+    return f"{value:.3g}"
+
+
+def format_ratio(ratio: float) -> str:
+    if ratio is None or not math.isfinite(ratio):
+        return "-"
+    if ratio >= 99.5:
+        return f"{ratio:.0f}x"
+    if ratio >= 9.95:
+        return f"{ratio:.1f}x"
+    if ratio >= 0.1:
+        return f"{ratio:.2f}x"
+    return f"{ratio:.3g}x"
+
+
+def format_percent(fraction: float) -> str:
+    percent = abs(fraction) * 100
+    if percent < 0.05:
+        return "<0.1"  # not "0.0": the repetitions did differ
+    return f"{percent:.0f}" if percent >= 9.95 else f"{percent:.1f}"
+
+
+def summary_cell(samples: list[float]) -> Cell:
+    if not samples:
+        return Cell("-")
+    summary = stats.summarize(samples)
+    if summary.median == 0 or len(samples) < 2:
+        return Cell(humanize(summary.median))
+    half_width = (summary.ci_high - summary.ci_low) / 2 / abs(summary.median)
+    if half_width == 0:  # every repetition alike (an exact count): no interval to show
+        return Cell(humanize(summary.median))
+    return Cell(humanize(summary.median), format_percent(half_width))
+
+
+def significance_mark(comparison) -> str:
+    sign = " "
+    if comparison.significant and comparison.verdict == "improvement":
+        sign = "+"
+    elif comparison.significant and comparison.verdict == "regression":
+        sign = "-"
+    return sign + (FEW_REPETITIONS_MARK if comparison.few_repetitions else "")
+
+
+def ratio_cell(baseline: Case, case: Case) -> Cell:
+    base, candidate = baseline.samples(THROUGHPUT), case.samples(THROUGHPUT)
+    if not base or not candidate:
+        return Cell("-")
+    if case is baseline:
+        return Cell("1.00x", mark=" ")
+    comparison = stats.compare(base, candidate, better=THROUGHPUT.better)
+    return Cell(format_ratio(comparison.ratio), mark=significance_mark(comparison))
+
+
+def counter_rows(cases: list[Case]) -> list[Metric]:
+    """The REPORT_COUNTERS some case of the group counted, in REPORT_COUNTERS order."""
+    found: dict[str, Metric] = {}
+    for case in cases:
+        for record in case.ok_records[:1]:
+            for name, counter in record.get("counters", {}).items():
+                if name in REPORT_COUNTERS and counter.get("status") == "ok":
+                    found.setdefault(name, counter_metric(name, record))
+    return [found[name] for name in REPORT_COUNTERS if name in found]
+
+
+def group_table(cases: list[Case], baseline_mode: str) -> GroupTable:
+    ran = [c for c in cases if c.status == "ok"]
+    first = cases[0]
+    shape = ", ".join(f"{k}={v}" for k, v in first.group_key[2]) or "defaults"
+    table = GroupTable(first.workload, first.target, shape, first.emulated,
+                       [Column(c.column, c.durable) for c in ran], [])
+    for metric in (*ROW_METRICS, *counter_rows(ran)):
+        cells = [summary_cell(c.samples(metric)) for c in ran]
+        if any(cell.value != "-" for cell in cells):
+            label = ROW_LABELS.get(metric.name) or metric.label
+            table.rows.append(Row(label, cells))
+    baseline = next((c for c in ran if c.column == baseline_mode), None)
+    if baseline is not None and len(ran) > 1:
+        table.rows.append(Row(f"vs {baseline_mode}", [ratio_cell(baseline, c) for c in ran]))
+    table.not_run = [(c.column, c.status, c.reason or "") for c in cases if c.status != "ok"]
+    return table
+
+
+def group_tables(run: Run, baseline_mode: str = "fdatasync") -> list[GroupTable]:
+    return [group_table(cases, baseline_mode) for cases in run.groups().values()]
+
+
+def run_facts(run: Run) -> list[tuple[str, str]]:
+    """(label, value) lines of the context at the top of a report."""
+    context = run.context
+    host, suite = context.get("host", {}), context.get("suite", {})
+    facts = [("run id", str(context.get("run_id", "?"))),
+             ("config", str((context.get("config") or {}).get("name", "?"))),
+             ("host", str(host.get("name", "?"))),
+             ("kernel", str(host.get("kernel", "?"))),
+             ("cpu", str(host.get("cpu_model", "?"))),
+             ("daxbench", str(suite.get("version", "?")))]
+    return facts
+
+
+def yes_no(flag) -> str:
+    return "?" if flag is None else ("yes" if flag else "no")
+
+
+def target_facts(run: Run) -> list[tuple[str, list[str]]]:
+    """Per target the run used: its spec and the lines describing it."""
+    emulated = {c.target: c.emulated for c in run.cases.values() if c.emulated}
+    specs = list(dict.fromkeys(c.target for c in run.cases.values()))
+    out = []
+    for spec in specs:
+        facts = run.target_context(spec)
+        lines = [f"filesystem {facts.get('filesystem', '?')}, dax {yes_no(facts.get('dax'))}, "
+                 f"map_sync {facts.get('map_sync', '?')}",
+                 f"mount options {facts.get('mount_options', '?')}"]
+        if spec in emulated:
+            lines.append(f"EMULATED ({emulated[spec].upper()}): counts exact, times not native")
+        out.append((spec, lines))
+    return out

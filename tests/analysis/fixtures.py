@@ -1,0 +1,510 @@
+"""Small results folders with known values for the analysis tests: a deterministic writer
+whose records pass tests/e2e/schema.py, and ready-made runs (a basic one, a wide one, a
+base/new pair with a known regression, improvement and noise, and a 3-repetition pair)."""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+from pathlib import Path
+
+_SCHEMA_PATH = Path(__file__).resolve().parents[1] / "e2e" / "schema.py"
+_spec = importlib.util.spec_from_file_location("daxbench_e2e_schema", _SCHEMA_PATH)
+schema = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(schema)
+
+DURATION_NS = 1_000_000_000  # one second: ops equals ops/s, so given rates are exact
+DAX_TARGET = "file:/mnt/pmem0"
+PAGE_CACHE_TARGET = "file:/var/tmp"
+# Multipliers applied per repetition: their median is exactly 1, so a case's median ops/s
+# is exactly the rate it was given (as long as the rate is an integer).
+JITTER = (1.0, 0.99, 1.01, 0.98, 1.02, 0.995, 1.005, 0.985, 1.015)
+# A different draw of the same spread, median 1: "new" of a noise-only comparison.
+JITTER_OTHER = (1.004, 0.988, 1.012, 0.979, 1.021, 0.996, 1.0, 0.984, 1.016)
+
+SYSCALL_MODES = ("fdatasync", "msync", "pwrite-fdatasync", "fsync-per-fault")
+USERSPACE_FLUSH_MODES = ("map-sync", "sealed-extent", "flush-only")
+
+# name -> (unit, better, scope); kernel counters have a running_fraction, ours do not.
+COUNTER_FACTS = {
+    "stores": ("count", "neither", "writer-threads"),
+    "bytes_stored": ("bytes", "neither", "writer-threads"),
+    "commits": ("count", "neither", "writer-threads"),
+    "lines_flushed": ("lines", "lower", "writer-threads"),
+    "fences": ("count", "lower", "writer-threads"),
+    "syscalls": ("count", "lower", "writer-threads"),
+    "sys_fdatasync": ("count", "lower", "writer-threads"),
+    "sys_msync": ("count", "lower", "writer-threads"),
+    "page_faults": ("count", "lower", "writer-threads"),
+    "task_clock": ("ns", "lower", "writer-threads"),
+    "cycles": ("count", "lower", "writer-threads"),
+    "fs_dax:dax_pte_fault": ("count", "lower", "writer-threads"),
+    "jbd2:jbd2_end_commit": ("count", "lower", "system-wide"),
+    "xfs:xfs_log_force": ("count", "lower", "system-wide"),
+}
+SUITE_COUNTERS = {"stores", "bytes_stored", "commits", "lines_flushed", "fences", "syscalls",
+                  "sys_fdatasync", "sys_msync"}
+
+TARGET_FACTS = {
+    DAX_TARGET: {"kind": "file", "directory": "/mnt/pmem0", "filesystem": "ext4",
+                 "mount_point": "/mnt/pmem0", "mount_source": "/dev/pmem0",
+                 "mount_options": "rw,relatime,dax=always", "persistent": True, "dax": True,
+                 "map_sync": "accepted", "persistence_domain": "memory controller (ADR)",
+                 "device": False, "emulated": None, "warning": None},
+    PAGE_CACHE_TARGET: {"kind": "file", "directory": "/var/tmp", "filesystem": "ext4",
+                        "mount_point": "/", "mount_source": "/dev/vda",
+                        "mount_options": "rw,relatime", "persistent": True, "dax": False,
+                        "map_sync": "refused: mmap MAP_SHARED_VALIDATE|MAP_SYNC: EOPNOTSUPP "
+                                    "(Operation not supported)",
+                        "persistence_domain": "none until synced (page cache)",
+                        "device": False, "emulated": None, "warning": None},
+}
+
+DEFAULT_PARAMS = {"duration_s": 1.0, "ops": 0, "warmup_s": 0.2, "latency_sample_every": 1,
+                  "threads": 1, "files": "per-thread", "file_state": "zeroed",
+                  "working_set": 67108864, "background": "none", "flush": "auto",
+                  "record_size": 64, "commit_every": 1, "distribution": "uniform"}
+
+
+def case(workload: str, mode: str, ops_per_sec=None, *, target: str = DAX_TARGET,
+         shape: dict | None = None, counters: dict | None = None, latency: dict | None = None,
+         commit_latency: dict | None = None, status: str = "ok", reason: str | None = None,
+         durable: bool | None = None, flush: str | None = None) -> dict:
+    """A case for make_run. `ops_per_sec`: one integer rate (JITTER applied per repetition)
+    or a list, one per repetition. `counters`: name -> per-op value (or per-repetition list,
+    or None for an unavailable counter). `latency`/`commit_latency`: {"p50": ns, "p99": ns}
+    (scalars or per-repetition lists); other percentiles are derived."""
+    return {"workload": workload, "mode": mode, "ops_per_sec": ops_per_sec, "target": target,
+            "shape": shape or {}, "counters": counters or {}, "latency": latency,
+            "commit_latency": commit_latency, "status": status, "reason": reason,
+            "durable": durable, "flush": flush}
+
+
+def case_id(spec: dict) -> str:
+    shape = ",".join(f"{k}={v}" for k, v in spec["shape"].items()) or "defaults"
+    return f"{spec['workload']}/{spec['mode']}/{spec['target']}/{shape}"
+
+
+def _per_rep(value, repetition: int):
+    if isinstance(value, (list, tuple)):
+        return value[repetition]
+    return value
+
+
+def _rates(spec: dict, repetitions: int) -> list[int]:
+    given = spec["ops_per_sec"] if spec["ops_per_sec"] is not None else 100_000
+    if isinstance(given, (list, tuple)):
+        assert len(given) >= repetitions, f"{case_id(spec)}: fewer rates than repetitions"
+        return [int(round(v)) for v in given[:repetitions]]
+    return [int(round(given * JITTER[i % len(JITTER)])) for i in range(repetitions)]
+
+
+def _latency_summary(p50: float, p99: float, count: int) -> dict:
+    p50, p99 = int(p50), max(int(p99), int(p50) + 4)
+    p90 = (p50 + p99) // 2
+    p999, top = p99 * 2, p99 * 4
+    return {"count": count, "p50": p50, "p90": p90, "p99": p99, "p999": p999, "max": top,
+            "mean": (p50 + p90) / 2}
+
+
+def _histogram(summary: dict) -> list[list]:
+    """Buckets at the percentiles, holding the fractions that make them the percentiles."""
+    count = summary["count"]
+    shares = [int(count * 0.5), int(count * 0.4), int(count * 0.09), int(count * 0.009)]
+    shares.append(count - sum(shares))
+    uppers = [summary[k] for k in ("p50", "p90", "p99", "p999", "max")]
+    return [[upper, share] for upper, share in zip(uppers, shares) if share > 0]
+
+
+def _default_latency(mode: str) -> dict:
+    return {"p50": 2_000, "p99": 9_000} if mode in SYSCALL_MODES else {"p50": 300, "p99": 1_200}
+
+
+def _counter(name: str, per_op, ops: int) -> dict:
+    unit, better, scope = COUNTER_FACTS.get(name, ("count", "lower", "writer-threads"))
+    kernel = name not in SUITE_COUNTERS
+    if per_op is None:
+        return {"value": None, "per_op": None, "unit": unit, "better": better,
+                "status": "unavailable: ENOENT (no hardware PMU)", "scope": scope,
+                "running_fraction": None}
+    return {"value": float(per_op * ops), "per_op": float(per_op), "unit": unit,
+            "better": better, "status": "ok", "scope": scope,
+            "running_fraction": 1.0 if kernel else None}
+
+
+def _durable(spec: dict) -> bool:
+    if spec["durable"] is not None:
+        return spec["durable"]
+    dax = TARGET_FACTS.get(spec["target"], {}).get("dax", False)
+    return spec["mode"] in SYSCALL_MODES or (dax and spec["mode"] in ("map-sync", "sealed-extent"))
+
+
+def _flush(spec: dict) -> str | None:
+    if spec["flush"] is not None:
+        return spec["flush"]
+    return "clwb" if spec["mode"] in USERSPACE_FLUSH_MODES else None
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _base_record(spec: dict, run_id: str, repetition: int, emulated: str | None) -> dict:
+    durable = _durable(spec)
+    return {"schema_version": schema.SCHEMA_VERSION, "run_id": run_id, "case_id": case_id(spec),
+            "target": spec["target"], "mode": spec["mode"], "workload": spec["workload"],
+            "flush": _flush(spec), "params": {**DEFAULT_PARAMS, **spec["shape"]},
+            "repetition": repetition, "status": spec["status"], "reason": spec["reason"],
+            "durable": durable,
+            "durable_reason": "fixture: durable" if durable else "fixture: promises nothing",
+            "emulated": emulated, "extent_map_unchanged": None}
+
+
+def _failed_record(spec: dict, run_id: str, emulated: str | None) -> dict:
+    record = _base_record(spec, run_id, 0, emulated)
+    record.update({"ops": None, "commits": None, "duration_ns": None, "ops_per_sec": None,
+                   "latency_ns": {"op": None, "commit": None}, "latency_sample_every": None,
+                   "histogram": {"op": None, "commit": None}, "counters": {},
+                   "op_digest": None})
+    record["reason"] = spec["reason"] or f"{spec['mode']}: EOPNOTSUPP (fixture)"
+    return record
+
+
+def _ok_record(spec: dict, run_id: str, repetition: int, rate: int,
+               emulated: str | None) -> dict:
+    record = _base_record(spec, run_id, repetition, emulated)
+    ops = rate  # DURATION_NS is one second
+    latency = spec["latency"] or _default_latency(spec["mode"])
+    op = _latency_summary(_per_rep(latency["p50"], repetition),
+                          _per_rep(latency["p99"], repetition), ops)
+    commit_given = spec["commit_latency"] or latency
+    commit = _latency_summary(_per_rep(commit_given["p50"], repetition),
+                              _per_rep(commit_given["p99"], repetition), ops)
+    per_op = {"stores": 1.0, "bytes_stored": 64.0, "commits": 1.0,
+              **{name: _per_rep(v, repetition) for name, v in spec["counters"].items()}}
+    record.update({
+        "ops": ops, "commits": ops, "duration_ns": DURATION_NS,
+        "ops_per_sec": ops * 1e9 / DURATION_NS,
+        "latency_ns": {"op": op, "commit": commit},
+        "latency_sample_every": {"op": 1, "commit": 1},
+        "histogram": {"op": _histogram(op), "commit": _histogram(commit)},
+        "counters": {name: _counter(name, value, ops) for name, value in per_op.items()},
+        "op_digest": _digest(f"{case_id(spec)}/{ops}"),
+    })
+    return record
+
+
+def make_context(run_id: str, host: str, targets: list[str], emulated: str | None,
+                 config_name: str, suite_version: str) -> dict:
+    return {
+        "schema_version": schema.SCHEMA_VERSION, "run_id": run_id,
+        "suite": {"name": "daxbench", "version": suite_version, "build_type": "Release",
+                  "compiler": "g++ 12.2.0"},
+        "command_line": f"./build/daxbench run --config configs/{config_name}.yaml",
+        "host": {"name": host, "kernel": "Linux 6.1.0-fixture", "machine": "x86_64",
+                 "cpus_online": 2, "cpu_model": "Fixture CPU @ 2.00GHz",
+                 "cpu_flags": {"clflush": True, "clflushopt": True, "clwb": True,
+                               "movdir64b": False},
+                 "flush_primitives_available": {"clwb": True, "clflushopt": True,
+                                                "clflush": True, "ntstore": True,
+                                                "libpmem": False, "none": True},
+                 "caches": [], "cpu_scaling_governor": None,
+                 "transparent_hugepage": "always [madvise] never"},
+        "tsc": {"ticks_per_ns": 2.0, "invariant": True, "calibration": "fixture",
+                "timing_cost_ns": 35.0},
+        "emulated": emulated,
+        "counters": {"perf_event_paranoid": -1, "hardware_pmu": False,
+                     "tracefs": {"path": "/sys/kernel/tracing", "mounted_by_daxbench": False,
+                                 "problem": None}},
+        "targets": [{"spec": spec, **TARGET_FACTS.get(spec, TARGET_FACTS[PAGE_CACHE_TARGET]),
+                     "emulated": emulated} for spec in targets],
+        "config": {"path": f"configs/{config_name}.yaml", "name": config_name,
+                   "text": f"name: {config_name}\n"},
+    }
+
+
+def make_run(path, cases: list[dict], repetitions: int = 9, run_id: str = "fixture-run",
+             host: str = "fixture-host", emulated: str | None = None, micro: dict | None = None,
+             crash: list[dict] | None = None, config_name: str = "fixture",
+             suite_version: str = "v1.0-fixture") -> Path:
+    """Writes records.jsonl and context.json (and micro.json / crash.jsonl when given) into
+    `path`, every record and the context checked against the schema. Returns the folder."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    records = []
+    for spec in cases:
+        if spec["status"] != "ok":
+            records.append(_failed_record(spec, run_id, emulated))
+            continue
+        for repetition, rate in enumerate(_rates(spec, repetitions)):
+            records.append(_ok_record(spec, run_id, repetition, rate, emulated))
+    targets = list(dict.fromkeys(spec["target"] for spec in cases))
+    context = make_context(run_id, host, targets, emulated, config_name, suite_version)
+    for record in records:
+        schema.check_record(record)
+    schema.check_context(context)
+    with (path / "records.jsonl").open("w") as f:
+        for record in records:
+            f.write(json.dumps(record) + "\n")
+    (path / "context.json").write_text(json.dumps(context, indent=1))
+    if micro is not None:
+        (path / "micro.json").write_text(json.dumps(micro))
+    if crash is not None:
+        (path / "crash.jsonl").write_text("".join(json.dumps(r) + "\n" for r in crash))
+    return path
+
+
+# ---- ready-made runs -------------------------------------------------------------------
+
+# case id -> the exact median ops/s of basic_run.
+BASIC_MEDIANS = {}
+
+
+def _basic_cases() -> list[dict]:
+    rates = {("random-update", "fdatasync"): 20_000, ("random-update", "msync"): 18_000,
+             ("random-update", "map-sync"): 4_000_000, ("random-update", "none"): 12_000_000,
+             ("append-log", "fdatasync"): 15_000, ("append-log", "msync"): 14_000,
+             ("append-log", "map-sync"): 2_500_000, ("append-log", "none"): 9_000_000}
+    syncing = {"syscalls": 1.0, "page_faults": 0.01, "jbd2:jbd2_end_commit": 0.9,
+               "lines_flushed": 0.0, "fences": 0.0, "cycles": None}
+    flushing = {"syscalls": 0.0, "page_faults": 0.002, "fs_dax:dax_pte_fault": 0.002,
+                "jbd2:jbd2_end_commit": 0.0, "lines_flushed": 1.0, "fences": 1.0,
+                "cycles": None}
+    cases = []
+    for (workload, mode), rate in rates.items():
+        counters = syncing if mode in SYSCALL_MODES else flushing
+        if mode == "none":
+            counters = {**flushing, "lines_flushed": 0.0, "fences": 0.0}
+        cases.append(case(workload, mode, rate, shape={"record_size": "4K"}
+                          if workload == "append-log" else {}, counters=counters))
+    return cases
+
+
+for _spec in _basic_cases():
+    BASIC_MEDIANS[case_id(_spec)] = _spec["ops_per_sec"]
+
+
+def make_basic_run(path) -> Path:
+    """Two workloads x four modes (fdatasync, msync, map-sync, none) on a DAX target, 9
+    repetitions; medians exactly BASIC_MEDIANS."""
+    return make_run(path, _basic_cases(), repetitions=9, run_id="basic-run")
+
+
+LONG_SHAPE = {"record_size": "4K", "working_set": "1G", "distribution": "zipf",
+              "background": "metadata", "threads": 2, "file_state": "preallocated"}
+
+
+def make_wide_run(path) -> Path:
+    """Every one of the eight modes on one long-named group, plus an unsupported and a
+    failed case with long reasons: the widest table a report must fit in 80 columns."""
+    rates = dict(zip(("fdatasync", "msync", "pwrite-fdatasync", "fsync-per-fault",
+                      "map-sync", "sealed-extent", "flush-only", "none"),
+                     (12_345, 11_000, 10_500, 3_210, 1_520_000, 1_610_000, 9_870_000,
+                      123_456_789)))
+    cases = [case("random-update-with-a-long-name", mode, rate, shape=LONG_SHAPE,
+                  counters={"syscalls": 1.0 if mode in SYSCALL_MODES else 0.0,
+                            "lines_flushed": 1.0, "fences": 1.0})
+             for mode, rate in rates.items()]
+    cases.append(case("random-update-with-a-long-name", "map-sync", target=PAGE_CACHE_TARGET,
+                      shape=LONG_SHAPE, status="unsupported",
+                      reason="mmap MAP_SHARED_VALIDATE|MAP_SYNC: EOPNOTSUPP (Operation not "
+                             "supported) on a filesystem mounted without dax=always, "
+                             "which this target is not"))
+    cases.append(case("random-update-with-a-long-name", "msync", target=PAGE_CACHE_TARGET,
+                      shape=LONG_SHAPE, status="failed",
+                      reason="msync: EIO (Input/output error)"))
+    cases.append(case("random-update-with-a-long-name", "fdatasync", 30_000,
+                      target=PAGE_CACHE_TARGET, shape=LONG_SHAPE))
+    return make_run(path, cases, repetitions=9, run_id="wide-run_with_%_and_#")
+
+
+# The comparison fixtures: case name -> (base rate, new rate / base rate).
+REGRESSED = case_id(case("random-update", "fdatasync"))
+IMPROVED = case_id(case("random-update", "map-sync"))
+NOISE = case_id(case("random-update", "none"))
+ONLY_IN_BASE = case_id(case("append-log", "msync"))
+ONLY_IN_NEW = case_id(case("append-log", "map-sync"))
+
+
+def _pair_cases(new: bool, repetitions: int) -> list[dict]:
+    """Regressed: 20% fewer ops/s and 25% longer latency; improved: 25% more ops/s and
+    20% shorter latency; noise: the same medians, a different draw."""
+    def scaled(rate, factor, jitter):
+        return [int(round(rate * factor * jitter[i])) for i in range(repetitions)]
+
+    def latency(p50, p99, factor, jitter):
+        return {"p50": [int(p50 * factor * jitter[i]) for i in range(repetitions)],
+                "p99": [int(p99 * factor * jitter[i]) for i in range(repetitions)]}
+
+    jitter = JITTER_OTHER if new else JITTER
+    cases = [
+        case("random-update", "fdatasync", scaled(20_000, 0.8 if new else 1, JITTER),
+             latency=latency(40_000, 90_000, 1.25 if new else 1, JITTER)),
+        case("random-update", "map-sync", scaled(4_000_000, 1.25 if new else 1, JITTER),
+             latency=latency(250, 1_000, 0.8 if new else 1, JITTER)),
+        case("random-update", "none", scaled(12_000_000, 1, jitter),
+             latency=latency(80, 250, 1, jitter)),
+    ]
+    cases.append(case("append-log", "map-sync" if new else "msync", 1_000_000 if new else 14_000))
+    return cases
+
+
+def make_compare_pair(folder, repetitions: int = 9, suffix: str = "",
+                      keep: tuple[str, ...] | None = None, new_host: str = "fixture-host"
+                      ) -> tuple[Path, Path]:
+    """base/ and new/ under `folder`: REGRESSED is 20% slower in new (every repetition, so
+    clearly significant with 9), IMPROVED 25% faster, NOISE unchanged; ONLY_IN_BASE and
+    ONLY_IN_NEW appear in one run each. `keep`: only these case ids."""
+    folder = Path(folder)
+
+    def cases(new):
+        return [c for c in _pair_cases(new, repetitions) if keep is None or case_id(c) in keep]
+    base = make_run(folder / f"base{suffix}", cases(False), repetitions=repetitions,
+                    run_id=f"base{suffix}-run")
+    new = make_run(folder / f"new{suffix}", cases(True), repetitions=repetitions,
+                   run_id=f"new{suffix}-run", host=new_host)
+    return base, new
+
+
+def make_few_reps_pair(folder) -> tuple[Path, Path]:
+    """The compare pair with 3 repetitions: the same 20% regression, too few to be shown
+    significant by the U test (its smallest two-sided p with 3 and 3 is 0.1)."""
+    return make_compare_pair(folder, repetitions=3, suffix="-3reps")
+
+
+def make_emulated_run(path) -> Path:
+    """basic_run's cases recorded in a TCG guest: counts exact, times not native."""
+    return make_run(path, _basic_cases(), repetitions=9, run_id="emulated-run", emulated="tcg")
+
+
+# ---- a history of runs (added by the history/dashboard helper) ---------------------------
+
+HISTORY_STEP_RUN = 3   # from this run of make_history_series on, REGRESSED is 20% slower
+HISTORY_STABLE = (case_id(case("random-update", "none")),
+                  case_id(case("append-log", "map-sync", shape={"record_size": "4K"})))
+
+
+def _history_cases(slower: bool, jitter: tuple) -> list[dict]:
+    def rates(rate, factor=1.0):
+        return [int(round(rate * factor * j)) for j in jitter]
+
+    def latency(p50, p99, factor=1.0):
+        return {"p50": [int(p50 * factor * j) for j in jitter],
+                "p99": [int(p99 * factor * j) for j in jitter]}
+
+    return [case("random-update", "fdatasync", rates(20_000, 0.8 if slower else 1.0),
+                 latency=latency(40_000, 90_000, 1.25 if slower else 1.0)),
+            case("random-update", "none", rates(12_000_000), latency=latency(80, 250)),
+            case("append-log", "map-sync", rates(2_500_000), shape={"record_size": "4K"},
+                 latency=latency(300, 1_200))]
+
+
+def make_history_series(folder, runs: int = 5) -> list[Path]:
+    """Nightly runs, one day apart, their run ids starting with their UTC time as daxbench's
+    do: `runs` on host "alpha" (REGRESSED steps down 20% at HISTORY_STEP_RUN, the
+    HISTORY_STABLE cases only jitter), two on host "beta" and one emulated (TCG) on "alpha".
+    Returned oldest first."""
+    folder = Path(folder)
+    made = []
+    plan = [(f"202611{day:02d}", "alpha", None) for day in range(1, runs + 1)]
+    plan += [("20261102", "beta", None), ("20261104", "beta", None),
+             (f"202611{runs + 1:02d}", "alpha", "tcg")]
+    for index, (day, host, emulated) in enumerate(sorted(plan)):
+        alpha_index = sum(1 for d, h, e in plan if h == "alpha" and not e and d < day)
+        slower = host == "alpha" and not emulated and alpha_index >= HISTORY_STEP_RUN
+        run_id = f"{day}T020000Z-{host}-nightly-{index:04x}"
+        made.append(make_run(folder / run_id, _history_cases(slower, (JITTER, JITTER_OTHER)[
+            index % 2]), repetitions=9, run_id=run_id, host=host, emulated=emulated,
+            config_name="nightly"))
+    return made
+
+
+# ---- a run with every kind of figure (added by the plots helper) -------------------------
+
+PLOT_RECORD_SIZES = (64, 256, 1024, 4096)
+PLOT_FILE_STATES = ("sparse", "fallocated", "zeroed")
+PLOT_FLUSH_SIZES = (64, 256, 4096, 65536)
+
+
+def _micro_benchmark(name: str, ns_per_op: float | None, lines: int = 1,
+                     error: str | None = None) -> dict:
+    """One Google Benchmark entry as daxbench-micro writes it (docs/micro.md)."""
+    entry = {"name": name, "run_name": name, "run_type": "iteration", "repetitions": 1,
+             "repetition_index": 0, "threads": 1, "iterations": 1000, "time_unit": "ns"}
+    if error is not None:
+        return {**entry, "error_occurred": True, "error_message": error}
+    return {**entry, "real_time": ns_per_op, "cpu_time": ns_per_op, "ns_per_op": ns_per_op,
+            "ns_per_line": ns_per_op / lines, "tsc_per_op": 2 * ns_per_op,
+            "lines_flushed": float(lines), "fences": 1.0}
+
+
+def make_micro_json() -> dict:
+    """flush/ for three primitives at fence_every 1 and 64, nt_vs_clwb with a crossover at
+    4 KiB, fault/ with MAP_SYNC refused on one state."""
+    benchmarks = []
+    for primitive, base in (("clwb", 160.0), ("clflushopt", 200.0), ("ntstore", 100.0)):
+        for fence_every in (1, 64):
+            for size in PLOT_FLUSH_SIZES:
+                lines = size // 64
+                per_line = base / (1 if fence_every == 1 else 16)
+                benchmarks.append(_micro_benchmark(
+                    f"flush/{primitive}/size:{size}/fence_every:{fence_every}/dirty/seq/"
+                    "memory:file", per_line * lines, lines))
+    benchmarks.append(_micro_benchmark(
+        "flush/clflush/size:64/fence_every:1/dirty/seq/memory:file", None,
+        error="unsupported: the CPU lacks CLFLUSH (CPUID)"))
+    for size in PLOT_FLUSH_SIZES:
+        lines = size // 64
+        benchmarks.append(_micro_benchmark(f"nt_vs_clwb/clwb/size:{size}/memory:file",
+                                           50.0 * lines, lines))
+        nt_per_line = 80.0 if size < 4096 else 30.0
+        benchmarks.append(_micro_benchmark(f"nt_vs_clwb/nt/size:{size}/memory:file",
+                                           nt_per_line * lines, lines))
+    for state, shared in (("sparse", 3300.0), ("fallocated", 2600.0), ("zeroed", 4400.0)):
+        benchmarks.append(_micro_benchmark(
+            f"fault/{state}/map_shared/memory:file/iterations:512/manual_time", shared))
+        sync_name = f"fault/{state}/map_sync/memory:file/iterations:512/manual_time"
+        benchmarks.append(_micro_benchmark(sync_name, None, error="MAP_SYNC: EOPNOTSUPP")
+                          if state == "sparse" else _micro_benchmark(sync_name, shared * 1.5))
+    benchmarks.append(_micro_benchmark("fault/anonymous/memory:dram/iterations:512/manual_time",
+                                       1350.0))
+    return {"context": {"library_build_type": "debug"}, "benchmarks": benchmarks}
+
+
+def make_crash_records() -> list[dict]:
+    """Crash matrix cells: a safe syscall mode, a lossy control, one FAIL."""
+    records = []
+    for target in ("lab:ext4", "lab:xfs"):
+        for state in ("sparse", "zeroed"):
+            for mode, lost, verdict in (("fdatasync", 0, "PASS"), ("map-sync", 0, "PASS"),
+                                        ("none", 40, "LOSS-EXPECTED")):
+                if mode == "map-sync" and state == "sparse" and target == "lab:xfs":
+                    lost, verdict = 3, "FAIL"
+                records.append({"mode": mode, "file_state": state, "target": target,
+                                "workload": "random-update", "acknowledged": 100,
+                                "lost": lost, "torn": 0, "unacknowledged_present": 2,
+                                "verdict": verdict})
+    return records
+
+
+def make_plots_run(path, emulated: str | None = None, with_extras: bool = True) -> Path:
+    """A record_size sweep (4 sizes x 3 modes), first-touch per file state (map-sync beside
+    the others), and, with_extras, micro.json and crash.jsonl."""
+    cases = []
+    for record_size in PLOT_RECORD_SIZES:
+        for mode, rate in (("fdatasync", 20_000), ("map-sync", 4_000_000), ("none", 9_000_000)):
+            counters = {"syscalls": 1.0 if mode == "fdatasync" else 0.0, "page_faults": 0.01,
+                        "lines_flushed": record_size / 64 if mode == "map-sync" else 0.0,
+                        "fences": 1.0 if mode == "map-sync" else 0.0,
+                        "jbd2:jbd2_end_commit": 0.9 if mode == "fdatasync" else 0.0}
+            cases.append(case("random-update", mode, rate * 64 // record_size,
+                              shape={"record_size": record_size}, counters=counters))
+    for state, rate in zip(PLOT_FILE_STATES, (300_000, 380_000, 230_000)):
+        for mode in ("fdatasync", "map-sync", "none"):
+            cases.append(case("first-touch", mode, rate // (2 if mode == "map-sync" else 1),
+                              shape={"file_state": state}))
+    cases.append(case("first-touch", "msync", shape={"file_state": "sparse"},
+                      status="unsupported", reason="fixture: EOPNOTSUPP"))
+    return make_run(path, cases, repetitions=5, run_id="plots-run", emulated=emulated,
+                    micro=make_micro_json() if with_extras else None,
+                    crash=make_crash_records() if with_extras else None)
