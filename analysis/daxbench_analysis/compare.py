@@ -147,7 +147,8 @@ def render_text(result: CompareResult) -> str:
         if ids:
             lines += ["", f"{label}:", *(f"  {case_id}" for case_id in ids)]
     regressions = result.regressions
+    # One line per regression: a list joined into one line is unreadable past a handful.
     lines += ["", f"{len(regressions)} regression(s) beyond {result.threshold * 100:g}%"
-              + (": " + ", ".join(f"{case_id} {m.metric.label}" for case_id, m in regressions)
-                 if regressions else "")]
+              + (":" if regressions else "")]
+    lines += [f"  {case_id}  {m.metric.label}" for case_id, m in regressions]
     return "\n".join(lines) + "\n"

@@ -49,7 +49,7 @@ def test_text_names_cases_ratios_and_one_run_cases(compare_pair):
     assert "only in new:\n  " + fixtures.ONLY_IN_NEW in text
     assert "warning" not in text
     assert "note:" not in text  # same host, kernel and suite
-    assert f"regression(s) beyond 5%: {fixtures.REGRESSED} ops/s" in text
+    assert f"regression(s) beyond 5%:\n  {fixtures.REGRESSED}  ops/s" in text
 
 
 def test_exit_status_follows_the_threshold(compare_pair, capsys):
