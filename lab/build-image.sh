@@ -64,6 +64,7 @@ KEY="$( { printf '%s\n' "kernel=$KPKG $KVER_PKG" "busybox-static=$BB_VER"
 IMAGE="$CACHE_ROOT/image-$KEY"
 
 if [ -f "$IMAGE/complete" ]; then
+  touch "$IMAGE/complete"  # its mtime is when it was last used: pruning spares recent ones
   log "cached: $IMAGE"
   echo "$IMAGE"
   exit 0
@@ -214,9 +215,13 @@ if ! mv -T "$WORK/image" "$IMAGE" 2>/dev/null; then
   log "another build made $IMAGE first; using it"
 fi
 log "done: $KERNEL_FILE $kernel_size bytes, initramfs $rd_size bytes"
-# Images of older inputs (each ~150 MB with its templates) are never used again. A guest
-# still running on one keeps its open files; unlinking them does not disturb it.
+# Images of other inputs (each ~150 MB with its templates) go once unused for a day. Not
+# at once: another checkout (a second clone, CI beside a working tree) may be using one.
 for old in "$CACHE_ROOT"/image-*; do
-  [ "$old" = "$IMAGE" ] || [ ! -f "$old/complete" ] || { log "removing old image $old"; rm -rf "$old"; }
+  [ "$old" != "$IMAGE" ] && [ -f "$old/complete" ] || continue
+  if [ -n "$(find "$old/complete" -mmin +1440 2>/dev/null)" ]; then
+    log "removing image $old (unused for a day)"
+    rm -rf "$old"
+  fi
 done
 echo "$IMAGE"

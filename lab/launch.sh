@@ -10,11 +10,15 @@ usage() {
   cat <<'USAGE'
 usage: lab/launch.sh --kind ext4|xfs|devdax --image DIR --pmem FILE [--pmem-size 1G]
                      [--job DIR] [--shell] [--smp N] [--accel auto|tcg|kvm]
+                     [--journal default|long]
   --pmem FILE   backing file of the emulated pmem; copied from the image's template when
                 missing, used as is when present (its own size then wins)
   --job DIR     runs DIR/job.sh in the guest (cwd DIR, same absolute path as on the host)
   --shell       interactive shell on the console instead of the job (Ctrl-A x quits QEMU)
-env: DAXBENCH_LAB_EXTRA_CMDLINE  appended to the guest kernel command line (debugging)
+  --journal long  push the periodic journal commit out of reach (ext4 commit=3600, xfs
+                xfssyncd_centisecs=720000): crash tests, where it would hide loss
+env: DAXBENCH_LAB_EXTRA_CMDLINE  appended to the guest kernel command line (debugging;
+     not to the one-time setup boot that makes a template)
 USAGE
 }
 
@@ -24,15 +28,15 @@ log() { echo "launch: $*" >&2; }
 fail() { echo "launch: error: $*" >&2; echo "DAXBENCH-LAB FAILED launch: $*"; exit 1; }
 usage_error() { echo "launch: $*" >&2; usage >&2; exit 2; }
 
-KIND="" IMAGE="" PMEM="" PMEM_SIZE="" JOB="" SHELL_MODE=0 SMP=1 ACCEL=auto
+KIND="" IMAGE="" PMEM="" PMEM_SIZE="" JOB="" SHELL_MODE=0 SMP=1 ACCEL=auto JOURNAL=default
 while [ $# -gt 0 ]; do
   case "$1" in
-    --kind|--image|--pmem|--pmem-size|--job|--smp|--accel)
+    --kind|--image|--pmem|--pmem-size|--job|--smp|--accel|--journal)
       [ $# -ge 2 ] || usage_error "$1 needs a value"
       case "$1" in
         --kind) KIND="$2" ;; --image) IMAGE="$2" ;; --pmem) PMEM="$2" ;;
         --pmem-size) PMEM_SIZE="$2" ;; --job) JOB="$2" ;; --smp) SMP="$2" ;;
-        --accel) ACCEL="$2" ;;
+        --accel) ACCEL="$2" ;; --journal) JOURNAL="$2" ;;
       esac
       shift ;;
     --shell) SHELL_MODE=1 ;;
@@ -47,6 +51,7 @@ case "$KIND" in ext4|xfs|devdax) ;; *) usage_error "--kind must be ext4, xfs or 
 [ -n "$PMEM" ] || usage_error "--pmem is required"
 [[ "$SMP" =~ ^[1-9][0-9]*$ ]] || usage_error "--smp must be a positive integer"
 case "$ACCEL" in auto|tcg|kvm) ;; *) usage_error "--accel must be auto, tcg or kvm" ;; esac
+case "$JOURNAL" in default|long) ;; *) usage_error "--journal must be default or long" ;; esac
 [ -f "$IMAGE/complete" ] || fail "$IMAGE is not a complete lab image (run lab/build-image.sh)"
 IMAGE="$(cd "$IMAGE" && pwd -P)"
 command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
@@ -136,8 +141,10 @@ make_template() {
   common_args "$tmp" "$SIZE"
   # Bounded: a guest that hangs (e.g. KVM pausing on an internal error) must not block us.
   # --foreground keeps QEMU in the terminal's process group, so Ctrl-C still stops it.
+  # Never with DAXBENCH_LAB_EXTRA_CMDLINE: it is meant for the boot asked for (tests break
+  # that one on purpose), and a template made under it would be broken for every later boot.
   timeout --foreground 900 "${QEMU_ARGS[@]}" -display none -monitor none -serial stdio \
-    -append "$CMDLINE_BASE daxbench.setup=1 ${DAXBENCH_LAB_EXTRA_CMDLINE:-}" \
+    -append "$CMDLINE_BASE daxbench.setup=1" \
     </dev/null >"$setup_log" 2>&1 || rc=$?
   if [ "$rc" -ne 0 ] || ! grep -q '^DAXBENCH-LAB SETUP-DONE' "$setup_log"; then
     rm -f "$tmp"
@@ -175,6 +182,7 @@ flock -n 9 || fail "$PMEM is in use by another lab guest"
 
 CMDLINE="$CMDLINE_BASE"
 if [ -n "$JOB" ]; then CMDLINE+=" daxbench.job=$JOB"; fi
+[ "$JOURNAL" = default ] || CMDLINE+=" daxbench.journal=$JOURNAL"
 common_args "$PMEM" "$SIZE"
 if [ -n "$JOB" ]; then
   # Writable share; security_model=none: files are created as the user running QEMU.
