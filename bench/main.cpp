@@ -1,10 +1,13 @@
-// daxbench command line: `run` a config, `list` what is registered, `check` a config.
+// daxbench command line: `run` a config, `list` what is registered, `check` a config, and the
+// guest side of the power-cut tests (`crash-writer`, `crash-check`).
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
 
 #include "bench/core/config.h"
 #include "bench/core/session.h"
+#include "bench/crash/crash_check.h"
+#include "bench/crash/crash_writer.h"
 #include "bench/flush/flush.h"
 #include "bench/modes/mode.h"
 #include "bench/targets/target.h"
@@ -102,7 +105,31 @@ int main(int argc, char** argv) {
 
   app.add_subcommand(
       "list", "print the registered modes, workloads, targets, flush primitives and parameters");
+
+  std::string manifest_path, check_out;
+  auto* crash_writer = app.add_subcommand(
+      "crash-writer", "write a crash manifest's cells, one process each, until the power is cut");
+  crash_writer->add_option("--manifest", manifest_path, "crash manifest (JSON)")->required();
+  auto* crash_check = app.add_subcommand(
+      "crash-check", "count what each crash cell's file kept of what its writer acknowledged");
+  crash_check->add_option("--manifest", manifest_path, "crash manifest (JSON)")->required();
+  crash_check->add_option("--out", check_out, "JSON lines file, one object per cell")->required();
   CLI11_PARSE(app, argc, argv);
+
+  if (app.got_subcommand(crash_writer) || app.got_subcommand(crash_check)) {
+    try {
+      const crash::CrashManifest manifest = crash::load_manifest(manifest_path);
+      if (app.got_subcommand(crash_writer)) return crash::run_crash_writer(manifest, std::cout);
+      crash::run_crash_check(manifest, check_out);
+      return 0;
+    } catch (const crash::ManifestError& e) {
+      std::cerr << "daxbench: crash manifest " << manifest_path << ": " << e.what() << '\n';
+      return 2;
+    } catch (const std::exception& e) {
+      std::cerr << "daxbench: " << e.what() << '\n';
+      return 1;
+    }
+  }
 
   if (app.got_subcommand("list")) {
     list_registered();

@@ -1,0 +1,175 @@
+// A crash cell's writer: the same mode, Writer and file preparation the benchmarks measure,
+// so a cut tests exactly the code path whose cost is reported.
+#include "bench/crash/cell_writer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "bench/core/file_prep.h"
+#include "bench/core/syscall_error.h"
+#include "bench/flush/flush.h"
+#include "bench/targets/target.h"
+
+namespace daxbench::crash {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+ParamSet default_params(const ModeDesc& mode) {
+  ParamSet params;
+  for (const ParamSpec& spec : mode.params) {
+    ParamValue value;
+    if (auto error = parse_param(spec, spec.default_value, value))
+      throw std::logic_error(std::string(spec.name) + " default: " + *error);
+    params.set(spec.name, value);
+  }
+  return params;
+}
+
+// The facts of the folder the cell's file lives in, found as `daxbench run` finds them. The
+// probe's scratch folder is gone before any record is written.
+TargetFacts facts_of(const fs::path& directory) {
+  return open_target("file:" + directory.string())->facts();
+}
+
+const FlushOps* resolve_flush(const std::string& name, std::string& problem) {
+  const FlushOps* ops = name == "auto" ? best_flush() : find_flush(name);
+  if (!ops)
+    problem = "no cache-flush instruction available on this CPU";
+  else if (!ops->available())
+    problem = "the CPU lacks " + std::string(ops->name) + " (CPUID)";
+  return problem.empty() ? ops : nullptr;
+}
+
+// Not synced: on the lab's 9p job folder a write reaches the host at once, and a local kill
+// keeps the page cache. Written whole then renamed, so a reader never sees half of it.
+void write_status(const CrashCell& cell, json status) {
+  status["id"] = cell.id;
+  const fs::path path = status_path(cell);
+  const fs::path partial = path.string() + ".partial";
+  const std::string text = status.dump() + "\n";
+  const int fd = open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return;  // a status file is a courtesy; the ack file is what counts
+  const bool whole = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  close(fd);
+  if (whole) rename(partial.c_str(), path.c_str());
+}
+
+class AckFile {
+ public:
+  explicit AckFile(const fs::path& path)
+      : fd_(open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) {
+    if (fd_ < 0) throw SyscallError("open " + path.string(), errno);
+    publish(0);
+  }
+  ~AckFile() { close(fd_); }
+  AckFile(const AckFile&) = delete;
+  AckFile& operator=(const AckFile&) = delete;
+
+  void publish(std::uint64_t seq) {
+    std::byte bytes[8];
+    store_le64(bytes, seq);
+    if (pwrite(fd_, bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes))
+      throw SyscallError("pwrite ack file", errno);
+  }
+
+ private:
+  int fd_;
+};
+
+// Unmaps and closes the cell's file however the cell ends; never removes it.
+struct OpenFile {
+  MappedFile file;
+  Mode* mode = nullptr;
+  ~OpenFile() {
+    if (mode && file.base) mode->unmap(file);
+    if (file.fd >= 0) close(file.fd);
+  }
+};
+
+}  // namespace
+
+int run_cell(const CrashCell& cell, std::uint64_t nonce,
+             const std::function<void(CellOutcome)>& report) {
+  json status = {{"status", "setup"},
+                 {"workload", cell.workload->name},
+                 {"mode", cell.mode->name},
+                 {"file_state", cell.file_state},
+                 {"records", 0}};
+  bool reported = false;
+  auto stop = [&](CellOutcome outcome, const char* name, const std::string& reason) {
+    status["status"] = name;
+    status["reason"] = reason;
+    write_status(cell, status);
+    if (!reported) report(outcome);
+    return outcome == CellOutcome::kFailed ? 1 : 0;
+  };
+  try {
+    fs::create_directories(cell.file.parent_path());
+    fs::create_directories(cell.ack.parent_path());
+    AckFile ack(cell.ack);
+    const ModeDesc& mode_desc = *cell.mode;
+    const TargetFacts facts = facts_of(cell.file.parent_path());
+    std::string durable_why;
+    status["durable"] = is_durable(mode_desc, facts, &durable_why);
+    status["durable_why"] = durable_why;
+    status["target"] = {{"filesystem", facts.filesystem},
+                        {"dax", facts.dax},
+                        {"map_sync", facts.map_sync},
+                        {"persistent", facts.persistent}};
+    const FlushOps* flush = nullptr;
+    if (mode_desc.needs & kNeedsUserFlush) {
+      std::string problem;
+      flush = resolve_flush(cell.flush, problem);
+      if (!flush)
+        return stop(CellOutcome::kUnsupported, "unsupported",
+                    "flush " + cell.flush + ": " + problem);
+      status["flush"] = flush->name;
+    }
+
+    std::unique_ptr<Mode> mode;  // outlives the file: unmapping needs it
+    OpenFile open_file;
+    open_file.file.path = cell.file.string();
+    open_file.file.size = cell.size;
+    open_file.file.fd = create_prepared_file(cell.file, cell.size, cell.file_state);
+    const ParamSet params = default_params(mode_desc);
+    mode = mode_desc.create({params, facts, flush});
+    if (auto why = mode->map(open_file.file))
+      return stop(CellOutcome::kUnsupported, "unsupported", *why);
+    open_file.mode = mode.get();
+    const std::unique_ptr<Writer> writer = mode->make_writer(open_file.file);
+    const std::unique_ptr<CrashWorkload> workload =
+        cell.workload->create({cell.size, cell.seed, nonce});
+
+    status["status"] = "started";
+    write_status(cell, status);
+    const std::uint64_t capacity = cell.workload->capacity(cell.size);
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::duration<double>(cell.max_seconds);
+    std::uint64_t seq = 0;
+    const char* why_stopped = "full";
+    while (seq < capacity) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        why_stopped = "max_seconds";
+        break;
+      }
+      workload->put(*writer, seq + 1);
+      ack.publish(++seq);
+      status["records"] = seq;
+      if (!reported) {
+        report(CellOutcome::kStarted);
+        reported = true;
+      }
+    }
+    return stop(CellOutcome::kStarted, "finished", why_stopped);
+  } catch (const std::exception& e) {
+    return stop(CellOutcome::kFailed, "failed", e.what());
+  }
+}
+
+}  // namespace daxbench::crash
