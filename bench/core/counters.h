@@ -24,10 +24,11 @@ struct InternalCounters {
   std::uint64_t msync_bytes = 0;  // bytes covered by msync calls
   std::uint64_t sys_pwrite = 0;
   std::uint64_t sys_mprotect = 0;
+  std::uint64_t sys_madvise = 0;
 
   InternalCounters& operator+=(const InternalCounters& o);
   std::uint64_t syscalls() const {
-    return sys_fdatasync + sys_fsync + sys_msync + sys_pwrite + sys_mprotect;
+    return sys_fdatasync + sys_fsync + sys_msync + sys_pwrite + sys_mprotect + sys_madvise;
   }
 };
 
@@ -67,6 +68,8 @@ inline constexpr std::array kCounterFields = {
                  "pwrite calls issued by the suite"},
     CounterField{"sys_mprotect", &InternalCounters::sys_mprotect, "count",
                  "mprotect calls issued by the suite"},
+    CounterField{"sys_madvise", &InternalCounters::sys_madvise, "count",
+                 "madvise calls issued by the suite (fsync-per-fault's MADV_POPULATE_WRITE)"},
 };
 
 // Adds every internal counter (and the total of syscalls) to `out`, per operation where ops > 0.
