@@ -25,6 +25,13 @@ def test_quick_config_covers_every_mode_and_workload(root, tmp_path):
     assert "[1/" in done.stderr and "eta" in done.stderr      # progress on stderr
     assert "case (medians over repetitions)" in done.stderr  # and the table at the end
     assert "(not durable here)" in done.stderr
+    # The analysis ran after the cases: the reports and every figure's three formats.
+    for report in ("report.txt", "report.md", "report.tex"):
+        assert (out / report).stat().st_size > 0, report
+    assert max(len(line) for line in (out / "report.txt").read_text().splitlines()) <= 80
+    figures = list((out / "plots").glob("*.png"))
+    assert figures and all((out / "plots" / f"{f.stem}.{ext}").stat().st_size > 0
+                           for f in figures for ext in ("svg", "pdf"))
 
     records = schema.read_records(out)
     for record in records:
