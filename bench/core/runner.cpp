@@ -44,15 +44,6 @@ struct CaseFiles {
   }
 };
 
-const FlushOps* resolve_flush(const std::string& name, std::string& problem) {
-  const FlushOps* ops = name == "auto" ? best_flush() : find_flush(name);
-  if (!ops)
-    problem = "no cache-flush instruction available on this CPU";
-  else if (!ops->available())
-    problem = "the CPU lacks " + std::string(ops->name) + " (CPUID)";
-  return problem.empty() ? ops : nullptr;
-}
-
 }  // namespace
 
 RepetitionResult run_repetition(const CaseSpec& spec, Target& target, const std::string& config_dir,

@@ -37,15 +37,6 @@ TargetFacts facts_of(const fs::path& directory) {
   return open_target("file:" + directory.string())->facts();
 }
 
-const FlushOps* resolve_flush(const std::string& name, std::string& problem) {
-  const FlushOps* ops = name == "auto" ? best_flush() : find_flush(name);
-  if (!ops)
-    problem = "no cache-flush instruction available on this CPU";
-  else if (!ops->available())
-    problem = "the CPU lacks " + std::string(ops->name) + " (CPUID)";
-  return problem.empty() ? ops : nullptr;
-}
-
 // Not synced: on the lab's 9p job folder a write reaches the host at once, and a local kill
 // keeps the page cache. Written whole then renamed, so a reader never sees half of it.
 void write_status(const CrashCell& cell, json status) {

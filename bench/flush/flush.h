@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace daxbench {
@@ -38,6 +39,9 @@ struct FlushOps {
 std::span<const FlushOps* const> flush_primitives();
 const FlushOps* find_flush(std::string_view name);  // nullptr if unknown
 const FlushOps* best_flush();  // `auto`: first available cache-flush instruction
+// The primitive a case or crash cell asks for (`auto` or a name), or nullptr with `problem`
+// saying why it cannot run on this CPU.
+const FlushOps* resolve_flush(std::string_view name, std::string& problem);
 
 // Number of cache lines that [offset, offset + len) overlaps.
 inline std::size_t lines_covered(std::size_t offset, std::size_t len) {

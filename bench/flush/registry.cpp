@@ -31,4 +31,13 @@ const FlushOps* best_flush() {
   return nullptr;
 }
 
+const FlushOps* resolve_flush(std::string_view name, std::string& problem) {
+  const FlushOps* ops = name == "auto" ? best_flush() : find_flush(name);
+  if (!ops)
+    problem = "no cache-flush instruction available on this CPU";
+  else if (!ops->available())
+    problem = "the CPU lacks " + std::string(ops->name) + " (CPUID)";
+  return problem.empty() ? ops : nullptr;
+}
+
 }  // namespace daxbench

@@ -17,16 +17,22 @@ namespace {
 
 constexpr std::uint64_t kSeed = 1;  // quick.yaml's and sweep.yaml's seed
 
+// The zeroed file all raw loops share, or null after telling Google Benchmark why not.
+Region* raw_region(benchmark::State& state, std::uint64_t working_set) {
+  try {
+    return &region(Memory::kFile, "raw-" + std::to_string(working_set), working_set);
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+    return nullptr;
+  }
+}
+
 void raw_update(benchmark::State& state, bool sealed, std::uint64_t working_set) {
   const FlushOps* flush = sealed ? find_flush("clwb") : nullptr;
   if (sealed && (!flush || !flush->available()))
     return state.SkipWithError("unsupported: the CPU lacks clwb (CPUID)");
-  Region* r;
-  try {
-    r = &region(Memory::kFile, "raw-" + std::to_string(working_set), working_set);
-  } catch (const std::exception& e) {
-    return state.SkipWithError(e.what());
-  }
+  Region* r = raw_region(state, working_set);
+  if (!r) return;
   state.SetLabel(sealed ? "sealed-extent clwb file" : "none file");
   RawUpdateLoop loop(r->base, working_set, flush, kSeed);
   const std::uint64_t begin = tsc_now();
@@ -44,12 +50,8 @@ void raw_update(benchmark::State& state, bool sealed, std::uint64_t working_set)
 enum Extra : unsigned { kOpTiming = 1, kWriter = 2 };
 
 void harness_cost(benchmark::State& state, unsigned extra, std::uint64_t working_set) {
-  Region* r;
-  try {
-    r = &region(Memory::kFile, "raw-" + std::to_string(working_set), working_set);
-  } catch (const std::exception& e) {
-    return state.SkipWithError(e.what());
-  }
+  Region* r = raw_region(state, working_set);
+  if (!r) return;
   state.SetLabel("none file");
   MappedFile file;
   file.base = r->base;
@@ -80,12 +82,8 @@ void harness_cost(benchmark::State& state, unsigned extra, std::uint64_t working
 }
 
 void extra_stores(benchmark::State& state, int stores, std::uint64_t working_set) {
-  Region* r;
-  try {
-    r = &region(Memory::kFile, "raw-" + std::to_string(working_set), working_set);
-  } catch (const std::exception& e) {
-    return state.SkipWithError(e.what());
-  }
+  Region* r = raw_region(state, working_set);
+  if (!r) return;
   state.SetLabel("none file");
   RawUpdateLoop loop(r->base, working_set, nullptr, kSeed);
   static volatile std::uint64_t bookkeeping[16];  // stands in for counters, RNG state, digest
