@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "bench/counters/counter_table.h"
+#include "bench/crash/crash_workload.h"
 #include "bench/modes/mode.h"
 #include "bench/targets/target.h"
 #include "workloads/workload.h"
@@ -21,7 +22,7 @@ namespace daxbench {
 namespace {
 
 constexpr std::string_view kTopLevelKeys[] = {"name",  "description", "targets", "defaults",
-                                              "cases", "counters",    "micro"};
+                                              "cases", "counters",    "micro",   "crash"};
 constexpr std::string_view kCaseKeys[] = {"workload", "mode", "counters"};
 constexpr std::string_view kCounterKeys[] = {"set", "add"};
 
@@ -169,6 +170,99 @@ MicroConfig parse_micro(const Located& at, const YAML::Node& node) {
       at.fail(min_time.Mark(), "micro.min_time: expected seconds in (0, 60], got '" + text + "'");
   }
   return micro;
+}
+
+constexpr std::string_view kCrashKeys[] = {
+    "filesystems", "modes", "file_states", "workloads", "cuts", "cut_after_s", "seed", "file_size"};
+
+// A `crash:` list: names from `valid` (or `all`), in the order given, without repeats.
+std::vector<std::string> crash_names(const Located& at, const YAML::Node& parent,
+                                     const std::string& key,
+                                     const std::vector<std::string>& valid) {
+  const YAML::Node node = parent[key];
+  if (!node) return valid;
+  std::vector<std::string> out;
+  std::vector<std::string> choices = valid;
+  choices.emplace_back("all");
+  for (const auto& [name, mark] : values_of(at, node, "crash." + key, node.Mark()).items) {
+    if (name == "all") return valid;
+    if (std::find(valid.begin(), valid.end(), name) == valid.end())
+      at.fail(mark,
+              "crash." + key + ": unknown value '" + name + "'; " + valid_list(choices, name));
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  }
+  return out;
+}
+
+double crash_real(const Located& at, const YAML::Node& node, const std::string& key, double min,
+                  double max) {
+  const std::string text = scalar_text(at, node, key);
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end || !(value >= min && value <= max))
+    at.fail(node.Mark(), key + ": expected seconds in [" + std::to_string(int(min)) + ", " +
+                             std::to_string(int(max)) + "], got '" + text + "'");
+  return value;
+}
+
+// `crash: {filesystems: [ext4, xfs], modes: all, file_states: all, workloads: [...], cuts: 6,
+//          cut_after_s: [0.5, 3], seed: 1, file_size: 1M}`
+CrashConfig parse_crash(const Located& at, const YAML::Node& given) {
+  // `crash:` alone means every default.
+  const YAML::Node node = given.IsNull() ? YAML::Node(YAML::NodeType::Map) : given;
+  if (!node.IsMap())
+    at.fail(node.Mark(),
+            "crash: expected a mapping with keys filesystems, modes, file_states, "
+            "workloads, cuts, cut_after_s, seed, file_size");
+  for (const auto& entry : node) {
+    const std::string key = entry.first.Scalar();
+    if (std::find(std::begin(kCrashKeys), std::end(kCrashKeys), key) == std::end(kCrashKeys))
+      at.fail(entry.first.Mark(),
+              "unknown key '" + key + "' in crash; " +
+                  valid_list({std::begin(kCrashKeys), std::end(kCrashKeys)}, key));
+  }
+  CrashConfig crash;
+  crash.enabled = true;
+  std::vector<std::string> mode_names, workload_names;
+  for (const ModeDesc* m : modes()) mode_names.emplace_back(m->name);
+  for (const crash::CrashWorkloadDesc* w : crash::crash_workloads())
+    workload_names.emplace_back(w->name);
+  crash.filesystems = crash_names(at, node, "filesystems", {"ext4", "xfs"});
+  crash.modes = crash_names(at, node, "modes", mode_names);
+  crash.file_states = crash_names(at, node, "file_states", {"sparse", "fallocated", "zeroed"});
+  crash.workloads = crash_names(at, node, "workloads", workload_names);
+  if (const YAML::Node cuts = node["cuts"]) {
+    const std::string text = scalar_text(at, cuts, "crash.cuts");
+    char* end = nullptr;
+    const long value = std::strtol(text.c_str(), &end, 10);
+    if (text.empty() || *end || value < 1 || value > 10000)
+      at.fail(cuts.Mark(), "crash.cuts: expected a whole number in [1, 10000], got '" + text + "'");
+    crash.cuts = static_cast<int>(value);
+  }
+  if (const YAML::Node window = node["cut_after_s"]) {
+    if (!window.IsSequence() || window.size() != 2)
+      at.fail(window.Mark(), "crash.cut_after_s: expected [min, max] in seconds");
+    crash.cut_after_min_s = crash_real(at, window[0], "crash.cut_after_s", 0, 60);
+    crash.cut_after_max_s = crash_real(at, window[1], "crash.cut_after_s", 0, 60);
+    if (crash.cut_after_max_s < crash.cut_after_min_s)
+      at.fail(window.Mark(), "crash.cut_after_s: max is below min");
+  }
+  if (const YAML::Node seed = node["seed"]) {
+    const std::string text = scalar_text(at, seed, "crash.seed");
+    char* end = nullptr;
+    crash.seed = std::strtoull(text.c_str(), &end, 10);
+    if (text.empty() || *end || text[0] == '-')
+      at.fail(seed.Mark(), "crash.seed: expected a whole number >= 0, got '" + text + "'");
+  }
+  if (const YAML::Node size = node["file_size"]) {
+    static constexpr ParamSpec kFileSize{"file_size", ParamKind::kSize, "1M", "", {},
+                                         65536,       1 << 30};
+    ParamValue value;
+    if (auto problem = parse_param(kFileSize, scalar_text(at, size, "crash.file_size"), value))
+      at.fail(size.Mark(), "crash.file_size: " + *problem + " (at least 64K, at most 1G)");
+    crash.file_size = static_cast<std::uint64_t>(value.integer);
+  }
+  return crash;
 }
 
 // `counters: {set: default, add: [instructions, "jbd2:jbd2_start_commit@system"]}`
@@ -323,6 +417,17 @@ struct Expansion {
   }
 };
 
+// The crash filesystems' lab targets, after the cases were expanded (they add no case): the
+// driver opens them, and `daxbench check --targets` tells run.sh the lab is needed.
+void add_crash_targets(Config& config) {
+  if (!config.crash.enabled) return;
+  for (const std::string& fs : config.crash.filesystems) {
+    const std::string spec = "lab:" + fs;
+    if (std::find(config.targets.begin(), config.targets.end(), spec) == config.targets.end())
+      config.targets.push_back(spec);
+  }
+}
+
 }  // namespace
 
 std::vector<const ParamSpec*> applicable_params(const WorkloadDesc& workload,
@@ -365,6 +470,7 @@ Config parse_config(const std::string& text, const std::string& path,
   }
   if (root["name"]) config.name = scalar_text(at, root["name"], "name");
   if (root["micro"]) config.micro = parse_micro(at, root["micro"]);
+  if (root["crash"]) config.crash = parse_crash(at, root["crash"]);
 
   std::vector<std::string> target_syntax;
   for (const TargetDesc* t : daxbench::targets()) target_syntax.emplace_back(t->syntax);
@@ -385,7 +491,8 @@ Config parse_config(const std::string& text, const std::string& path,
                           valid_list(target_syntax, spec));
     config.targets = targets;
   }
-  if (config.targets.empty())
+  const bool crash_only = config.crash.enabled && !root["cases"];
+  if (config.targets.empty() && !crash_only)
     config.targets.push_back("file:" + std::filesystem::temp_directory_path().string());
 
   const std::set<std::string> known = all_param_names();
@@ -396,6 +503,11 @@ Config parse_config(const std::string& text, const std::string& path,
   }
 
   const YAML::Node cases = root["cases"];
+  // A config may be only `crash:`; its lab targets are added below.
+  if (crash_only) {
+    add_crash_targets(config);
+    return config;
+  }
   if (!cases || !cases.IsSequence() || cases.size() == 0)
     at.fail(cases ? cases.Mark() : root.Mark(),
             "cases: expected a non-empty list of {workload, mode, parameters}");
@@ -433,6 +545,7 @@ Config parse_config(const std::string& text, const std::string& path,
     for (const WorkloadDesc* w : chosen_workloads)
       for (const ModeDesc* m : chosen_modes) expansion.expand(*w, *m, defaults, own, entry.Mark());
   }
+  add_crash_targets(config);
   return config;
 }
 

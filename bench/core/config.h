@@ -2,6 +2,7 @@
 // happens here, before any case runs; errors name file:line:column, the key and the choices.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -40,6 +41,19 @@ struct MicroConfig {
   double min_time = 0.05;  // Google Benchmark's --benchmark_min_time, seconds
 };
 
+// `crash:` — power-cut tests in the lab (docs/crash.md, "The host side").
+struct CrashConfig {
+  bool enabled = false;                               // only when the config has a `crash:` key
+  std::vector<std::string> filesystems;               // ext4, xfs
+  std::vector<std::string> modes;                     // registered mode names
+  std::vector<std::string> file_states;               // sparse, fallocated, zeroed
+  std::vector<std::string> workloads;                 // crash workloads
+  int cuts = 6;                                       // per cell
+  double cut_after_min_s = 0.5, cut_after_max_s = 3;  // uniform delay after WRITERS-STARTED
+  std::uint64_t seed = 1;
+  std::uint64_t file_size = 1 << 20;
+};
+
 struct Config {
   std::string path;  // as opened
   std::string dir;   // relative paths inside resolve here
@@ -48,6 +62,7 @@ struct Config {
   std::vector<std::string> targets;
   std::vector<CaseSpec> cases;  // expanded, de-duplicated, in config order
   MicroConfig micro;
+  CrashConfig crash;
 };
 
 // The parameters a case of this workload and mode has: common, then workload, then mode.

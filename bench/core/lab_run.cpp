@@ -29,11 +29,22 @@ using json = nlohmann::ordered_json;
 
 constexpr std::size_t kConsoleTail = 15;  // lines quoted in a failed case's reason
 
+}  // namespace
+
 std::string shell_quote(const std::string& text) {
   std::string quoted = "'";
   for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return quoted + "'";
 }
+
+std::string driver_binary() {
+  std::string self = fs::read_symlink("/proc/self/exe").string();
+  if (self.ends_with(" (deleted)"))
+    self.resize(self.size() - std::string_view(" (deleted)").size());
+  return self;
+}
+
+namespace {
 
 // The guest runs this with /bin/sh: the host's own build, the config by absolute path.
 void write_job(const fs::path& job, const Config& config, const std::string& target,
@@ -43,30 +54,14 @@ void write_job(const fs::path& job, const Config& config, const std::string& tar
     config_path = job / "config.yaml";
     std::ofstream(config_path) << config.text;
   }
-  const fs::path self = fs::read_symlink("/proc/self/exe");
   std::ofstream script(job / "job.sh");
   script << "#!/bin/sh\n"
          << "# Written by daxbench: the lab guest runs the host's build on " << target << ".\n"
-         << "TERM=dumb exec " << shell_quote(self.string()) << " run --config "
+         << "TERM=dumb exec " << shell_quote(driver_binary()) << " run --config "
          << shell_quote(config_path.string()) << " --target " << shell_quote(target) << " --out "
          << shell_quote((job / "out").string()) << " --run-id " << shell_quote(run_id) << "\n";
   script.close();
   fs::permissions(job / "job.sh", fs::perms::owner_all, fs::perm_options::add);
-}
-
-// `DAXBENCH-LAB WORD rest`: the markers lab/init prints; empty word for any other line.
-std::pair<std::string, std::string> marker(const std::string& line) {
-  static const std::string kPrefix = "DAXBENCH-LAB ";
-  const std::size_t at = line.find(kPrefix);
-  if (at == std::string::npos) return {};
-  const std::string rest = line.substr(at + kPrefix.size());
-  const std::size_t space = rest.find(' ');
-  if (space == std::string::npos) return {rest, ""};
-  return {rest.substr(0, space), rest.substr(space + 1)};
-}
-
-void stop_guest(pid_t pid) {
-  kill(pid, SIGKILL);  // the guest's state is disposable; its finished records are on disk
 }
 
 }  // namespace
@@ -120,7 +115,7 @@ LabRunReport run_in_lab(LabTarget& lab, const Config& config,
     if (!line.empty() && line.back() == '\r') line.pop_back();
     tail.push_back(line);
     if (tail.size() > kConsoleTail) tail.pop_front();
-    const auto [word, rest] = marker(line);
+    const auto [word, rest] = lab_marker(line);
     if (word == "ACCEL") {
       report.accel = rest;
     } else if (word == "READY") {
@@ -165,7 +160,7 @@ LabRunReport run_in_lab(LabTarget& lab, const Config& config,
             " s (hung, or QEMU paused on an internal error)";
     if (!why.empty()) {
       if (why != "interrupted") problem = why;
-      stop_guest(guest.pid);
+      stop_lab_guest(guest.pid);
       killed = true;
       break;
     }
@@ -240,6 +235,22 @@ LabRunReport run_in_lab(LabTarget& lab, const Config& config,
     report.status = killed ? "interrupted" : "ok";
   }
   return report;
+}
+
+std::pair<std::string, std::string> lab_marker(const std::string& line) {
+  static const std::string kPrefix = "DAXBENCH-LAB ";
+  const std::size_t at = line.find(kPrefix);
+  if (at == std::string::npos) return {};
+  const std::string rest = line.substr(at + kPrefix.size());
+  const std::size_t space = rest.find(' ');
+  if (space == std::string::npos) return {rest, ""};
+  return {rest.substr(0, space), rest.substr(space + 1)};
+}
+
+void stop_lab_guest(pid_t pid) {
+  // The whole group (launch.sh exec'd QEMU as its leader); the guest's state is disposable.
+  killpg(pid, SIGKILL);
+  kill(pid, SIGKILL);
 }
 
 nlohmann::ordered_json to_json(const LabRunReport& report) {

@@ -2,9 +2,12 @@
 // progress, watches for a panic, hang or silence, and imports the records it wrote.
 #pragma once
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bench/core/config.h"
@@ -36,5 +39,18 @@ LabRunReport run_in_lab(LabTarget& lab, const Config& config,
                         const LabRunLimits& limits);
 
 nlohmann::ordered_json to_json(const LabRunReport& report);
+
+// `DAXBENCH-LAB WORD rest` (the markers lab/init prints) → {WORD, rest}; {"", ""} otherwise.
+std::pair<std::string, std::string> lab_marker(const std::string& line);
+
+// The path of this daxbench binary, for a guest to run (the host's root is the guest's).
+// A rebuild during the run unlinks the running file: the guest then runs the new one at the
+// same path, never the "(deleted)" name the kernel reports.
+std::string driver_binary();
+// `text` as one word for /bin/sh, whatever it holds.
+std::string shell_quote(const std::string& text);
+
+// Power cut: SIGKILL of QEMU (launch.sh exec'd it, in its own process group).
+void stop_lab_guest(pid_t pid);
 
 }  // namespace daxbench

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bench/core/context.h"
+#include "bench/core/crash_run.h"
 #include "bench/core/lab_run.h"
 #include "bench/core/micro_run.h"
 #include "bench/core/results.h"
@@ -224,8 +225,20 @@ int run_session(const Config& config, const RunOptions& options) {
     context["lab"][spec] = to_json(report);
     results.write_context(context);
   }
+  // Power cuts last: each boots its own guests (docs/crash.md, "The host side").
+  CrashOutcome crash;
+  if (config.crash.enabled && !g_stop) {
+    std::map<std::string, LabTarget*> labs;
+    for (const std::string& fs : config.crash.filesystems)
+      labs[fs] = targets.at("lab:" + fs)->lab();
+    crash = run_crash(config.crash, labs, results.path(), run_id, g_stop);
+    failed += crash.failed_cells;
+    context["crash"] = crash.context;
+    results.write_context(context);
+  }
   results.write_summary();
   if (done > 0) results.print_table(stderr);
+  for (const std::string& line : crash.lines) std::fprintf(stderr, "%s\n", line.c_str());
   for (const std::string& line : micro.lines) std::fprintf(stderr, "%s\n", line.c_str());
   for (auto& [spec, target] : targets) target->remove_scratch();
 

@@ -139,11 +139,17 @@ fs::path LabTarget::make_pmem_folder() const {
   return pattern;
 }
 
-GuestProcess LabTarget::launch(const fs::path& job_dir, const fs::path& pmem_file) const {
+GuestProcess LabTarget::launch(const fs::path& job_dir, const fs::path& pmem_file,
+                               const std::vector<std::string>& extra_args) const {
   int console[2];
   if (pipe2(console, O_CLOEXEC) != 0) throw TargetError(errno_text("pipe2", errno));
   const std::string script = (lab_dir_ / "launch.sh").string();
   const std::string image = image_dir_.string(), pmem = pmem_file.string(), job = job_dir.string();
+  std::vector<const char*> argv = {script.c_str(), "--kind",      kind_.c_str(),
+                                   "--image",      image.c_str(), "--pmem",
+                                   pmem.c_str(),   "--job",       job.c_str()};
+  for (const std::string& arg : extra_args) argv.push_back(arg.c_str());
+  argv.push_back(nullptr);
   const pid_t pid = fork();
   if (pid < 0) {
     close(console[0]);
@@ -157,8 +163,7 @@ GuestProcess LabTarget::launch(const fs::path& job_dir, const fs::path& pmem_fil
     dup2(null, STDIN_FILENO);
     dup2(console[1], STDOUT_FILENO);
     dup2(console[1], STDERR_FILENO);
-    execl(script.c_str(), script.c_str(), "--kind", kind_.c_str(), "--image", image.c_str(),
-          "--pmem", pmem.c_str(), "--job", job.c_str(), static_cast<char*>(nullptr));
+    execv(script.c_str(), const_cast<char* const*>(argv.data()));
     std::fprintf(stderr, "DAXBENCH-LAB FAILED cannot run %s: %s\n", script.c_str(),
                  errno_name(errno).c_str());
     _exit(127);

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "bench/targets/target.h"
 
@@ -34,9 +35,10 @@ class LabTarget final : public Target {
   // A folder for one guest's pmem file, inside the image cache (never two guests per file).
   std::filesystem::path make_pmem_folder() const;
   // Boots a guest that runs `job_dir`/job.sh, in its own process group so a terminal's
-  // Ctrl-C reaches the driver, which then stops the guest itself. Throws TargetError.
-  GuestProcess launch(const std::filesystem::path& job_dir,
-                      const std::filesystem::path& pmem_file) const;
+  // Ctrl-C reaches the driver, which then stops the guest itself. `extra_args` go to
+  // launch.sh (e.g. --journal long). Throws TargetError.
+  GuestProcess launch(const std::filesystem::path& job_dir, const std::filesystem::path& pmem_file,
+                      const std::vector<std::string>& extra_args = {}) const;
 
  private:
   std::string kind_;

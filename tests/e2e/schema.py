@@ -110,3 +110,51 @@ def check_context(context):
 def read_records(folder):
     with open(folder / "records.jsonl", encoding="utf-8") as f:
         return [json.loads(line) for line in f]
+
+
+CRASH_VERDICTS = {"PASS", "FAIL", "LOSS-EXPECTED", "NO-LOSS-SEEN", "ERROR", "UNSUPPORTED"}
+CRASH_COUNTS = ("acknowledged", "expected", "present_valid", "lost", "torn", "torn_in_flight",
+                "unacknowledged_present")
+
+
+def check_crash_record(record):
+    """One line of crash.jsonl (docs/results-schema.md, "crash.jsonl")."""
+    where = record.get("cell", "?")
+    required = {
+        "schema_version": int, "run_id": str, "kind": str, "cell": str, "workload": str,
+        "mode": str, "file_state": str, "target": str, "cut": int, "seed": int,
+        "cut_after_s": float, "status": str, "verdict": str, "job_dir": str,
+    }
+    for key, kind in required.items():
+        assert key in record, f"{where}: missing {key}"
+        assert isinstance(record[key], kind), f"{where}: {key} is {type(record[key]).__name__}"
+    for key in ("journal_window", "reason", "first_lost_seq", "file_missing", *CRASH_COUNTS):
+        assert key in record, f"{where}: missing {key}"
+    assert record["schema_version"] == SCHEMA_VERSION
+    assert record["kind"] == "crash-cut"
+    assert record["status"] in STATUSES, f"{where}: status {record['status']}"
+    assert record["verdict"] in CRASH_VERDICTS, f"{where}: verdict {record['verdict']}"
+    assert record["target"] in ("lab:ext4", "lab:xfs"), where
+    assert record["file_state"] in ("sparse", "fallocated", "zeroed"), where
+    assert record["cell"] == (f"{record['workload']}/{record['mode']}/{record['target']}/"
+                              f"{record['file_state']}"), where
+    assert record["cut"] >= 0 and record["cut_after_s"] >= 0, where
+    if record["status"] != "ok":
+        assert isinstance(record["reason"], str) and record["reason"], f"{where}: no reason"
+        assert all(record[key] is None for key in CRASH_COUNTS), where
+        assert record["verdict"] in ("ERROR", "UNSUPPORTED"), where
+        return
+    assert record["reason"] is None, where
+    assert isinstance(record["journal_window"], str), where
+    for key in CRASH_COUNTS:
+        assert isinstance(record[key], int) and record[key] >= 0, f"{where}: {key}"
+    assert record["present_valid"] + record["lost"] == record["expected"], where
+    assert record["expected"] <= record["acknowledged"], where
+    assert record["torn_in_flight"] <= min(1, record["torn"]), where
+    assert isinstance(record["file_missing"], bool), where
+    assert (record["first_lost_seq"] is None) == (record["lost"] == 0), where
+
+
+def read_crash(folder):
+    with open(folder / "crash.jsonl", encoding="utf-8") as f:
+        return [json.loads(line) for line in f]

@@ -1,0 +1,158 @@
+// The host side of the power-cut tests without a guest: the `crash:` config key (defaults,
+// choices, errors with file:line) and the verdicts, table-driven.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "bench/core/config.h"
+#include "bench/core/crash_run.h"
+#include "bench/modes/mode.h"
+
+namespace daxbench {
+namespace {
+
+std::string error_of(const std::string& yaml) {
+  try {
+    parse_config(yaml, "crash.yaml");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+#define EXPECT_CONTAINS(haystack, needle) \
+  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << "in: " << (haystack)
+
+TEST(CrashConfig, DefaultsCoverTheWholeMatrixAndAConfigNeedsNoCases) {
+  const Config c = parse_config("name: crash\ncrash:\n", "crash.yaml");
+  ASSERT_TRUE(c.crash.enabled);
+  EXPECT_TRUE(c.cases.empty());
+  EXPECT_EQ(c.crash.filesystems, (std::vector<std::string>{"ext4", "xfs"}));
+  EXPECT_EQ(c.crash.file_states, (std::vector<std::string>{"sparse", "fallocated", "zeroed"}));
+  EXPECT_EQ(c.crash.workloads, (std::vector<std::string>{"log-append", "random-update", "kv-put"}));
+  EXPECT_EQ(c.crash.modes.size(), modes().size());
+  EXPECT_EQ(c.crash.cut_after_min_s, 0.5);
+  EXPECT_EQ(c.crash.cut_after_max_s, 3);
+  EXPECT_EQ(c.crash.file_size, 1u << 20);
+  // The lab targets it boots, and only those: no scratch folder on the host.
+  EXPECT_EQ(c.targets, (std::vector<std::string>{"lab:ext4", "lab:xfs"}));
+}
+
+TEST(CrashConfig, ExplicitValues) {
+  const Config c = parse_config(
+      "crash:\n"
+      "  filesystems: ext4\n"
+      "  modes: [map-sync, flush-only]\n"
+      "  file_states: [zeroed]\n"
+      "  workloads: log-append\n"
+      "  cuts: 3\n"
+      "  cut_after_s: [1, 2.5]\n"
+      "  seed: 42\n"
+      "  file_size: 256K\n",
+      "crash.yaml");
+  EXPECT_EQ(c.crash.filesystems, (std::vector<std::string>{"ext4"}));
+  EXPECT_EQ(c.crash.modes, (std::vector<std::string>{"map-sync", "flush-only"}));
+  EXPECT_EQ(c.crash.cuts, 3);
+  EXPECT_EQ(c.crash.cut_after_min_s, 1);
+  EXPECT_EQ(c.crash.cut_after_max_s, 2.5);
+  EXPECT_EQ(c.crash.seed, 42u);
+  EXPECT_EQ(c.crash.file_size, 256u * 1024);
+  EXPECT_EQ(c.targets, (std::vector<std::string>{"lab:ext4"}));
+}
+
+TEST(CrashConfig, BesideCasesItAddsItsLabTargetsAfterTheCasesExpanded) {
+  const Config c = parse_config(
+      "targets: [file:/tmp]\n"
+      "crash: {filesystems: [xfs], cuts: 1}\n"
+      "cases:\n"
+      "  - workload: log-append\n"
+      "    mode: fdatasync\n",
+      "mixed.yaml");
+  EXPECT_EQ(c.targets, (std::vector<std::string>{"file:/tmp", "lab:xfs"}));
+  for (const CaseSpec& cs : c.cases) EXPECT_EQ(cs.target, "file:/tmp");
+}
+
+TEST(CrashConfig, ErrorsNameFileLineAndTheValidChoices) {
+  EXPECT_CONTAINS(error_of("crash:\n  filesystems: [ext4, btrfs]\n"),
+                  "crash.yaml:2:23: crash.filesystems: unknown value 'btrfs'; valid: ext4, xfs");
+  EXPECT_CONTAINS(error_of("crash:\n  modes: [map-snyc]\n"), "did you mean 'map-sync'?");
+  EXPECT_CONTAINS(error_of("crash:\n  file_states: zero\n"), "crash.yaml:2:16:");
+  EXPECT_CONTAINS(error_of("crash:\n  workloads: [log-apend]\n"), "did you mean 'log-append'?");
+  EXPECT_CONTAINS(error_of("crash:\n  cut: 3\n"),
+                  "crash.yaml:2:3: unknown key 'cut' in crash; valid: filesystems");
+  EXPECT_CONTAINS(error_of("crash:\n  cuts: 0\n"), "crash.yaml:2:9: crash.cuts: expected");
+  EXPECT_CONTAINS(error_of("crash:\n  cut_after_s: 2\n"), "crash.cut_after_s: expected [min, max]");
+  EXPECT_CONTAINS(error_of("crash:\n  cut_after_s: [3, 1]\n"), "max is below min");
+  EXPECT_CONTAINS(error_of("crash:\n  file_size: 1K\n"), "crash.yaml:2:14: crash.file_size");
+  EXPECT_CONTAINS(error_of("crash: [ext4]\n"), "crash.yaml:1:8: crash: expected a mapping");
+  // Without `crash:`, cases are still required.
+  EXPECT_CONTAINS(error_of("name: x\n"), "cases: expected a non-empty list");
+}
+
+TEST(CrashConfig, ShippedCrashConfigsAreValid) {
+  for (const char* name : {"crash.yaml", "crash-smoke.yaml"}) {
+    SCOPED_TRACE(name);
+    const Config c = load_config(std::string(DAXBENCH_SOURCE_DIR) + "/configs/" + name);
+    EXPECT_TRUE(c.crash.enabled);
+    EXPECT_TRUE(c.cases.empty());
+  }
+}
+
+TEST(CrashVerdict, PerCut) {
+  struct Row {
+    const char* mode;
+    const char* state;
+    const char* status;
+    std::uint64_t lost, torn, in_flight;
+    const char* verdict;
+  };
+  const Row rows[] = {
+      {"fdatasync", "sparse", "ok", 0, 0, 0, "PASS"},
+      {"fdatasync", "sparse", "ok", 0, 1, 1, "PASS"},  // the record in flight may tear
+      {"fdatasync", "sparse", "ok", 1, 0, 0, "FAIL"},
+      {"map-sync", "fallocated", "ok", 0, 2, 1, "FAIL"},  // a second tear is not in flight
+      {"sealed-extent", "zeroed", "ok", 0, 0, 0, "PASS"},
+      {"flush-only", "sparse", "ok", 5, 0, 0, "LOSS-EXPECTED"},
+      {"flush-only", "fallocated", "ok", 0, 0, 0, "NO-LOSS-SEEN"},
+      {"none", "sparse", "ok", 0, 0, 0, "NO-LOSS-SEEN"},
+      {"flush-only", "zeroed", "ok", 0, 0, 0, "PASS"},  // only the block map is tested there
+      {"none", "zeroed", "ok", 3, 0, 0, "FAIL"},
+      {"fdatasync", "sparse", "failed", 0, 0, 0, "ERROR"},
+      {"flush-only", "sparse", "unsupported", 0, 0, 0, "UNSUPPORTED"},
+  };
+  for (const Row& r : rows) {
+    SCOPED_TRACE(std::string(r.mode) + "/" + r.state + "/" + r.status);
+    EXPECT_EQ(crash_cut_verdict(r.mode, r.state, r.status, r.lost, r.torn, r.in_flight), r.verdict);
+  }
+}
+
+TEST(CrashVerdict, PerCellOverItsCuts) {
+  struct Row {
+    std::vector<std::string> cuts;
+    const char* verdict;
+    bool failure;
+  };
+  const Row rows[] = {
+      {{"PASS", "PASS"}, "PASS", false},
+      {{"PASS", "FAIL", "PASS"}, "FAIL", true},
+      {{"NO-LOSS-SEEN", "LOSS-EXPECTED"}, "LOSS-EXPECTED", false},  // one cut that saw it is enough
+      {{"NO-LOSS-SEEN", "NO-LOSS-SEEN"}, "NO-LOSS-SEEN", true},
+      {{"ERROR", "PASS"}, "PASS", false},  // the failed boot counts as an ERROR cut record
+      {{"ERROR", "ERROR"}, "ERROR", true},
+      {{"UNSUPPORTED"}, "UNSUPPORTED", false},
+  };
+  for (const Row& r : rows) {
+    EXPECT_EQ(crash_cell_verdict(r.cuts), r.verdict);
+    EXPECT_EQ(crash_verdict_is_failure(r.verdict), r.failure) << r.verdict;
+  }
+}
+
+TEST(CrashVerdict, UnsafeControlsAreUserSpaceFlushesWithoutAPreparedFile) {
+  EXPECT_TRUE(crash_unsafe_control("flush-only", "sparse"));
+  EXPECT_TRUE(crash_unsafe_control("none", "fallocated"));
+  EXPECT_FALSE(crash_unsafe_control("flush-only", "zeroed"));
+  EXPECT_FALSE(crash_unsafe_control("map-sync", "sparse"));
+}
+
+}  // namespace
+}  // namespace daxbench
