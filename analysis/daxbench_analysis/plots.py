@@ -124,7 +124,11 @@ def accel_of(run: Run, target: str | None, cases: list[Case] = ()) -> str | None
         if case.target == target and case.emulated:
             return case.emulated
     lab = (run.context.get("lab") or {}).get(target) or {}
-    return lab.get("accel")
+    if lab.get("accel"):
+        return lab["accel"]
+    # A crash-only run has no lab cases: its cut records say where they were made.
+    return next((r["emulated"] for r in run.crash or []
+                 if r.get("target") == target and r.get("emulated")), None)
 
 
 # --- numbers ---------------------------------------------------------------------------------

@@ -127,6 +127,7 @@ std::string cell_key(const Group& group, const Cell& cell) {
 struct CutRun {
   std::string problem;  // a harness failure: boot, timeout, no check output
   std::string journal;  // the writer boot's READY journal=... text
+  std::string accel;    // tcg | kvm, from the launcher's ACCEL marker
   std::map<std::string, std::string> unsupported;  // manifest id -> reason
   std::map<std::string, json> checked;             // manifest id -> crash-check's object
   bool interrupted = false;
@@ -188,6 +189,7 @@ CutRun run_cut(LabTarget& lab, const fs::path& job, const json& manifest, double
     std::string failed;
     const auto until = console.read(kWriterBootS, stop, [&](const std::string& line) {
       const auto [word, rest] = lab_marker(line);
+      if (word == "ACCEL") cut.accel = rest;
       if (word == "READY") {
         const std::size_t at = rest.find("journal=");
         if (at != std::string::npos) {
@@ -402,6 +404,7 @@ CrashOutcome run_crash(const CrashConfig& config, const std::map<std::string, La
                        {"seed", cut_seed},
                        {"cut_after_s", delay},
                        {"journal_window", cut.journal.empty() ? json(nullptr) : json(cut.journal)},
+                       {"emulated", cut.accel.empty() ? json(nullptr) : json(cut.accel)},
                        {"job_dir", fs::relative(job, root).string()}};
         std::string status = "ok", reason;
         const auto checked = cut.checked.find(c.id);

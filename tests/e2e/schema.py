@@ -146,6 +146,7 @@ def check_crash_record(record):
         return
     assert record["reason"] is None, where
     assert isinstance(record["journal_window"], str), where
+    assert record.get("emulated") in ("tcg", "kvm"), f"{where}: emulated"
     for key in CRASH_COUNTS:
         assert isinstance(record[key], int) and record[key] >= 0, f"{where}: {key}"
     assert record["present_valid"] + record["lost"] == record["expected"], where
