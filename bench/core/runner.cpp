@@ -210,23 +210,19 @@ RepetitionResult run_repetition(const CaseSpec& spec, Target& target, const std:
       std::uint64_t ops = 0, until_check = check_every;
       const std::uint64_t begin = tsc_now();
       for (;;) {
-        if (op_sampler.take()) {
-          const std::uint64_t t0 = tsc_now();
-          if (!wl.op(w)) break;
-          const std::uint64_t t1 = tsc_now();
-          latency.add(t1 - t0);
-          ++ops;
-          if (--until_check == 0) {
-            until_check = check_every;
-            if ((!ops_limit && t1 - begin >= duration_ticks) || should_stop()) break;
-          }
-        } else {
-          if (!wl.op(w)) break;
-          ++ops;
-          if (--until_check == 0) {
-            until_check = check_every;
-            if ((!ops_limit && tsc_now() - begin >= duration_ticks) || should_stop()) break;
-          }
+        const bool timed = op_sampler.take();
+        const std::uint64_t t0 = timed ? tsc_now() : 0;
+        if (!wl.op(w)) break;
+        std::uint64_t now = 0;
+        if (timed) {
+          now = tsc_now();
+          latency.add(now - t0);
+        }
+        ++ops;
+        if (--until_check == 0) {
+          until_check = check_every;
+          if (!timed) now = tsc_now();
+          if ((!ops_limit && now - begin >= duration_ticks) || should_stop()) break;
         }
         if (ops_limit && ops >= ops_limit) break;
       }

@@ -28,6 +28,13 @@ def check_histogram(buckets, count, where):
     assert sum(b[1] for b in buckets) == count, f"{where}: bucket counts != count"
 
 
+def check_types(record, required, where):
+    """Every key in `required` is present with its type."""
+    for key, kind in required.items():
+        assert key in record, f"{where}: missing {key}"
+        assert isinstance(record[key], kind), f"{where}: {key} is {type(record[key]).__name__}"
+
+
 def check_sampled(count, events, every, where):
     """Sampled 1 in `every`: all of them when 1, else about events / every (gaps are uniform
     in [1, 2·every − 1], so the count is within a few standard deviations of that)."""
@@ -47,9 +54,7 @@ def check_record(record):
         "workload": str, "params": dict, "repetition": int, "status": str, "durable": bool,
         "durable_reason": str, "latency_ns": dict, "histogram": dict, "counters": dict,
     }
-    for key, kind in required.items():
-        assert key in record, f"{where}: missing {key}"
-        assert isinstance(record[key], kind), f"{where}: {key} is {type(record[key]).__name__}"
+    check_types(record, required, where)
     assert record["schema_version"] == SCHEMA_VERSION
     assert record["status"] in STATUSES, f"{where}: status {record['status']}"
     assert record["case_id"].startswith(f"{record['workload']}/{record['mode']}/{record['target']}/")
@@ -125,9 +130,7 @@ def check_crash_record(record):
         "mode": str, "file_state": str, "target": str, "cut": int, "seed": int,
         "cut_after_s": float, "status": str, "verdict": str, "job_dir": str,
     }
-    for key, kind in required.items():
-        assert key in record, f"{where}: missing {key}"
-        assert isinstance(record[key], kind), f"{where}: {key} is {type(record[key]).__name__}"
+    check_types(record, required, where)
     for key in ("journal_window", "reason", "first_lost_seq", "file_missing", *CRASH_COUNTS):
         assert key in record, f"{where}: missing {key}"
     assert record["schema_version"] == SCHEMA_VERSION
