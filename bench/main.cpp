@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "bench/core/config.h"
+#include "bench/core/crash_run.h"
 #include "bench/core/session.h"
 #include "bench/crash/crash_check.h"
 #include "bench/crash/crash_writer.h"
@@ -149,6 +150,11 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("check")) {
     for (const CaseSpec& c : config.cases) std::cout << c.id << '\n';
     std::cerr << config.cases.size() << " cases\n";
+    if (config.crash.enabled) {
+      const std::vector<std::string> cells = crash_cells(config.crash);
+      for (const std::string& cell : cells) std::cout << "crash " << cell << '\n';
+      std::cerr << cells.size() << " crash cells, " << config.crash.cuts << " cuts each\n";
+    }
     return 0;
   }
   for (int i = 0; i < argc; ++i) options.command_line += (i ? " " : "") + std::string(argv[i]);

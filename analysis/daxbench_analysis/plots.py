@@ -674,12 +674,21 @@ def worst_verdict(verdicts: set[str]) -> str:
     return known[0] if known else ",".join(sorted(verdicts))
 
 
+def crash_column(record: dict) -> tuple[str, str]:
+    """(target, file state), the state marked when a second process write()s the same file."""
+    state = str(record.get("file_state", "?"))
+    write = record.get("concurrent_write")
+    if isinstance(write, dict):
+        state += f"\n+write() {write.get('placement', '?')}"
+    return str(record["target"]), state
+
+
 def crash_figure(run: Run, workload: str, records: list[dict]):
     modes = sorted({r["mode"] for r in records}, key=lambda m: (mode_rank(m), m))
-    columns = sorted({(str(r["target"]), str(r.get("file_state", "?"))) for r in records})
+    columns = sorted({crash_column(r) for r in records})
     cells: dict[tuple[str, tuple[str, str]], dict] = {}
     for r in records:
-        cell = cells.setdefault((r["mode"], (str(r["target"]), str(r.get("file_state", "?")))),
+        cell = cells.setdefault((r["mode"], crash_column(r)),
                                 {"acked": 0, "lost": 0, "verdicts": set()})
         cell["acked"] += int(r.get("acknowledged") or 0)
         cell["lost"] += int(r.get("lost") or 0)

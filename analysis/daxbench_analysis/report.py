@@ -6,6 +6,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+from daxbench_analysis import crash_report
 from daxbench_analysis.runfolder import Run
 from daxbench_analysis.tables import Cell, GroupTable, group_tables, legend, run_facts, target_facts
 
@@ -100,7 +101,7 @@ def render_text(run: Run, tables: list[GroupTable], baseline: str) -> str:
             lines += text_table(table)
         if table.not_run:
             lines += ["", "not run:", *not_run_lines(table)]
-    lines += crash_text(run)
+    lines += crash_report.text_section(run)
     return "\n".join(folded for line in lines for folded in wrap(line)) + "\n"
 
 
@@ -138,83 +139,8 @@ def render_markdown(run: Run, tables: list[GroupTable], baseline: str) -> str:
             lines += ["", "Not run:", ""]
             lines += [f"- {md_escape(column)}: {status}: {md_escape(reason)}"
                       for column, status, reason in table.not_run]
-    lines += crash_markdown(run)
+    lines += crash_report.markdown_section(run)
     return "\n".join(lines) + "\n"
-
-
-# ---- crash matrix (crash.jsonl) -------------------------------------------------------
-
-# Worst first: a cell's row shows the worst verdict among its workloads.
-CRASH_ROW_ORDER = ("FAIL", "NO-LOSS-SEEN", "ERROR", "LOSS-EXPECTED", "PASS", "UNSUPPORTED")
-CRASH_CUT_ORDER = ("FAIL", "LOSS-EXPECTED", "NO-LOSS-SEEN", "PASS", "ERROR")
-
-
-def crash_cell_verdict(cut_verdicts: list[str]) -> str:
-    """A cell over its cuts, as the driver decides it (bench/core/crash_run.cpp)."""
-    return next((v for v in CRASH_CUT_ORDER if v in cut_verdicts), "UNSUPPORTED")
-
-
-def crash_matrix(run: Run) -> list[dict]:
-    """One row per mode x file state x filesystem: lost/acknowledged summed over cuts and
-    workloads, the cuts that ran, and the worst of its workloads' verdicts."""
-    cells: dict[tuple, dict] = {}
-    for r in run.crash or []:
-        key = (r.get("mode", "?"), r.get("file_state", "?"), r.get("target", "?"))
-        row = cells.setdefault(key, {"mode": key[0], "file_state": key[1], "target": key[2],
-                                     "acknowledged": 0, "lost": 0, "torn": 0,
-                                     "torn_in_flight": 0, "cuts": set(), "verdicts": {}})
-        if r.get("status", "ok") == "ok":
-            for field in ("acknowledged", "lost", "torn", "torn_in_flight"):
-                row[field] += r.get(field) or 0
-            row["cuts"].add(r.get("cut"))
-        row["verdicts"].setdefault(r.get("workload", "?"), []).append(str(r.get("verdict", "?")))
-    rows = []
-    for key in sorted(cells):
-        row = cells[key]
-        per_workload = {crash_cell_verdict(v) for v in row.pop("verdicts").values()}
-        row["verdict"] = next((v for v in CRASH_ROW_ORDER if v in per_workload),
-                              ",".join(sorted(per_workload)))
-        row["cuts"] = len(row["cuts"])
-        rows.append(row)
-    return rows
-
-
-CRASH_LEGEND = ("lost/acked: acknowledged records lost after the power cut, summed over cuts "
-                "and workloads. FAIL: a durable mode lost or tore an acknowledged record. "
-                "LOSS-EXPECTED: an unsafe control (flush-only, none on sparse/fallocated) lost "
-                "data, as it must. NO-LOSS-SEEN: it did not, so the harness could not see loss. "
-                "Under emulation unflushed cache lines are never lost: zeroed files test the "
-                "block map only.")
-
-
-def crash_text(run: Run) -> list[str]:
-    if run.crash is None:
-        return []
-    title = "Crash matrix (power cuts in the lab)"
-    lines = ["", "", title, "=" * len(title),
-             *textwrap.wrap(CRASH_LEGEND, WIDTH, break_on_hyphens=False), ""]
-    lines.append(f"{'mode':<17} {'file state':<11} {'fs':<9} {'lost/acked':>17} {'cuts':>4}"
-                 "  verdict")
-    for row in crash_matrix(run):
-        lost = f"{row['lost']}/{row['acknowledged']}"
-        lines.append(f"{row['mode']:<17} {row['file_state']:<11} {row['target']:<9} {lost:>17} "
-                     f"{row['cuts']:>4}  {row['verdict']}")
-    return lines
-
-
-def crash_markdown(run: Run) -> list[str]:
-    if run.crash is None:
-        return []
-    lines = ["", "## Crash matrix (power cuts in the lab)", "", md_escape(CRASH_LEGEND), "",
-             "| mode | file state | fs | lost | acknowledged | cuts | verdict |",
-             "|---|---|---|---:|---:|---:|---|"]
-    for row in crash_matrix(run):
-        verdict = row["verdict"]
-        lines.append(f"| {md_escape(row['mode'])} | {row['file_state']} | {row['target']} | "
-                     f"{row['lost']} | {row['acknowledged']} | {row['cuts']} | "
-                     + (f"**{verdict}**" if verdict in ("FAIL", "NO-LOSS-SEEN") else verdict)
-                     + " |")
-    return lines
 
 
 # ---- LaTeX -----------------------------------------------------------------------------
@@ -260,4 +186,5 @@ def render_latex(run: Run, tables: list[GroupTable], baseline: str) -> str:
     for table in tables:
         if table.rows:
             lines += ["", *tex_table(run, table)]
+    lines += crash_report.latex_section(run)
     return "\n".join(lines) + "\n"

@@ -172,23 +172,26 @@ MicroConfig parse_micro(const Located& at, const YAML::Node& node) {
   return micro;
 }
 
-constexpr std::string_view kCrashKeys[] = {
-    "filesystems", "modes", "file_states", "workloads", "cuts", "cut_after_s", "seed", "file_size"};
+constexpr std::string_view kCrashKeys[] = {"filesystems", "modes",     "file_states",
+                                           "workloads",   "cuts",      "cut_after_s",
+                                           "seed",        "file_size", "concurrent_write"};
+constexpr std::string_view kConcurrentWriteKeys[] = {"modes", "placements", "workloads"};
 
 // A `crash:` list: names from `valid` (or `all`), in the order given, without repeats.
+// `section` names the parent in messages ("crash", "crash.concurrent_write").
 std::vector<std::string> crash_names(const Located& at, const YAML::Node& parent,
-                                     const std::string& key,
-                                     const std::vector<std::string>& valid) {
+                                     const std::string& key, const std::vector<std::string>& valid,
+                                     const std::string& section = "crash") {
   const YAML::Node node = parent[key];
   if (!node) return valid;
+  const std::string field = section + "." + key;
   std::vector<std::string> out;
   std::vector<std::string> choices = valid;
   choices.emplace_back("all");
-  for (const auto& [name, mark] : values_of(at, node, "crash." + key, node.Mark()).items) {
+  for (const auto& [name, mark] : values_of(at, node, field, node.Mark()).items) {
     if (name == "all") return valid;
     if (std::find(valid.begin(), valid.end(), name) == valid.end())
-      at.fail(mark,
-              "crash." + key + ": unknown value '" + name + "'; " + valid_list(choices, name));
+      at.fail(mark, field + ": unknown value '" + name + "'; " + valid_list(choices, name));
     if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
   }
   return out;
@@ -205,6 +208,43 @@ double crash_real(const Located& at, const YAML::Node& node, const std::string& 
   return value;
 }
 
+// `concurrent_write: {modes: [map-sync, sealed-extent], placements: [inside, append],
+// workloads: [log-append]}` (those are the defaults, modes kept only where in crash.modes), or
+// `concurrent_write: none`.
+void parse_concurrent_write(const Located& at, const YAML::Node& crash_node, CrashConfig& crash) {
+  const YAML::Node given = crash_node["concurrent_write"];
+  if (given && given.IsScalar() && given.Scalar() == "none") return;
+  const YAML::Node node = !given || given.IsNull() ? YAML::Node(YAML::NodeType::Map) : given;
+  if (!node.IsMap())
+    at.fail(node.Mark(),
+            "crash.concurrent_write: expected none or a mapping with keys modes, placements, "
+            "workloads");
+  for (const auto& entry : node) {
+    const std::string key = entry.first.Scalar();
+    if (std::ranges::find(kConcurrentWriteKeys, key) == std::end(kConcurrentWriteKeys))
+      at.fail(
+          entry.first.Mark(),
+          "unknown key '" + key + "' in crash.concurrent_write; " +
+              valid_list({std::begin(kConcurrentWriteKeys), std::end(kConcurrentWriteKeys)}, key));
+  }
+  const std::string section = "crash.concurrent_write";
+  if (node["modes"]) {
+    // Its cells join their mode's boot group, so the mode must be one crash: runs.
+    crash.concurrent_modes = crash_names(at, node, "modes", crash.modes, section);
+  } else {
+    for (const char* mode : {"map-sync", "sealed-extent"})
+      if (std::ranges::find(crash.modes, mode) != crash.modes.end())
+        crash.concurrent_modes.emplace_back(mode);
+  }
+  crash.concurrent_placements = crash_names(at, node, "placements", {"inside", "append"}, section);
+  std::vector<std::string> workload_names;
+  for (const crash::CrashWorkloadDesc* w : crash::crash_workloads())
+    workload_names.emplace_back(w->name);
+  crash.concurrent_workloads = node["workloads"]
+                                   ? crash_names(at, node, "workloads", workload_names, section)
+                                   : std::vector<std::string>{"log-append"};
+}
+
 // `crash: {filesystems: [ext4, xfs], modes: all, file_states: all, workloads: [...], cuts: 6,
 //          cut_after_s: [0.5, 3], seed: 1, file_size: 1M}`
 CrashConfig parse_crash(const Located& at, const YAML::Node& given) {
@@ -213,7 +253,7 @@ CrashConfig parse_crash(const Located& at, const YAML::Node& given) {
   if (!node.IsMap())
     at.fail(node.Mark(),
             "crash: expected a mapping with keys filesystems, modes, file_states, "
-            "workloads, cuts, cut_after_s, seed, file_size");
+            "workloads, cuts, cut_after_s, seed, file_size, concurrent_write");
   for (const auto& entry : node) {
     const std::string key = entry.first.Scalar();
     if (std::find(std::begin(kCrashKeys), std::end(kCrashKeys), key) == std::end(kCrashKeys))
@@ -262,6 +302,7 @@ CrashConfig parse_crash(const Located& at, const YAML::Node& given) {
       at.fail(size.Mark(), "crash.file_size: " + *problem + " (at least 64K, at most 1G)");
     crash.file_size = static_cast<std::uint64_t>(value.integer);
   }
+  parse_concurrent_write(at, node, crash);
   return crash;
 }
 

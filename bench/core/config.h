@@ -52,6 +52,11 @@ struct CrashConfig {
   double cut_after_min_s = 0.5, cut_after_max_s = 3;  // uniform delay after WRITERS-STARTED
   std::uint64_t seed = 1;
   std::uint64_t file_size = 1 << 20;
+  // Concurrency cells: while a cell's writer uses one of these modes, a second process
+  // write()s the same file without syncing (docs/crash.md). Empty: none.
+  std::vector<std::string> concurrent_modes;       // a subset of `modes`
+  std::vector<std::string> concurrent_placements;  // inside, append
+  std::vector<std::string> concurrent_workloads;   // crash workloads
 };
 
 struct Config {

@@ -94,8 +94,9 @@ class Console {
 };
 
 struct Cell {
-  std::string id;  // manifest id: workload/mode/file_state
+  std::string id;  // manifest id: workload/mode/file_state[/write-<placement>]
   std::string workload, mode, file_state;
+  std::string placement;  // of a concurrent writer; empty: none
 };
 
 struct Group {
@@ -112,7 +113,15 @@ std::vector<Group> make_groups(const CrashConfig& config) {
         // sealed-extent prepares its own file: the writer takes only `zeroed` for it.
         if (mode == "sealed-extent" && state != "zeroed") continue;
         for (const std::string& workload : config.workloads)
-          group.cells.push_back({workload + "/" + mode + "/" + state, workload, mode, state});
+          group.cells.push_back({workload + "/" + mode + "/" + state, workload, mode, state, ""});
+        // Concurrency cells join their mode's group: the second process never syncs, so it
+        // adds nothing another cell of the group would not see anyway.
+        if (std::ranges::find(config.concurrent_modes, mode) == config.concurrent_modes.end())
+          continue;
+        for (const std::string& workload : config.concurrent_workloads)
+          for (const std::string& placement : config.concurrent_placements)
+            group.cells.push_back({workload + "/" + mode + "/" + state + "/write-" + placement,
+                                   workload, mode, state, placement});
       }
       if (!group.cells.empty()) groups.push_back(std::move(group));
     }
@@ -120,7 +129,8 @@ std::vector<Group> make_groups(const CrashConfig& config) {
 }
 
 std::string cell_key(const Group& group, const Cell& cell) {
-  return cell.workload + "/" + cell.mode + "/lab:" + group.filesystem + "/" + cell.file_state;
+  return cell.workload + "/" + cell.mode + "/lab:" + group.filesystem + "/" + cell.file_state +
+         (cell.placement.empty() ? "" : "/write-" + cell.placement);
 }
 
 // What one cut of one group saw, before it becomes records.
@@ -294,7 +304,8 @@ CutRun run_cut(LabTarget& lab, const fs::path& job, const json& manifest, double
 
 // Per-cell totals over the cuts.
 struct CellTotals {
-  std::string workload, mode, file_state, target;
+  std::string workload, mode, file_state, target, placement;
+  std::uint64_t concurrent_written = 0, concurrent_present = 0;
   int cuts = 0, ok_cuts = 0;
   std::uint64_t acknowledged = 0, lost = 0, torn = 0, torn_in_flight = 0, unacked_present = 0;
   std::vector<std::string> verdicts;
@@ -332,6 +343,13 @@ std::string crash_cell_verdict(const std::vector<std::string>& cut_verdicts) {
 
 bool crash_verdict_is_failure(const std::string& cell_verdict) {
   return cell_verdict == "FAIL" || cell_verdict == "NO-LOSS-SEEN" || cell_verdict == "ERROR";
+}
+
+std::vector<std::string> crash_cells(const CrashConfig& config) {
+  std::vector<std::string> cells;
+  for (const Group& group : make_groups(config))
+    for (const Cell& cell : group.cells) cells.push_back(cell_key(group, cell));
+  return cells;
 }
 
 CrashOutcome run_crash(const CrashConfig& config, const std::map<std::string, LabTarget*>& labs,
@@ -377,6 +395,10 @@ CrashOutcome run_crash(const CrashConfig& config, const std::map<std::string, La
              {"size", config.file_size},
              {"seed", rng.next()},
              {"max_seconds", config.cut_after_max_s + 30}});
+        if (!c.placement.empty())
+          manifest["cells"].back()["concurrent_write"] = {
+              {"placement", c.placement},
+              {"written", (job / ("c" + std::to_string(i) + ".written")).string()}};
       }
 
       CutRun cut;
@@ -432,6 +454,10 @@ CrashOutcome run_crash(const CrashConfig& config, const std::map<std::string, La
             status == "ok" ? row.value("first_lost_seq", json(nullptr)) : json(nullptr);
         record["file_missing"] =
             status == "ok" ? json(row.value("file_missing", false)) : json(nullptr);
+        // What survived of the second process's unsynced writes: informative, no verdict.
+        record["concurrent_write"] = c.placement.empty() ? json(nullptr)
+                                     : status == "ok" ? row.value("concurrent_write", json(nullptr))
+                                                      : json{{"placement", c.placement}};
         const std::string verdict =
             crash_cut_verdict(c.mode, c.file_state, status, count(row, "lost"), count(row, "torn"),
                               count(row, "torn_in_flight"));
@@ -445,6 +471,7 @@ CrashOutcome run_crash(const CrashConfig& config, const std::map<std::string, La
         if (fresh) {
           order.push_back(key);
           t.workload = c.workload, t.mode = c.mode, t.file_state = c.file_state;
+          t.placement = c.placement;
           t.target = "lab:" + group.filesystem;
         }
         ++t.cuts;
@@ -456,6 +483,10 @@ CrashOutcome run_crash(const CrashConfig& config, const std::map<std::string, La
           t.torn += count(row, "torn");
           t.torn_in_flight += count(row, "torn_in_flight");
           t.unacked_present += count(row, "unacknowledged_present");
+          if (const auto w = row.find("concurrent_write"); w != row.end() && w->is_object()) {
+            t.concurrent_written += count(*w, "written");
+            t.concurrent_present += count(*w, "present_valid");
+          }
           group_acked += count(row, "acknowledged");
           group_lost += count(row, "lost");
         }
@@ -500,6 +531,10 @@ CrashOutcome run_crash(const CrashConfig& config, const std::map<std::string, La
                       {"unacknowledged_present", t.unacked_present},
                       {"verdict", verdict},
                       {"fail_seeds", t.fail_seeds}});
+    if (!t.placement.empty())
+      matrix.back()["concurrent_write"] = {{"placement", t.placement},
+                                           {"written", t.concurrent_written},
+                                           {"present_valid", t.concurrent_present}};
     char line[512];
     std::snprintf(
         line, sizeof line, "  %-48s %8llu/%-9llu torn %llu (%llu in flight)  %s%s", key.c_str(),
@@ -509,6 +544,10 @@ CrashOutcome run_crash(const CrashConfig& config, const std::map<std::string, La
         t.fail_seeds.empty() ? ""
                              : (" (seed " + std::to_string(t.fail_seeds.front()) + ")").c_str());
     outcome.lines.push_back(line);
+    if (!t.placement.empty())
+      outcome.lines.push_back("    its concurrent write() (" + t.placement +
+                              "): " + std::to_string(t.concurrent_present) + " of " +
+                              std::to_string(t.concurrent_written) + " written records survived");
   }
   outcome.context = {{"cuts", config.cuts},
                      {"rounds_done", rounds_done},

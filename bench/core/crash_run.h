@@ -34,6 +34,10 @@ std::string crash_cell_verdict(const std::vector<std::string>& cut_verdicts);
 // A cell verdict that makes the run's exit status non-zero.
 bool crash_verdict_is_failure(const std::string& cell_verdict);
 
+// Every cell `config` runs, as `crash.jsonl` names them (`cell`), in the order the boot groups
+// run: what `daxbench check` lists.
+std::vector<std::string> crash_cells(const CrashConfig& config);
+
 struct CrashOutcome {
   nlohmann::ordered_json context;  // the "crash" block of context.json
   int failed_cells = 0;            // FAIL, NO-LOSS-SEEN or ERROR

@@ -3,7 +3,10 @@
 #include "bench/crash/cell_writer.h"
 
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <chrono>
 #include <filesystem>
@@ -11,6 +14,7 @@
 
 #include "bench/core/file_prep.h"
 #include "bench/core/syscall_error.h"
+#include "bench/crash/concurrent_writer.h"
 #include "bench/flush/flush.h"
 #include "bench/targets/target.h"
 
@@ -83,6 +87,24 @@ struct OpenFile {
   }
 };
 
+// The cell's concurrent writer, waited for on every way out of the cell.
+struct ConcurrentWriter {
+  pid_t pid = -1;
+  // True when it exited 0 (its deadline or a full region).
+  bool wait() {
+    int wait_status = 0;
+    while (waitpid(pid, &wait_status, 0) < 0 && errno == EINTR) {
+    }
+    pid = -1;
+    return WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0;
+  }
+  ~ConcurrentWriter() {
+    if (pid <= 0) return;
+    kill(pid, SIGKILL);
+    wait();
+  }
+};
+
 }  // namespace
 
 int run_cell(const CrashCell& cell, std::uint64_t nonce,
@@ -128,20 +150,28 @@ int run_cell(const CrashCell& cell, std::uint64_t nonce,
     open_file.file.path = cell.file.string();
     open_file.file.size = cell.size;
     open_file.file.fd = create_prepared_file(cell.file, cell.size, cell.file_state);
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                              std::chrono::duration<double>(cell.max_seconds));
+    // Started before the mapping, so it inherits none; it is writing by the first commit.
+    ConcurrentWriter concurrent;
+    if (cell.concurrent_write) {
+      status["concurrent_write"] = cell.concurrent_write->placement;
+      concurrent.pid = start_concurrent_writer(cell, nonce, deadline);
+    }
     const ParamSet params = default_params(mode_desc);
     mode = mode_desc.create({params, facts, flush});
     if (auto why = mode->map(open_file.file))
       return stop(CellOutcome::kUnsupported, "unsupported", *why);
     open_file.mode = mode.get();
     const std::unique_ptr<Writer> writer = mode->make_writer(open_file.file);
+    const std::uint64_t workload_bytes = cell_layout(cell).workload_bytes;
     const std::unique_ptr<CrashWorkload> workload =
-        cell.workload->create({cell.size, cell.seed, nonce});
+        cell.workload->create({workload_bytes, cell.seed, nonce});
 
     status["status"] = "started";
     write_status(cell, status);
-    const std::uint64_t capacity = cell.workload->capacity(cell.size);
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::duration<double>(cell.max_seconds);
+    const std::uint64_t capacity = cell.workload->capacity(workload_bytes);
     std::uint64_t seq = 0;
     const char* why_stopped = "full";
     while (seq < capacity) {
@@ -157,6 +187,8 @@ int run_cell(const CrashCell& cell, std::uint64_t nonce,
         reported = true;
       }
     }
+    if (concurrent.pid > 0 && !concurrent.wait())
+      return stop(CellOutcome::kFailed, "failed", "the concurrent writer could not write");
     return stop(CellOutcome::kStarted, "finished", why_stopped);
   } catch (const std::exception& e) {
     return stop(CellOutcome::kFailed, "failed", e.what());

@@ -12,6 +12,9 @@
 #include "bench/core/syscall_error.h"
 
 namespace daxbench::crash {
+
+extern const CrashWorkloadDesc kCrashLogAppend;  // the concurrent writer's record layout
+
 namespace {
 
 // Reads up to `want` bytes from the start of `fd` into `into`; returns how many there were.
@@ -41,8 +44,9 @@ std::uint64_t read_acked(const std::filesystem::path& ack) {
 CellCheck check_cell(const CrashCell& cell, std::uint64_t nonce) {
   CellCheck check;
   const std::uint64_t acked = read_acked(cell.ack);
+  const CellLayout layout = cell_layout(cell);
   // A short or missing file reads as zeros past its end: what is not there is absent.
-  std::vector<std::byte> bytes(cell.size, std::byte{0});
+  std::vector<std::byte> bytes(layout.end(), std::byte{0});
   const int fd = open(cell.file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno != ENOENT) throw SyscallError("open " + cell.file.string(), errno);
@@ -53,15 +57,22 @@ CellCheck check_cell(const CrashCell& cell, std::uint64_t nonce) {
     try {
       if (stat_error) throw SyscallError("fstat " + cell.file.string(), stat_error);
       check.file_bytes = static_cast<std::uint64_t>(st.st_size);
-      read_prefix(fd, bytes.data(), cell.size, cell.file.string());
+      read_prefix(fd, bytes.data(), bytes.size(), cell.file.string());
     } catch (...) {
       close(fd);
       throw;
     }
     close(fd);
   }
-  const auto workload = cell.workload->create({cell.size, cell.seed, nonce});
-  check.counts = workload->check(bytes, acked);
+  const std::span<const std::byte> file(bytes);
+  const auto workload = cell.workload->create({layout.workload_bytes, cell.seed, nonce});
+  check.counts = workload->check(file.first(layout.workload_bytes), acked);
+  if (cell.concurrent_write) {
+    // Its records are a log-append of its own nonce, slots counted from its region's start.
+    const auto log = kCrashLogAppend.create({layout.writer_bytes, 0, concurrent_nonce(nonce)});
+    check.concurrent = log->check(file.subspan(layout.writer_offset, layout.writer_bytes),
+                                  read_acked(cell.concurrent_write->written));
+  }
   return check;
 }
 
@@ -72,6 +83,19 @@ nlohmann::json writer_status(const CrashCell& cell) {
   const nlohmann::json status = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
   if (!status.is_object()) return nullptr;
   return {{"status", status.value("status", "")}, {"reason", status.value("reason", "")}};
+}
+
+// The concurrent writer's side of a cell, or null for a cell without one.
+nlohmann::json concurrent_record(const CrashCell& cell, const CellCheck& check) {
+  if (!cell.concurrent_write || !check.concurrent) return nullptr;
+  const CheckCounts& c = *check.concurrent;
+  return {{"placement", cell.concurrent_write->placement},
+          {"written", c.acknowledged},
+          {"present_valid", c.present_valid},
+          {"missing", c.lost},  // not "lost": nothing promised these records
+          {"torn", c.torn},
+          {"torn_in_flight", c.torn_in_flight},
+          {"unacknowledged_present", c.unacknowledged_present}};
 }
 
 nlohmann::json check_record(const CrashCell& cell, const CellCheck& check) {
@@ -90,7 +114,8 @@ nlohmann::json check_record(const CrashCell& cell, const CellCheck& check) {
           {"unacknowledged_present", c.unacknowledged_present},
           {"first_lost_seq", c.first_lost_seq ? nlohmann::json(*c.first_lost_seq) : nullptr},
           {"file_missing", check.file_missing},
-          {"file_bytes", check.file_bytes}};
+          {"file_bytes", check.file_bytes},
+          {"concurrent_write", concurrent_record(cell, check)}};
 }
 
 void run_crash_check(const CrashManifest& manifest, const std::filesystem::path& out) {

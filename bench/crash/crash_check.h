@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "bench/crash/manifest.h"
 
@@ -13,6 +14,9 @@ struct CellCheck {
   CheckCounts counts;
   bool file_missing = false;
   std::uint64_t file_bytes = 0;  // the data file's size as found (0 when missing)
+  // What the concurrent writer's region holds of what it wrote, counted as a log-append cell:
+  // `acknowledged` is what it had written (write() returned), never a durability promise.
+  std::optional<CheckCounts> concurrent;
 };
 
 // The acknowledged seq in `ack`: 0 when the file is missing or shorter than 8 bytes.

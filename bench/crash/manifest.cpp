@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "bench/core/rng.h"
 #include "bench/flush/flush.h"
 
 namespace daxbench::crash {
@@ -78,8 +79,25 @@ CrashCell parse_cell(const json& c, const std::string& where) {
   cell.file = text_field(c, where, "file");
   cell.ack = text_field(c, where, "ack");
   cell.size = unsigned_field(c, where, "size");
-  if (cell.workload->capacity(cell.size) == 0)
-    fail(where + ".size", std::to_string(cell.size) + " bytes hold no " + workload + " record");
+  if (c.contains("concurrent_write")) {
+    const std::string at = where + ".concurrent_write";
+    const json& w = c.at("concurrent_write");
+    if (!w.is_object()) fail(at, "expected an object with placement and written");
+    ConcurrentWrite write;
+    write.placement = text_field(w, at, "placement");
+    if (std::ranges::find(kPlacements, write.placement) == std::end(kPlacements))
+      fail(at + ".placement", "'" + write.placement + "' is not one of inside, append");
+    write.written = text_field(w, at, "written");
+    cell.concurrent_write = std::move(write);
+  }
+  const CellLayout layout = cell_layout(cell);
+  if (cell.workload->capacity(layout.workload_bytes) == 0)
+    fail(where + ".size",
+         std::to_string(cell.size) + " bytes hold no " + workload + " record" +
+             (cell.concurrent_write ? " in the half left by the concurrent writer" : ""));
+  if (cell.concurrent_write && layout.writer_bytes < kRecordSize)
+    fail(where + ".size",
+         std::to_string(cell.size) + " bytes leave the concurrent writer no record");
   cell.seed = unsigned_field(c, where, "seed");
   const json& seconds = member(c, where, "max_seconds");
   if (!seconds.is_number() || seconds.get<double>() <= 0)
@@ -111,6 +129,10 @@ CrashManifest parse_manifest(const std::string& text) {
       fail(where + ".file", "'" + cell.file.string() + "' used twice");
     if (!paths.insert(cell.ack.lexically_normal().string()).second)
       fail(where + ".ack", "'" + cell.ack.string() + "' used twice");
+    if (cell.concurrent_write &&
+        !paths.insert(cell.concurrent_write->written.lexically_normal().string()).second)
+      fail(where + ".concurrent_write.written",
+           "'" + cell.concurrent_write->written.string() + "' used twice");
     manifest.cells.push_back(std::move(cell));
   }
   return manifest;
@@ -122,6 +144,18 @@ CrashManifest load_manifest(const std::filesystem::path& path) {
   std::stringstream text;
   text << in.rdbuf();
   return parse_manifest(text.str());
+}
+
+CellLayout cell_layout(const CrashCell& cell) {
+  if (!cell.concurrent_write) return {cell.size};
+  const std::uint64_t half = cell.size / 2 / kRecordSize * kRecordSize;
+  if (cell.concurrent_write->placement == "inside") return {half, half, half};
+  return {cell.size, cell.size, half};
+}
+
+std::uint64_t concurrent_nonce(std::uint64_t nonce) {
+  std::uint64_t mixed = nonce ^ 0xc0c0a11e57u;
+  return splitmix64(mixed) | 1;
 }
 
 std::filesystem::path status_path(const CrashCell& cell) {

@@ -2,8 +2,10 @@
 // crash-writer and crash-check, so both agree on every file, seed and nonce.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -12,6 +14,16 @@
 #include "bench/modes/mode.h"
 
 namespace daxbench::crash {
+
+// The seed thread's concurrency question: while the cell's writer works through its mode, a
+// second process write()s records of its own into the same file and never syncs. `inside`: it
+// writes the file's second half (the cell's workload keeps the first); `append`: it writes past
+// the end, growing the file (the workload keeps the whole prepared size). Either way it takes
+// size/2 bytes and never touches the workload's records.
+struct ConcurrentWrite {
+  std::string placement;          // "inside" or "append"
+  std::filesystem::path written;  // its last written seq, like `ack` (written, never synced)
+};
 
 struct CrashCell {
   std::string id;
@@ -24,7 +36,22 @@ struct CrashCell {
   std::uint64_t size = 0;
   std::uint64_t seed = 0;
   double max_seconds = 0;
+  std::optional<ConcurrentWrite> concurrent_write;
 };
+
+inline constexpr std::string_view kPlacements[] = {"inside", "append"};
+
+// Where the cell's workload and its concurrent writer keep their records.
+struct CellLayout {
+  std::uint64_t workload_bytes;                       // from offset 0
+  std::uint64_t writer_offset = 0, writer_bytes = 0;  // 0 bytes: no concurrent writer
+  std::uint64_t end() const { return std::max(workload_bytes, writer_offset + writer_bytes); }
+};
+CellLayout cell_layout(const CrashCell& cell);
+
+// The concurrent writer's records carry their own nonce, so neither side's checker ever takes
+// the other's records for its own.
+std::uint64_t concurrent_nonce(std::uint64_t nonce);
 
 struct CrashManifest {
   std::uint64_t nonce = 0;

@@ -1,7 +1,8 @@
 """The crash matrix in report.txt/.md: one row per mode x file state x filesystem, lost and
 acknowledged summed over cuts and workloads, the worst workload's verdict."""
 import fixtures
-from daxbench_analysis.report import crash_cell_verdict, crash_matrix, write_reports
+from daxbench_analysis.crash_report import concurrent_rows, crash_cell_verdict, crash_matrix
+from daxbench_analysis.report import write_reports
 from daxbench_analysis.runfolder import load_run
 
 
@@ -55,3 +56,46 @@ def test_no_crash_section_without_crash_jsonl(tmp_path):
     folder = fixtures.make_run(tmp_path / "run", [fixtures.case("log-append", "fdatasync", 1000)])
     text = write_reports(load_run(folder), folder)[0].read_text(encoding="utf-8")
     assert "Crash matrix" not in text
+
+
+def test_concurrency_cells_get_their_own_table(tmp_path):
+    def concurrent(mode, cut, lost, written, kept, placement="append"):
+        record = crash_record(mode, "zeroed", "lab:ext4", "log-append", cut, lost,
+                              "FAIL" if lost else "PASS")
+        record["concurrent_write"] = {"placement": placement, "written": written,
+                                      "present_valid": kept, "missing": written - kept,
+                                      "torn": 0, "torn_in_flight": 0,
+                                      "unacknowledged_present": 0}
+        return record
+
+    crash = [
+        crash_record("sealed-extent", "zeroed", "lab:ext4", "log-append", 0, 0, "PASS"),
+        concurrent("sealed-extent", 0, 0, 320, 0),
+        concurrent("sealed-extent", 1, 0, 300, 2),
+        concurrent("sealed-extent", 0, 0, 389, 389, placement="inside"),
+        concurrent("map-sync", 0, 3, 575, 573),
+    ]
+    folder = fixtures.make_run(tmp_path / "run", [fixtures.case("log-append", "fdatasync", 1000)],
+                               crash=crash)
+    run = load_run(folder)
+    # The shared file's cells stay out of the matrix: its sealed-extent row is the plain cell.
+    rows = {(r["mode"], r["file_state"], r["target"]): r for r in crash_matrix(run)}
+    assert set(rows) == {("sealed-extent", "zeroed", "lab:ext4")}
+    assert rows["sealed-extent", "zeroed", "lab:ext4"]["acknowledged"] == 100
+
+    table = {(r["mode"], r["placement"]): r for r in concurrent_rows(run)}
+    assert table["sealed-extent", "append"]["written"] == 620
+    assert table["sealed-extent", "append"]["survived"] == 2
+    assert table["sealed-extent", "append"]["cuts"] == 2
+    assert table["sealed-extent", "inside"]["survived"] == 389
+    assert table["map-sync", "append"]["verdict"] == "FAIL"  # the mode's writer lost 3
+
+    paths = write_reports(run, folder)
+    text = paths[0].read_text(encoding="utf-8")
+    assert all(len(line) <= 80 for line in text.splitlines())
+    section = text[text.index("Concurrent write() to the same file"):]
+    line = next(l for l in section.splitlines() if l.startswith("sealed-extent  zeroed"))
+    assert "0/200" in line and "2/620" in line and line.endswith("PASS")
+    assert "| map-sync | zeroed | lab:ext4 | append | log-append | 3/100 | 573/575 | 1 | **FAIL** |" \
+        in paths[1].read_text(encoding="utf-8")
+    assert "kept/written" in paths[2].read_text(encoding="utf-8")

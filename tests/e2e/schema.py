@@ -139,8 +139,11 @@ def check_crash_record(record):
     assert record["verdict"] in CRASH_VERDICTS, f"{where}: verdict {record['verdict']}"
     assert record["target"] in ("lab:ext4", "lab:xfs"), where
     assert record["file_state"] in ("sparse", "fallocated", "zeroed"), where
+    assert "concurrent_write" in record, f"{where}: missing concurrent_write"
+    write = record["concurrent_write"]
+    suffix = f"/write-{write['placement']}" if write is not None else ""
     assert record["cell"] == (f"{record['workload']}/{record['mode']}/{record['target']}/"
-                              f"{record['file_state']}"), where
+                              f"{record['file_state']}{suffix}"), where
     assert record["cut"] >= 0 and record["cut_after_s"] >= 0, where
     if record["status"] != "ok":
         assert isinstance(record["reason"], str) and record["reason"], f"{where}: no reason"
@@ -157,6 +160,21 @@ def check_crash_record(record):
     assert record["torn_in_flight"] <= min(1, record["torn"]), where
     assert isinstance(record["file_missing"], bool), where
     assert (record["first_lost_seq"] is None) == (record["lost"] == 0), where
+    if write is not None:
+        check_concurrent_write(write, where)
+
+
+CONCURRENT_COUNTS = ("written", "present_valid", "missing", "torn", "torn_in_flight",
+                     "unacknowledged_present")
+
+
+def check_concurrent_write(write, where):
+    """The second process's side of a concurrency cell (its records are a log-append)."""
+    assert write["placement"] in ("inside", "append"), where
+    for key in CONCURRENT_COUNTS:
+        assert isinstance(write.get(key), int) and write[key] >= 0, f"{where}: {key}"
+    assert write["present_valid"] + write["missing"] == write["written"], where
+    assert write["torn_in_flight"] <= min(1, write["torn"]), where
 
 
 def read_crash(folder):

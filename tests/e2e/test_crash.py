@@ -1,6 +1,7 @@
 """Power cuts end to end (configs/crash-smoke.yaml): the driver boots the lab guest with the
 crash writers, kills QEMU at a seeded moment, reboots on the same pmem file and checks. Every
-durable mode must lose nothing; flush-only on a sparse file must be seen to lose data.
+durable mode must lose nothing; flush-only on a sparse file must be seen to lose data; beside
+map-sync and sealed-extent a second process write()s the same file and never syncs.
 Skipped, with the reason, only where QEMU cannot run. About 2 minutes."""
 import json
 import subprocess
@@ -28,8 +29,9 @@ def crash_run(root, driver, tmp_path_factory):
 def test_the_run_passes_and_every_record_fits_the_schema(crash_run):
     done, _, records, _ = crash_run
     assert done.returncode == 0, done.stderr[-4000:]
-    # 9 cells (sealed-extent: zeroed only) x 2 cuts
-    assert len(records) == 18
+    # 9 cells (sealed-extent: zeroed only) + 6 concurrency cells (map-sync: 2 file states x
+    # 2 placements, sealed-extent: 2 placements) x 2 cuts
+    assert len(records) == 30
     for record in records:
         schema.check_crash_record(record)
         assert record["status"] == "ok", (record["cell"], record["reason"])
@@ -46,6 +48,28 @@ def test_durable_modes_lose_nothing_they_acknowledged(crash_run):
         assert r["lost"] == 0, (r["cell"], r["cut"], r["seed"])
         assert r["torn"] == r["torn_in_flight"], r["cell"]
         assert r["verdict"] == "PASS", r["cell"]
+
+
+def test_a_concurrent_write_never_costs_the_mode_a_record(crash_run):
+    _, _, records, context = crash_run
+    concurrent = [r for r in records if r["concurrent_write"] is not None]
+    assert {(r["mode"], r["file_state"], r["concurrent_write"]["placement"])
+            for r in concurrent} == {("map-sync", "sparse", "inside"),
+                                     ("map-sync", "sparse", "append"),
+                                     ("map-sync", "zeroed", "inside"),
+                                     ("map-sync", "zeroed", "append"),
+                                     ("sealed-extent", "zeroed", "inside"),
+                                     ("sealed-extent", "zeroed", "append")}
+    for r in concurrent:
+        assert r["verdict"] == "PASS" and r["lost"] == 0, (r["cell"], r["cut"], r["seed"])
+        # The second process was writing when the power went: what it kept is the finding.
+        assert r["concurrent_write"]["written"] > 0, r["cell"]
+    matrix = {c["cell"]: c for c in context["crash"]["matrix"]}
+    cell = matrix["log-append/sealed-extent/lab:ext4/zeroed/write-append"]
+    assert cell["concurrent_write"]["placement"] == "append"
+    assert cell["concurrent_write"]["written"] == sum(
+        r["concurrent_write"]["written"] for r in concurrent
+        if r["cell"] == "log-append/sealed-extent/lab:ext4/zeroed/write-append")
 
 
 def test_the_unsafe_control_is_seen_to_lose(crash_run):

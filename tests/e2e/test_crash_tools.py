@@ -164,3 +164,36 @@ def test_a_manifest_without_a_nonce_is_refused(crash_driver, tmp_path):
     done = subprocess.run([str(crash_driver), "crash-writer", "--manifest", str(manifest)],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode != 0 and "nonce: missing" in done.stderr
+
+
+def test_a_concurrent_writer_is_killed_with_its_cell_and_counted_apart(crash_driver, tmp_path):
+    cells = [cell(tmp_path, "log-append", mode=mode, max_seconds=30, id=f"{mode}-{where}",
+                  file=str(tmp_path / "data" / f"{mode}-{where}.dat"),
+                  ack=str(tmp_path / "job" / f"{mode}-{where}.ack"),
+                  concurrent_write={"placement": where,
+                                    "written": str(tmp_path / "job" / f"{mode}-{where}.w")})
+             for mode in ("fdatasync", "flush-only") for where in ("inside", "append")]
+    manifest = write_manifest(tmp_path, cells)
+    proc, lines = start_writers(crash_driver, manifest)
+    assert lines[-1].strip() == f"DAXBENCH-CRASH WRITERS-STARTED {len(cells)}"
+    time.sleep(KILL_AFTER_S)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    time.sleep(0.2)
+    # Nothing is left writing: a second process that outlived its cell would change the files.
+    sizes = {c["id"]: pathlib.Path(c["file"]).stat().st_size for c in cells}
+    time.sleep(0.3)
+    assert sizes == {c["id"]: pathlib.Path(c["file"]).stat().st_size for c in cells}
+
+    checked = crash_check(crash_driver, manifest, tmp_path)
+    for spec in cells:
+        result = checked[spec["id"]]
+        write = result["concurrent_write"]
+        assert write["placement"] == spec["concurrent_write"]["placement"]
+        # A process kill keeps the page cache: every record either side wrote is there.
+        assert result["lost"] == 0 and result["acknowledged"] > 0, result
+        assert write["written"] > 0 and write["missing"] == 0, result
+        assert write["present_valid"] == write["written"], result
+        grown = write["written"] + write["unacknowledged_present"] + write["torn"]
+        assert result["file_bytes"] == (1 << 20 if write["placement"] == "inside"
+                                        else (1 << 20) + 64 * grown), result

@@ -89,6 +89,47 @@ TEST(CrashConfig, ErrorsNameFileLineAndTheValidChoices) {
   EXPECT_CONTAINS(error_of("name: x\n"), "cases: expected a non-empty list");
 }
 
+TEST(CrashConfig, ConcurrentWriteCellsJoinTheirModesGroups) {
+  // By default: map-sync and sealed-extent, where crash: runs them, log-append, both places.
+  Config c = parse_config(
+      "crash:\n  modes: [fdatasync, map-sync]\n  file_states: [sparse]\n"
+      "  workloads: [kv-put]\n  filesystems: [ext4]\n",
+      "crash.yaml");
+  EXPECT_EQ(c.crash.concurrent_modes, (std::vector<std::string>{"map-sync"}));
+  EXPECT_EQ(c.crash.concurrent_placements, (std::vector<std::string>{"inside", "append"}));
+  EXPECT_EQ(c.crash.concurrent_workloads, (std::vector<std::string>{"log-append"}));
+  EXPECT_EQ(crash_cells(c.crash),
+            (std::vector<std::string>{"kv-put/fdatasync/lab:ext4/sparse",
+                                      "kv-put/map-sync/lab:ext4/sparse",
+                                      "log-append/map-sync/lab:ext4/sparse/write-inside",
+                                      "log-append/map-sync/lab:ext4/sparse/write-append"}));
+
+  c = parse_config("crash:\n  concurrent_write: none\n", "crash.yaml");
+  EXPECT_TRUE(c.crash.concurrent_modes.empty());
+  for (const std::string& cell : crash_cells(c.crash))
+    EXPECT_EQ(cell.find("/write-"), std::string::npos) << cell;
+
+  c = parse_config("crash:\n  concurrent_write: {modes: [fdatasync], placements: append}\n",
+                   "crash.yaml");
+  EXPECT_EQ(c.crash.concurrent_modes, (std::vector<std::string>{"fdatasync"}));
+  EXPECT_EQ(c.crash.concurrent_placements, (std::vector<std::string>{"append"}));
+}
+
+TEST(CrashConfig, ConcurrentWriteErrorsNameFileLineAndChoices) {
+  EXPECT_CONTAINS(error_of("crash:\n  concurrent_write: {placements: [middle]}\n"),
+                  "crash.yaml:2:35: crash.concurrent_write.placements: unknown value 'middle'; "
+                  "valid: inside, append, all");
+  // Its cells share their mode's guest, so the mode must be one crash: runs.
+  EXPECT_CONTAINS(
+      error_of("crash:\n  modes: [map-sync]\n  concurrent_write: {modes: [sealed-extent]}\n"),
+      "crash.yaml:3:30: crash.concurrent_write.modes: unknown value 'sealed-extent'; valid: "
+      "map-sync, all");
+  EXPECT_CONTAINS(error_of("crash:\n  concurrent_write: {mode: [map-sync]}\n"),
+                  "crash.yaml:2:22: unknown key 'mode' in crash.concurrent_write; valid: modes");
+  EXPECT_CONTAINS(error_of("crash:\n  concurrent_write: yes\n"),
+                  "crash.yaml:2:21: crash.concurrent_write: expected none or a mapping");
+}
+
 TEST(CrashConfig, ShippedCrashConfigsAreValid) {
   for (const char* name : {"crash.yaml", "crash-smoke.yaml"}) {
     SCOPED_TRACE(name);
