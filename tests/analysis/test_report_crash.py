@@ -60,7 +60,8 @@ def test_no_crash_section_without_crash_jsonl(tmp_path):
 
 def test_concurrency_cells_get_their_own_table(tmp_path):
     def concurrent(mode, cut, lost, written, kept, placement="append"):
-        record = crash_record(mode, "zeroed", "lab:ext4", "log-append", cut, lost,
+        state = "fallocated" if mode == "fsync-per-fault" else "zeroed"
+        record = crash_record(mode, state, "lab:ext4", "log-append", cut, lost,
                               "FAIL" if lost else "PASS")
         record["concurrent_write"] = {"placement": placement, "written": written,
                                       "present_valid": kept, "missing": written - kept,
@@ -74,6 +75,7 @@ def test_concurrency_cells_get_their_own_table(tmp_path):
         concurrent("sealed-extent", 1, 0, 300, 2),
         concurrent("sealed-extent", 0, 0, 389, 389, placement="inside"),
         concurrent("map-sync", 0, 3, 575, 573),
+        concurrent("fsync-per-fault", 0, 0, 123456, 123456),  # the longest names, one row
     ]
     folder = fixtures.make_run(tmp_path / "run", [fixtures.case("log-append", "fdatasync", 1000)],
                                crash=crash)
@@ -94,7 +96,8 @@ def test_concurrency_cells_get_their_own_table(tmp_path):
     text = paths[0].read_text(encoding="utf-8")
     assert all(len(line) <= 80 for line in text.splitlines())
     section = text[text.index("Concurrent write() to the same file"):]
-    line = next(l for l in section.splitlines() if l.startswith("sealed-extent  zeroed"))
+    line = next(l for l in section.splitlines()
+                if l.startswith("sealed-extent   zeroed     ext4 append"))
     assert "0/200" in line and "2/620" in line and line.endswith("PASS")
     assert "| map-sync | zeroed | lab:ext4 | append | log-append | 3/100 | 573/575 | 1 | **FAIL** |" \
         in paths[1].read_text(encoding="utf-8")
