@@ -5,7 +5,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-BUILD="$ROOT/build"
+BUILD="${DAXBENCH_BUILD:-$ROOT/build}"  # DAXBENCH_BUILD: another build folder (the tests honour it too)
 ASAN_BUILD="$ROOT/build-asan"
 PYTHON=/usr/bin/python3  # Debian's interpreter: the one Debian's python3-* packages are for
 
@@ -13,6 +13,7 @@ BUILD_PACKAGES=(cmake g++ libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libgte
 ANALYSIS_PACKAGES=(python3-matplotlib python3-numpy)
 TEST_PACKAGES=(python3 python3-pytest strace chromium)
 LAB_PACKAGES=(qemu-system-x86 busybox-static xfsprogs e2fsprogs ndctl daxctl)
+FIO_PACKAGES=(fio)  # the cross-check beside cases with `fio: true` (docs/fio.md); also in the lab
 
 usage() {
   cat <<'USAGE'
@@ -84,7 +85,8 @@ analysis_command() {
 }
 
 run_tests() {
-  ensure_packages "${BUILD_PACKAGES[@]}" "${ANALYSIS_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+  ensure_packages "${BUILD_PACKAGES[@]}" "${ANALYSIS_PACKAGES[@]}" "${TEST_PACKAGES[@]}" \
+    "${FIO_PACKAGES[@]}"
   if command -v clang-format >/dev/null; then
     log "formatting (.clang-format)"
     (cd "$ROOT" && git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run --Werror)
@@ -150,7 +152,7 @@ main() {
   esac
   [ -n "$config" ] || { usage >&2; exit 2; }
   ensure_packages "${BUILD_PACKAGES[@]}"
-  [ "$check" -eq 1 ] || ensure_packages "${ANALYSIS_PACKAGES[@]}"
+  [ "$check" -eq 1 ] || ensure_packages "${ANALYSIS_PACKAGES[@]}" "${FIO_PACKAGES[@]}"
   build "$BUILD"
   local common=(--config "$config" --configs-dir "$ROOT/configs")
   # The lab's packages only when a case runs there; a bad config fails here, before any case.

@@ -9,6 +9,7 @@
 #include "bench/core/session.h"
 #include "bench/crash/crash_check.h"
 #include "bench/crash/crash_writer.h"
+#include "bench/fio/fio_case.h"
 #include "bench/flush/flush.h"
 #include "bench/modes/mode.h"
 #include "bench/targets/target.h"
@@ -148,7 +149,10 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (app.got_subcommand("check")) {
-    for (const CaseSpec& c : config.cases) std::cout << c.id << '\n';
+    for (const CaseSpec& c : config.cases) {
+      std::cout << c.id << '\n';
+      if (c.fio) std::cout << "  fio: " << fio::describe(c, c.target) << '\n';
+    }
     std::cerr << config.cases.size() << " cases\n";
     if (config.crash.enabled) {
       const std::vector<std::string> cells = crash_cells(config.crash);

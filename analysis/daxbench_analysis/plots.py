@@ -1,6 +1,7 @@
 """Every figure a results folder has data for (throughput, latency CDFs, cost per operation by
-cause, parameter sweeps, first-touch faults, the micro-benchmarks, the crash matrix), each
-saved as PNG for a quick look and SVG + PDF for papers. Numbers come from `stats` only."""
+cause, parameter sweeps, first-touch faults, the micro-benchmarks, the crash matrix, daxbench
+vs fio), each saved as PNG for a quick look and SVG + PDF for papers. Numbers come from
+`stats` only."""
 from __future__ import annotations
 
 import math
@@ -16,6 +17,7 @@ from matplotlib import transforms
 from matplotlib.patches import Patch, Rectangle
 
 from . import stats, style
+from .plots_fio import fio_figures
 from .runfolder import THROUGHPUT, Case, Metric, Run, mode_rank
 
 FORMATS = ("png", "svg", "pdf")
@@ -51,7 +53,7 @@ def render_all(run: Run, out_dir: Path) -> list[Path]:
     written: list[Path] = []
     for producer in (throughput_figures, latency_figures, cost_figures, sweep_figures,
                      first_touch_figures, micro_fault_figures, micro_flush_figures,
-                     micro_nt_vs_clwb_figures, crash_figures):
+                     micro_nt_vs_clwb_figures, crash_figures, fio_figures):
         for stem, fig in producer(run):
             written += save(fig, out_dir, stem)
     return written

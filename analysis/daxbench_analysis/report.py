@@ -6,7 +6,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from daxbench_analysis import crash_report
+from daxbench_analysis import crash_report, fio_report
 from daxbench_analysis.runfolder import Run
 from daxbench_analysis.tables import Cell, GroupTable, group_tables, legend, run_facts, target_facts
 
@@ -101,6 +101,7 @@ def render_text(run: Run, tables: list[GroupTable], baseline: str) -> str:
             lines += text_table(table)
         if table.not_run:
             lines += ["", "not run:", *not_run_lines(table)]
+    lines += fio_report.text_section(run)
     lines += crash_report.text_section(run)
     return "\n".join(folded for line in lines for folded in wrap(line)) + "\n"
 
@@ -139,6 +140,7 @@ def render_markdown(run: Run, tables: list[GroupTable], baseline: str) -> str:
             lines += ["", "Not run:", ""]
             lines += [f"- {md_escape(column)}: {status}: {md_escape(reason)}"
                       for column, status, reason in table.not_run]
+    lines += fio_report.markdown_section(run)
     lines += crash_report.markdown_section(run)
     return "\n".join(lines) + "\n"
 
@@ -186,5 +188,6 @@ def render_latex(run: Run, tables: list[GroupTable], baseline: str) -> str:
     for table in tables:
         if table.rows:
             lines += ["", *tex_table(run, table)]
+    lines += fio_report.latex_section(run)
     lines += crash_report.latex_section(run)
     return "\n".join(lines) + "\n"

@@ -1,6 +1,8 @@
 """One results folder (docs/results-schema.md) loaded for analysis: its context, its records
 grouped into cases, the metrics each case can be summarised by (each with its unit and
-direction), and the groups of cases that differ only in mode — the columns of a table."""
+direction), and the groups of cases that differ only in mode — the columns of a table.
+Records another tool made for comparison (`"tool": "fio"`) are kept apart, in Run.tools: they
+mirror a daxbench case and share its id, so mixed in they would pose as that case's repetitions."""
 from __future__ import annotations
 
 import json
@@ -14,6 +16,8 @@ MODE_ORDER = ("fdatasync", "msync", "pwrite-fdatasync", "fsync-per-fault", "map-
 # Parameters that belong to a mode, not to the workload: cases differing only in these and
 # the mode are the same experiment seen through different mechanisms.
 MODE_PARAMS = ("flush", "sync_call", "reprotect", "fault_sync")
+# The tool of a record that names none: folders written before fio records existed.
+DAXBENCH = "daxbench"
 
 
 @dataclass(frozen=True)
@@ -142,10 +146,19 @@ class Run:
     cases: dict[str, Case]              # by case id, in the order of records.jsonl
     micro: dict | None = None           # micro.json (Google Benchmark's JSON), when run
     crash: list[dict] | None = None     # crash.jsonl records, when run
+    # Other tools' records (tool -> case id -> Case), never in `cases`: every table, figure,
+    # comparison and history entry is daxbench's own, and fio.py pairs them by case id.
+    tools: dict[str, dict[str, Case]] = field(default_factory=dict)
 
     @property
     def records(self) -> list[dict]:
+        """daxbench's records only (other tools' are in `tools`)."""
         return [r for case in self.cases.values() for r in case.records]
+
+    @property
+    def fio(self) -> dict[str, Case]:
+        """fio's records by the id of the daxbench case each mirrors; empty when fio did not run."""
+        return self.tools.get("fio", {})
 
     def groups(self) -> dict[tuple, list[Case]]:
         """Cases by group_key, each group's cases in MODE_ORDER, groups in first-seen order."""
@@ -203,8 +216,9 @@ def load_run(path: str | Path) -> Run:
         raise FileNotFoundError(f"{path}: no records.jsonl (not a daxbench results folder?)")
     context_path = path / "context.json"
     context = json.loads(context_path.read_text()) if context_path.is_file() else {}
-    cases: dict[str, Case] = {}
+    by_tool: dict[str, dict[str, Case]] = {DAXBENCH: {}}
     for record in _read_jsonl(path / "records.jsonl"):
+        cases = by_tool.setdefault(record_tool(record), {})
         case_id = record["case_id"]
         if case_id not in cases:
             prefix = f"{record['workload']}/{record['mode']}/{record['target']}/"
@@ -215,4 +229,10 @@ def load_run(path: str | Path) -> Run:
     micro_path, crash_path = path / "micro.json", path / "crash.jsonl"
     micro = json.loads(micro_path.read_text()) if micro_path.is_file() else None
     crash = _read_jsonl(crash_path) if crash_path.is_file() else None
-    return Run(path, context, cases, micro, crash)
+    cases = by_tool.pop(DAXBENCH)
+    return Run(path, context, cases, micro, crash, tools=by_tool)
+
+
+def record_tool(record: dict) -> str:
+    """Which tool made a record: "daxbench" when it does not say (older folders)."""
+    return record.get("tool") or DAXBENCH

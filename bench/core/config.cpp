@@ -21,9 +21,11 @@
 namespace daxbench {
 namespace {
 
-constexpr std::string_view kTopLevelKeys[] = {"name",  "description", "targets", "defaults",
-                                              "cases", "counters",    "micro",   "crash"};
-constexpr std::string_view kCaseKeys[] = {"workload", "mode", "counters"};
+constexpr std::string_view kTopLevelKeys[] = {
+    "name", "description", "targets", "defaults", "cases", "counters", "micro", "crash", "fio"};
+constexpr std::string_view kCaseKeys[] = {"workload", "mode", "counters", "fio"};
+// Keys of `defaults:` that are not parameters.
+constexpr std::string_view kDefaultsKeys[] = {"fio"};
 constexpr std::string_view kCounterKeys[] = {"set", "add"};
 
 class Located {
@@ -306,6 +308,64 @@ CrashConfig parse_crash(const Located& at, const YAML::Node& given) {
   return crash;
 }
 
+constexpr std::string_view kFioKeys[] = {"binary"};
+
+// `fio:` in a case or in `defaults:`: true, false, or the targets to run fio on (a spec such
+// as lab:ext4, or a kind such as file for every file:DIR).
+struct FioChoice {
+  bool on = false;
+  std::vector<std::string> targets;  // empty: every target of the case
+
+  bool covers(const std::string& spec) const {
+    if (!on || targets.empty()) return on;
+    const std::string kind = spec.substr(0, spec.find(':'));
+    return std::any_of(targets.begin(), targets.end(),
+                       [&](const std::string& t) { return t == spec || t == kind; });
+  }
+};
+
+FioChoice parse_fio_switch(const Located& at, const YAML::Node& node) {
+  FioChoice choice;
+  if (node.IsSequence()) {
+    std::vector<std::string> kinds;
+    for (const TargetDesc* t : daxbench::targets()) kinds.emplace_back(t->name);
+    for (const auto& [spec, mark] : values_of(at, node, "fio", node.Mark()).items) {
+      if (!find_target(spec) && std::find(kinds.begin(), kinds.end(), spec) == kinds.end())
+        at.fail(mark, "fio: unknown target '" + spec + "'; " + valid_list(kinds, spec) +
+                          " (a kind, or a whole spec such as lab:ext4)");
+      choice.targets.push_back(spec);
+    }
+    choice.on = true;
+    return choice;
+  }
+  const std::string text = scalar_text(at, node, "fio");
+  if (text != "true" && text != "false")
+    at.fail(node.Mark(), "fio: expected true, false or a list of targets, got '" + text + "'; " +
+                             valid_list({"true", "false"}, text));
+  choice.on = text == "true";
+  return choice;
+}
+
+// `fio: {binary: /usr/bin/fio}` at the top level.
+FioConfig parse_fio(const Located& at, const YAML::Node& node) {
+  if (!node.IsMap())
+    at.fail(node.Mark(),
+            "fio: expected a mapping with key binary (to run fio beside a case, write "
+            "`fio: true` in the case or in defaults:)");
+  for (const auto& entry : node) {
+    const std::string key = entry.first.Scalar();
+    if (std::find(std::begin(kFioKeys), std::end(kFioKeys), key) == std::end(kFioKeys))
+      at.fail(entry.first.Mark(), "unknown key '" + key + "' in fio; " +
+                                      valid_list({std::begin(kFioKeys), std::end(kFioKeys)}, key));
+  }
+  FioConfig fio;
+  if (const YAML::Node binary = node["binary"]) {
+    fio.binary = scalar_text(at, binary, "fio.binary");
+    if (fio.binary.empty()) at.fail(binary.Mark(), "fio.binary: expected a path or a name");
+  }
+  return fio;
+}
+
 // `counters: {set: default, add: [instructions, "jbd2:jbd2_start_commit@system"]}`
 std::shared_ptr<const perf::CounterTable> parse_counters(const Located& at,
                                                          const YAML::Node& node) {
@@ -358,6 +418,7 @@ struct Expansion {
   std::set<std::string> seen_ids;
   std::vector<CaseSpec>& out;
   std::shared_ptr<const perf::CounterTable> counters;  // of the case being expanded
+  FioChoice fio;                                       // of the case being expanded
 
   void expand(const WorkloadDesc& workload, const ModeDesc& mode, const Settings& defaults,
               const Settings& own, const YAML::Mark& case_mark) {
@@ -443,6 +504,7 @@ struct Expansion {
     }
     c.flush = (mode.needs & kNeedsUserFlush) ? params.text("flush") : "";
     c.counters = counters;
+    c.fio = fio.covers(target);
     std::string shape;
     for (const auto& [spec, values] : axes) {
       if (!spec->shapes_case) continue;
@@ -454,7 +516,13 @@ struct Expansion {
     }
     c.id = std::string(workload.name) + "/" + std::string(mode.name) + "/" + target + "/" +
            (shape.empty() ? "defaults" : shape);
-    if (seen_ids.insert(c.id).second) out.push_back(std::move(c));
+    if (seen_ids.insert(c.id).second) {
+      out.push_back(std::move(c));
+    } else if (c.fio) {
+      // A case listed again runs once, with fio if any of its entries asks for it.
+      for (CaseSpec& existing : out)
+        if (existing.id == c.id) existing.fio = true;
+    }
   }
 };
 
@@ -512,6 +580,7 @@ Config parse_config(const std::string& text, const std::string& path,
   if (root["name"]) config.name = scalar_text(at, root["name"], "name");
   if (root["micro"]) config.micro = parse_micro(at, root["micro"]);
   if (root["crash"]) config.crash = parse_crash(at, root["crash"]);
+  if (root["fio"]) config.fio = parse_fio(at, root["fio"]);
 
   std::vector<std::string> target_syntax;
   for (const TargetDesc* t : daxbench::targets()) target_syntax.emplace_back(t->syntax);
@@ -540,8 +609,11 @@ Config parse_config(const std::string& text, const std::string& path,
   Settings defaults;
   if (const YAML::Node d = root["defaults"]) {
     if (!d.IsMap()) at.fail(d.Mark(), "defaults: expected a mapping of parameter: value");
-    defaults = read_settings(at, d, {}, known, "defaults");
+    defaults = read_settings(at, d, kDefaultsKeys, known, "defaults");
   }
+  const FioChoice fio_default = root["defaults"] && root["defaults"]["fio"]
+                                    ? parse_fio_switch(at, root["defaults"]["fio"])
+                                    : FioChoice{};
 
   const YAML::Node cases = root["cases"];
   // A config may be only `crash:`; its lab targets are added below.
@@ -556,7 +628,7 @@ Config parse_config(const std::string& text, const std::string& path,
   std::shared_ptr<const perf::CounterTable> counters;
   if (root["counters"]) counters = parse_counters(at, root["counters"]);
 
-  Expansion expansion{at, config, {}, config.cases, counters};
+  Expansion expansion{at, config, {}, config.cases, counters, fio_default};
   for (const YAML::Node& entry : cases) {
     if (!entry.IsMap())
       at.fail(entry.Mark(), "a case is a mapping with keys workload, mode and parameters");
@@ -571,6 +643,7 @@ Config parse_config(const std::string& text, const std::string& path,
     const Settings own = read_settings(at, entry, kCaseKeys, known, "case");
     // A case's own `counters:` replaces the top-level one as a whole.
     expansion.counters = entry["counters"] ? parse_counters(at, entry["counters"]) : counters;
+    expansion.fio = entry["fio"] ? parse_fio_switch(at, entry["fio"]) : fio_default;
 
     // A parameter written in a case must apply to something the case runs.
     for (const auto& [name, values] : own) {

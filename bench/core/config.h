@@ -32,6 +32,13 @@ struct CaseSpec {
   // The kernel counters it records (`counters:`), shared by the cases of one config entry and
   // owning the strings the rows point to; null means the default set.
   std::shared_ptr<const perf::CounterTable> counters;
+  // `fio: true`: also run the equivalent fio job after each repetition (docs/fio.md).
+  bool fio = false;
+};
+
+// `fio:` — how the fio cross-check runs, for the cases that ask for it (docs/config.md).
+struct FioConfig {
+  std::string binary = "fio";  // a path, or a name looked up on PATH
 };
 
 // `micro:` — whether and how `daxbench run` runs daxbench-micro (docs/config.md).
@@ -68,6 +75,7 @@ struct Config {
   std::vector<CaseSpec> cases;  // expanded, de-duplicated, in config order
   MicroConfig micro;
   CrashConfig crash;
+  FioConfig fio;
 };
 
 // The parameters a case of this workload and mode has: common, then workload, then mode.

@@ -43,6 +43,8 @@ json optional_number(const std::optional<double>& v) {
   return v ? json(*v) : json(nullptr);
 }
 
+}  // namespace
+
 json params_json(const CaseSpec& spec) {
   json out = json::object();
   for (const ParamSpec* p : applicable_params(*spec.workload, *spec.mode)) {
@@ -61,6 +63,8 @@ json params_json(const CaseSpec& spec) {
   }
   return out;
 }
+
+namespace {
 
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
@@ -104,6 +108,7 @@ json record_json(const CaseSpec& spec, const RepetitionResult& r, const std::str
   return {
       {"schema_version", kSchemaVersion},
       {"run_id", run_id},
+      {"tool", "daxbench"},
       {"case_id", spec.id},
       {"target", spec.target},
       {"mode", spec.mode->name},
@@ -172,6 +177,10 @@ void ResultsFolder::append_json(json record) {
   std::fflush(records_);
   fsync(fileno(records_));
   const std::string id = record["case_id"].get<std::string>();
+  if (record.value("tool", "daxbench") == "fio") {
+    fio_[id].push_back(std::move(record));
+    return;
+  }
   auto [it, inserted] = cases_.try_emplace(id);
   if (inserted) order_.push_back(id);
   it->second.push_back(std::move(record));
@@ -210,6 +219,8 @@ CaseSummary summarize_case(const std::string& id, const std::vector<json>& recor
   };
   auto per_op = [](const char* name) {
     return [=](const json& r) -> std::optional<double> {
+      // fio's records have no counters: a const lookup of a missing key is undefined.
+      if (!r["counters"].contains(name)) return std::nullopt;
       const json& c = r["counters"][name];
       if (!c.is_object() || c["per_op"].is_null()) return std::nullopt;
       return c["per_op"].get<double>();
@@ -293,6 +304,28 @@ void ResultsFolder::write_summary() const {
   }
 }
 
+// fio's run of the same case, on the line under it, so the two can be read side by side.
+void ResultsFolder::print_fio_row(std::FILE* out, const std::string& id) const {
+  const auto it = fio_.find(id);
+  if (it == fio_.end()) return;
+  const CaseSummary c = summarize_case(id, it->second);
+  const json& engine = (*c.first)["fio"]["engine"];
+  const std::string label = "  fio " + (engine.is_null() ? std::string() : text_of(engine));
+  if (!c.throughput) {
+    std::fprintf(out, "%-64s %s: %s\n", label.c_str(), c.status.c_str(),
+                 text_of((*c.first)["reason"]).substr(0, 60).c_str());
+    return;
+  }
+  std::string interval = "[";
+  interval.append(rounded(c.throughput->ci.low))
+      .append(", ")
+      .append(rounded(c.throughput->ci.high))
+      .append("]");
+  std::fprintf(out, "%-64s %12s %25s %10s %10s\n", label.c_str(),
+               rounded(c.throughput->median).c_str(), interval.c_str(), rounded(c.op_p50).c_str(),
+               rounded(c.op_p99).c_str());
+}
+
 void ResultsFolder::print_table(std::FILE* out) const {
   std::fprintf(out, "%-64s %12s %25s %10s %10s %7s\n", "case (medians over repetitions)", "ops/s",
                "95% CI", "op p50 ns", "op p99 ns", "sys/op");
@@ -302,6 +335,7 @@ void ResultsFolder::print_table(std::FILE* out) const {
     if (!c.throughput) {
       std::fprintf(out, "%-64s %s: %s\n", name.c_str(), c.status.c_str(),
                    text_of((*c.first)["reason"]).substr(0, 60).c_str());
+      print_fio_row(out, id);
       continue;
     }
     std::string interval = "[";  // appended, not `+`-chained: GCC 12 warns falsely on that
@@ -313,6 +347,7 @@ void ResultsFolder::print_table(std::FILE* out) const {
                  rounded(c.throughput->median).c_str(), interval.c_str(), rounded(c.op_p50).c_str(),
                  rounded(c.op_p99).c_str(), rounded(c.syscalls).c_str(),
                  (*c.first)["durable"].get<bool>() ? "" : "  (not durable here)");
+    print_fio_row(out, id);
   }
 }
 

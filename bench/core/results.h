@@ -14,6 +14,9 @@
 
 namespace daxbench {
 
+// Every parameter of the case, resolved (numbers for integer, size and real parameters).
+nlohmann::ordered_json params_json(const CaseSpec& spec);
+
 nlohmann::ordered_json record_json(const CaseSpec& spec, const RepetitionResult& result,
                                    const std::string& run_id, int repetition);
 
@@ -28,18 +31,22 @@ class ResultsFolder {
   // Appends one line and flushes it, so a finished case survives whatever happens next.
   void append_record(const CaseSpec& spec, const RepetitionResult& result,
                      const std::string& run_id, int repetition);
-  // The same for a record made elsewhere (the lab's guest), already in the schema.
+  // The same for a record made elsewhere (the lab's guest, fio), already in the schema.
   void append_json(nlohmann::ordered_json record);
-  // One row per case seen so far, repetitions summarised.
+  // One row per case seen so far, repetitions summarised; daxbench's records only (fio's
+  // are shown beside them by print_table and the report, never mixed into a case's row).
   void write_summary() const;
   // The same, short, for a terminal: medians, interval, latency, and what is not durable.
   void print_table(std::FILE* out) const;
 
  private:
+  void print_fio_row(std::FILE* out, const std::string& id) const;
+
   std::filesystem::path path_;
   std::FILE* records_ = nullptr;
   std::vector<std::string> order_;
   std::map<std::string, std::vector<nlohmann::ordered_json>> cases_;  // records by case id
+  std::map<std::string, std::vector<nlohmann::ordered_json>> fio_;    // fio's, by case id
 };
 
 // results/<UTC time>-<host>-<config>/, made unique with a -2, -3 ... suffix if needed.

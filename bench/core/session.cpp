@@ -21,6 +21,7 @@
 #include "bench/core/micro_run.h"
 #include "bench/core/results.h"
 #include "bench/core/runner.h"
+#include "bench/fio/fio_case.h"
 #include "bench/modes/mode.h"
 #include "bench/targets/lab.h"
 #include "bench/targets/target.h"
@@ -60,6 +61,8 @@ double expected_seconds(const CaseSpec& spec) {
   double seconds =
       spec.params.real("warmup_s") + (by_ops ? 0.3 : spec.params.real("duration_s")) + 0.05;
   if (spec.mode->measure_without_sync) seconds *= 2;
+  // fio's run of the same case follows each repetition: its ramp, runtime and start-up.
+  if (spec.fio) seconds += spec.params.real("warmup_s") + spec.params.real("duration_s") + 0.3;
   return seconds;
 }
 
@@ -151,7 +154,8 @@ int run_session(const Config& config, const RunOptions& options) {
   }
 
   const auto start = std::chrono::steady_clock::now();
-  std::map<std::string, bool> unsupported;  // a case the target cannot run is recorded once
+  std::map<std::string, bool> unsupported;      // a case the target cannot run is recorded once
+  std::map<std::string, bool> fio_unsupported;  // the same for a case fio cannot express
   int done = 0, failed = 0;
   double expected_done = 0;
   // A lab guest's console is a tty too, but its lines are relayed by the host: TERM=dumb.
@@ -191,6 +195,22 @@ int run_session(const Config& config, const RunOptions& options) {
                      result.reason.c_str());
       }
       results.append_record(c, result, run_id, rep);
+      // fio's run of the same case, right after it, on a freshly prepared file.
+      if (c.fio && !fio_unsupported[c.id] && !g_stop) {
+        std::fprintf(stderr, "%s[%d/%d] %s fio rep %d/%d%s", tty ? "\r\033[K" : "", done,
+                     total_runs, c.id.c_str(), rep + 1, reps, tty ? "" : "\n");
+        const std::size_t serial = static_cast<std::size_t>(cp - config.cases.data());
+        fio::CaseOutcome fio =
+            fio::run_case(c, target, config.fio, results.path(), serial, run_id, rep, g_stop);
+        if (fio.record.is_null()) break;  // interrupted
+        fio_unsupported[c.id] = fio.unsupported;
+        if (fio.record["status"] == "failed") {
+          ++failed;
+          std::fprintf(stderr, "%sdaxbench: %s: fio failed: %s\n", tty ? "\n" : "", c.id.c_str(),
+                       fio.record["reason"].get<std::string>().c_str());
+        }
+        results.append_json(std::move(fio.record));
+      }
     }
   }
   if (tty && done > 0) std::fputc('\n', stderr);

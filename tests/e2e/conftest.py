@@ -6,7 +6,8 @@ import subprocess
 import pytest
 
 ROOT = pathlib.Path(os.environ.get("DAXBENCH_ROOT", pathlib.Path(__file__).resolve().parents[2]))
-DRIVER = ROOT / "build" / "daxbench"
+# DAXBENCH_BUILD chooses another build folder (e.g. one of your own beside a shared build/).
+DRIVER = pathlib.Path(os.environ.get("DAXBENCH_BUILD", ROOT / "build")) / "daxbench"
 
 
 @pytest.fixture(scope="session")

@@ -46,9 +46,19 @@ def check_sampled(count, events, every, where):
     assert abs(count - expected) <= slack, f"{where}: {count} timed of {events}, 1 in {every}"
 
 
+TOOLS = {"daxbench", "fio"}
+FIO_KEYS = {"version", "engine", "job", "command", "env", "mapping", "exit_code", "stderr"}
+
+
 def check_record(record):
-    """Raises AssertionError naming the first field that breaks the schema."""
+    """Raises AssertionError naming the first field that breaks the schema. The driver writes
+    `tool` in every record; records made by hand (tests/analysis fixtures) may leave it out."""
     where = record.get("case_id", "?")
+    tool = record.get("tool", "daxbench")
+    assert tool in TOOLS, f"{where}: tool {tool!r}"
+    if tool == "fio":
+        check_fio_record(record)
+        return
     required = {
         "schema_version": int, "run_id": str, "case_id": str, "target": str, "mode": str,
         "workload": str, "params": dict, "repetition": int, "status": str, "durable": bool,
@@ -92,6 +102,62 @@ def check_record(record):
         if counter["status"] == "ok":
             assert _number(counter["value"]), f"{where}: {name} value"
     assert record["counters"]["commits"]["value"] == record["commits"]
+
+
+def check_fio_record(record):
+    """A record of fio's run of a case (docs/results-schema.md, "fio records")."""
+    where = f"{record.get('case_id', '?')} (fio)"
+    required = {
+        "schema_version": int, "run_id": str, "tool": str, "case_id": str, "target": str,
+        "mode": str, "workload": str, "params": dict, "repetition": int, "status": str,
+        "durable": bool, "durable_reason": str, "latency_ns": dict, "histogram": dict,
+        "counters": dict, "fio": dict,
+    }
+    check_types(record, required, where)
+    assert record["schema_version"] == SCHEMA_VERSION
+    assert record["status"] in STATUSES, f"{where}: status {record['status']}"
+    assert record["case_id"].startswith(f"{record['workload']}/{record['mode']}/{record['target']}/")
+    for key in ("reason", "emulated", "ops", "commits", "duration_ns", "ops_per_sec",
+                "bandwidth_bytes_per_sec"):
+        assert key in record, f"{where}: missing {key}"
+    # What fio does not measure is null or empty, never invented.
+    assert record["flush"] is None and record["latency_sample_every"] is None, where
+    assert record["histogram"] == {"op": None, "commit": None}, where
+    assert record["counters"] == {} and record["op_digest"] is None, where
+    assert record["extent_map_unchanged"] is None, where
+    fio = record["fio"]
+    assert set(fio) == FIO_KEYS, f"{where}: fio keys {sorted(fio)}"
+    assert isinstance(fio["env"], dict) and all(isinstance(v, str) for v in fio["env"].values())
+    if record["status"] == "unsupported":
+        assert record["reason"].startswith(("fio cannot express", "flush ")), where
+        assert fio["command"] is None and fio["job"] is None and fio["exit_code"] is None, where
+    else:
+        assert isinstance(fio["engine"], str) and isinstance(fio["mapping"], str), where
+        assert isinstance(fio["command"], list) and "--output-format=json" in fio["command"], where
+    if record["status"] != "ok":
+        assert isinstance(record["reason"], str) and record["reason"], f"{where}: no reason"
+        assert record["ops"] is None and record["latency_ns"]["op"] is None, where
+        if record["status"] == "failed":
+            assert isinstance(fio["stderr"], str), f"{where}: failed without fio's stderr"
+        return
+    assert record["reason"] is None and fio["stderr"] is None and fio["exit_code"] == 0, where
+    assert fio["version"].startswith("fio-"), where
+    assert isinstance(fio["job"], str) and f"ioengine={fio['engine']}" in fio["job"], where
+    for key in ("ops", "commits", "duration_ns"):
+        assert isinstance(record[key], int) and record[key] >= 0, f"{where}: {key}"
+    assert record["ops"] > 0 and record["duration_ns"] > 0, where
+    # fio's iops is total_ios over its runtime in ms, printed to 6 decimals.
+    expected_rate = record["ops"] * 1e9 / record["duration_ns"]
+    assert math.isclose(record["ops_per_sec"], expected_rate, rel_tol=1e-6), f"{where}: ops_per_sec"
+    assert _number(record["bandwidth_bytes_per_sec"]) and record["bandwidth_bytes_per_sec"] > 0
+    op = record["latency_ns"]["op"]
+    assert set(op) == LATENCY_KEYS and all(_number(op[k]) for k in LATENCY_KEYS), where
+    # fio's percentiles are bucket bounds: ordered, but may pass the exact max.
+    assert op["p50"] <= op["p90"] <= op["p99"] <= op["p999"], where
+    assert op["count"] == record["ops"], f"{where}: fio times every write"
+    commit = record["latency_ns"]["commit"]
+    if commit is not None:
+        assert set(commit) == LATENCY_KEYS and commit["count"] == record["commits"], where
 
 
 def check_context(context):

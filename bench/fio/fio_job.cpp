@@ -1,0 +1,372 @@
+// daxbench case → fio job. The mapping is two tables of data (one row per mode and kind of
+// target, one per flush primitive); the code only looks rows up and checks the few
+// parameters fio cannot take. What each engine does per write and per sync is cited from
+// fio's engines/{mmap,libpmem,dev-dax}.c in docs/fio.md.
+#include "bench/fio/fio_job.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <sstream>
+
+#include "bench/modes/mode.h"
+#include "workloads/workload.h"
+
+namespace daxbench::fio {
+namespace {
+
+// How a daxbench commit becomes fio options.
+enum class Sync {
+  kNone,         // no sync at all
+  kFsync,        // fsync=N: a sync io_u every N writes (the mmap engine msyncs the mapping)
+  kFdatasync,    // fdatasync=N
+  kDrain,        // libpmem: sync=1 drains every write; fsync=N drains every N
+  kPersistEach,  // dev-dax: every write is pmem_memcpy_persist, syncs do nothing
+};
+
+enum class Where { kAny, kPageCache, kDax, kDevice };
+
+struct ModeRow {
+  std::string_view mode;
+  Where where;
+  std::string_view engine;  // empty: fio cannot express it, `note` says why
+  Sync sync;
+  std::string_view note;
+};
+
+// First matching row wins. A mode that needs a filesystem is refused on a device before this.
+constexpr ModeRow kModeRows[] = {
+    {"fsync-per-fault", Where::kAny, "", Sync::kNone,
+     "fio has no engine that syncs the file from a write-fault handler"},
+    {"fdatasync", Where::kAny, "", Sync::kNone,
+     "fio's mmap engine turns fdatasync= into msync(MS_SYNC) of the whole mapping, and psync "
+     "stores with pwrite rather than into a mapping"},
+    {"none", Where::kDevice, "", Sync::kNone,
+     "fio's dev-dax engine persists every write (pmem_memcpy_persist); none stores without "
+     "flushing"},
+    {"none", Where::kAny, "mmap", Sync::kNone,
+     "memcpy into a MAP_SHARED mapping, no sync, as none; fio adds its own per-write overhead "
+     "and madvise(RANDOM/SEQUENTIAL) where daxbench sets MADV_NOHUGEPAGE"},
+    {"msync", Where::kAny, "mmap", Sync::kFsync,
+     "msync(MS_SYNC) of the whole mapping per sync (fsync=N); daxbench msyncs only the "
+     "page-aligned dirty range"},
+    {"pwrite-fdatasync", Where::kAny, "psync", Sync::kFdatasync,
+     "pwrite per record, fdatasync every commit_every records: the same calls"},
+    {"map-sync", Where::kPageCache, "", Sync::kNone,
+     "MAP_SYNC is refused off DAX (daxbench records this case unsupported); fio's libpmem "
+     "engine would fall back to a plain MAP_SHARED mapping without saying so"},
+    {"map-sync", Where::kDax, "libpmem", Sync::kDrain,
+     "libpmem maps with MAP_SYNC, flushes each write (pmem_memcpy) and drains at each commit, "
+     "as map-sync"},
+    {"sealed-extent", Where::kDax, "libpmem", Sync::kDrain,
+     "libpmem maps with MAP_SYNC where sealed-extent maps plain MAP_SHARED over a sealed file; "
+     "flush per write, drain at each commit"},
+    {"flush-only", Where::kDax, "libpmem", Sync::kDrain,
+     "libpmem maps with MAP_SYNC where the kernel accepts it: on DAX this is map-sync's mapping, "
+     "not flush-only's plain MAP_SHARED; flush per write, drain at each commit"},
+    {"sealed-extent", Where::kPageCache, "libpmem", Sync::kDrain,
+     "page cache: PMEM_IS_PMEM_FORCE=1 makes libpmem flush the CPU cache as if this were pmem, "
+     "a cost comparison only, not durable (as daxbench's flush modes here)"},
+    {"flush-only", Where::kPageCache, "libpmem", Sync::kDrain,
+     "page cache: PMEM_IS_PMEM_FORCE=1 makes libpmem flush the CPU cache as if this were pmem, "
+     "a cost comparison only, not durable (as daxbench's flush-only here)"},
+    {"map-sync", Where::kDevice, "dev-dax", Sync::kPersistEach,
+     "device-DAX: pmem_memcpy_persist (flush + drain) per write, as a commit per record"},
+    {"flush-only", Where::kDevice, "dev-dax", Sync::kPersistEach,
+     "device-DAX: pmem_memcpy_persist (flush + drain) per write, as a commit per record"},
+};
+
+// How a flush primitive is asked of libpmem (the libpmem and dev-dax engines call it).
+struct FlushRow {
+  std::string_view flush;
+  std::array<std::string_view, 2> env;  // PMEM_* switches set to 1
+  std::string_view option;              // an engine option, or empty
+  bool on_device;                       // the dev-dax engine can honour it
+  std::string_view note;
+};
+
+constexpr FlushRow kFlushRows[] = {
+    {"clwb", {}, "", true, "libpmem picks CLWB first where the CPU has it"},
+    {"clflushopt", {"PMEM_NO_CLWB"}, "", true, "PMEM_NO_CLWB=1 leaves libpmem CLFLUSHOPT"},
+    {"clflush",
+     {"PMEM_NO_CLWB", "PMEM_NO_CLFLUSHOPT"},
+     "",
+     true,
+     "PMEM_NO_CLWB=1 PMEM_NO_CLFLUSHOPT=1 leave libpmem CLFLUSH"},
+    {"ntstore",
+     {},
+     "direct=1",
+     false,
+     "direct=1: pmem_memcpy with PMEM_F_MEM_NONTEMPORAL (libpmem's own edge handling)"},
+    {"libpmem", {}, "", true, "pmem_memcpy + pmem_drain, as daxbench's libpmem primitive"},
+    {"none",
+     {"PMEM_NO_FLUSH"},
+     "",
+     true,
+     "PMEM_NO_FLUSH=1: libpmem skips the flush and keeps the SFENCE, as flush: none"},
+};
+
+constexpr std::string_view kPrepopulateNote =
+    "; fio's libpmem engine first writes the whole file with write(2) (prepopulate_file) and "
+    "pmem_map_file fallocates it, so the file is fully written whatever file_state says";
+
+// fio's mmap, libpmem and dev-dax engines refuse fsync=/fdatasync= when bs is not a whole
+// number of pages ("mmap options dictate a minimum block size").
+constexpr std::uint64_t kFioPage = 4096;
+// fio's mmap engine maps at most 1 GiB (MMAP_TOTAL_SZ) and remaps beyond it.
+constexpr std::uint64_t kMmapTotal = 1ull << 30;
+
+bool matches(Where where, const TargetView& t) {
+  switch (where) {
+    case Where::kAny:
+      return true;
+    case Where::kPageCache:
+      return !t.dax && !t.device;
+    case Where::kDax:
+      return t.dax && !t.device;
+    case Where::kDevice:
+      return t.device;
+  }
+  return false;
+}
+
+Job cannot(std::string why) {
+  Job job;
+  job.reason = "fio cannot express " + why;
+  return job;
+}
+
+// A workload or parameter fio has no equivalent for; empty when there is none.
+std::string unexpressible_shape(const CaseSpec& spec, const TargetView& target) {
+  const std::string_view workload = spec.workload->name;
+  const ParamSet& p = spec.params;
+  if (workload == "first-touch")
+    return "first-touch: one store per page, each page once, in order or shuffled; fio's random "
+           "map works in blocks of bs, not pages (rw=write:<4096-record_size> for the ordered "
+           "case is not mapped)";
+  if (workload == "kv-put")
+    return "kv-put: two dependent ordering points per put (value append, then index slot) are "
+           "not a fio I/O pattern";
+  if (workload == "trace-replay")
+    return "trace-replay: the trace would need converting to fio's iolog v2 (read_iolog), "
+           "which daxbench does not do";
+  if (workload != "log-append" && workload != "random-update")
+    return std::string(workload) + ": no fio mapping for this workload";
+  if (p.has("distribution") && p.text("distribution") == "zipfian")
+    return "distribution: zipfian: fio's random_distribution=zipf:theta hashes ranks to blocks "
+           "with its own hash, so its hot set is not daxbench's scrambled (YCSB) zipfian";
+  if (p.text("background") != "none")
+    return "background: metadata: no fio job runs daxbench's create/write/fsync/unlink loop "
+           "beside the writers";
+  if (target.device && p.integer("threads") > 1)
+    return "threads > 1 on device-DAX: fio's dev-dax engine maps the device from offset 0 "
+           "whatever offset= says (engines/dev-dax.c, prep_full), so per-thread regions "
+           "cannot be given";
+  return {};
+}
+
+std::string escape_filename(const std::string& path) {
+  std::string out;
+  for (char c : path) {
+    if (c == ':' || c == '\\') out += '\\';  // fio splits filename= on ':'
+    out += c;
+  }
+  return out;
+}
+
+std::string microseconds(double seconds) {
+  return std::to_string(static_cast<std::uint64_t>(std::llround(seconds * 1e6))) + "us";
+}
+
+}  // namespace
+
+TargetView target_view(const TargetFacts& facts) {
+  TargetView view;
+  view.dax = facts.dax;
+  view.device = facts.device;
+  view.persistent = facts.persistent;
+  if (facts.device) view.device_path = facts.directory;
+  return view;
+}
+
+TargetView presumed_target_view(std::string_view spec) {
+  TargetView view;
+  if (spec.starts_with("fsdax:") || spec == "lab:ext4" || spec == "lab:xfs") view.dax = true;
+  if (spec.starts_with("devdax:") || spec == "lab:devdax") {
+    view.dax = view.device = true;
+    view.device_path = spec.starts_with("devdax:") ? std::string(spec.substr(7)) : "/dev/dax0.0";
+  }
+  return view;
+}
+
+Job plan_job(const CaseSpec& spec, const TargetView& target, std::string_view flush) {
+  const std::string_view mode = spec.mode->name;
+  if (std::string why = unexpressible_shape(spec, target); !why.empty()) return cannot(why);
+  if (target.device && (spec.mode->needs & kNeedsFilesystem))
+    return cannot(std::string(mode) +
+                  " on device-DAX: the mode needs a filesystem (daxbench "
+                  "records it unsupported there too)");
+  const auto row = std::find_if(std::begin(kModeRows), std::end(kModeRows), [&](const ModeRow& r) {
+    return r.mode == mode && matches(r.where, target);
+  });
+  if (row == std::end(kModeRows))
+    return cannot(std::string(mode) + " on this target: no fio engine row for it");
+  if (row->engine.empty()) return cannot(std::string(mode) + ": " + std::string(row->note));
+
+  Job job;
+  job.engine = row->engine;
+  job.mapping = row->note;
+  const std::uint64_t record = spec.params.size("record_size");
+  const std::int64_t every = spec.params.integer("commit_every");
+  const std::string n = std::to_string(every);
+  auto page_multiple = [&](const char* option) -> std::string {
+    if (record % kFioPage == 0) return {};
+    return std::string(mode) + " with record_size " + spec.params.text("record_size") + ": " +
+           option + " needs bs to be a whole number of pages in fio's " + job.engine +
+           " engine (\"mmap options dictate a minimum block size of 4096 bytes\")";
+  };
+  switch (row->sync) {
+    case Sync::kNone:
+      break;
+    case Sync::kFsync:
+      if (auto why = page_multiple("fsync="); !why.empty()) return cannot(why);
+      job.options.emplace_back("fsync", n);
+      break;
+    case Sync::kFdatasync:
+      job.options.emplace_back("fdatasync", n);
+      break;
+    case Sync::kDrain:
+      if (every == 1) {
+        job.options.emplace_back("sync", "1");  // pmem_memcpy without NODRAIN: drain per write
+      } else {
+        if (auto why = page_multiple("fsync= (commit_every > 1)"); !why.empty())
+          return cannot(why + "; sync=1 would drain every write instead");
+        job.options.emplace_back("fsync", n);  // libpmem: a sync io_u is pmem_drain()
+      }
+      break;
+    case Sync::kPersistEach:
+      if (every != 1)
+        return cannot(std::string(mode) + " with commit_every " + n +
+                      " on device-DAX: fio's dev-dax engine persists every write and ignores "
+                      "syncs, so only commit_every 1 maps");
+      break;
+  }
+  if (job.engine == "mmap" && spec.params.size("working_set") > kMmapTotal)
+    return cannot(
+        "working_set above 1G with the mmap engine: it maps at most 1 GiB "
+        "(MMAP_TOTAL_SZ) and remaps as it goes");
+
+  if (job.engine == "libpmem" || job.engine == "dev-dax") {
+    const auto f = std::find_if(std::begin(kFlushRows), std::end(kFlushRows),
+                                [&](const FlushRow& r) { return r.flush == flush; });
+    if (f == std::end(kFlushRows))
+      return cannot("flush " + std::string(flush) + ": no libpmem switch for it");
+    if (job.engine == "dev-dax" && !f->on_device)
+      return cannot("flush " + std::string(flush) +
+                    " on device-DAX: fio's dev-dax engine lets pmem_memcpy_persist choose "
+                    "temporal or non-temporal stores itself");
+    for (std::string_view key : f->env)
+      if (!key.empty()) job.env[std::string(key)] = "1";
+    if (!f->option.empty()) {
+      const std::string option(f->option);
+      const auto eq = option.find('=');
+      job.options.emplace_back(option.substr(0, eq), option.substr(eq + 1));
+    }
+    job.mapping += "; flush " + std::string(flush) + ": " + std::string(f->note);
+  }
+  if (job.engine == "libpmem") {
+    // On DAX the first write to a page of a sparse or fallocated file is the metadata fault
+    // daxbench measures; fio's prepopulation would remove every one of them (170x faster
+    // map-sync in the lab on a sparse 2 MiB file). On page cache it is a cost comparison
+    // anyway, and the note says it.
+    const std::string& state = spec.params.text("file_state");
+    if (target.dax && state != "zeroed")
+      return cannot(std::string(mode) + " with file_state " + state +
+                    " on DAX: fio's libpmem engine writes the whole file with write(2) before "
+                    "the job (prepopulate_file) and pmem_map_file fallocates it, so none of "
+                    "the case's allocation faults would happen; file_state: zeroed maps");
+    job.prepopulates = true;
+    job.mapping += kPrepopulateNote;
+    // libpmem refuses a mapping that is not pmem ("does not point to persistent memory").
+    if (!target.dax) job.env["PMEM_IS_PMEM_FORCE"] = "1";
+  }
+
+  // Durability of what fio does, which is not always the mirrored mode's promise.
+  if (!target.persistent) {
+    job.durable_reason = "the target is not persistent (tmpfs or ramfs)";
+  } else if (row->sync == Sync::kNone) {
+    job.durable_reason = "the fio job never syncs (as none)";
+  } else if (row->sync == Sync::kFsync || row->sync == Sync::kFdatasync) {
+    job.durable = true;
+    job.durable_reason = "the kernel writes data and metadata back in msync/fdatasync";
+  } else if (!target.dax) {
+    job.durable_reason =
+        "page cache: libpmem's flushes write back the CPU cache, not the page cache";
+  } else if (flush == "none") {
+    job.durable_reason = "flush none: durable only where the CPU caches are persistent (eADR)";
+  } else {
+    job.durable = true;
+    job.durable_reason = "persistent memory, flushed and drained by libpmem";
+  }
+  job.supported = true;
+  return job;
+}
+
+void write_job_text(const CaseSpec& spec, const std::vector<std::string>& files, Job& job) {
+  const ParamSet& p = spec.params;
+  const auto threads = static_cast<unsigned>(p.integer("threads"));
+  const bool shared = p.text("files") == "shared";
+  const auto [sliced, view] = thread_view(*spec.workload, p);
+  const bool random = spec.workload->name == "random-update";
+  std::ostringstream out;
+  out << "; daxbench case " << spec.id << "\n"
+      << "; " << job.mapping << "\n";
+  // fio reads no environment from a job file: to re-run it by hand, set these first.
+  if (!job.env.empty()) {
+    out << "; environment:";
+    for (const auto& [key, value] : job.env) out << " " << key << "=" << value;
+    out << "\n";
+  }
+  out << "[global]\n"
+      << "ioengine=" << job.engine << "\n"
+      << "rw=" << (random ? "randwrite" : "write") << "\n"
+      << "bs=" << p.size("record_size") << "\n";
+  // Uniform with replacement, as daxbench draws: fio's random map would visit each block once.
+  if (random) out << "norandommap=1\n";
+  out << "randseed=" << p.integer("seed") << "\n";
+  if (const std::int64_t ops = p.integer("ops"); ops > 0)
+    out << "number_ios=" << ops << "\n";  // per job, as daxbench's ops is per thread
+  // A log wraps at its end, as daxbench's circular log does.
+  out << "time_based=1\n"
+      << "runtime=" << microseconds(p.integer("ops") > 0 ? 3600 : p.real("duration_s")) << "\n";
+  if (p.real("warmup_s") > 0) out << "ramp_time=" << microseconds(p.real("warmup_s")) << "\n";
+  // The file is daxbench's, prepared as the case says: fio must neither create, extend,
+  // preallocate nor drop it from the page cache.
+  // Jobs as threads of one fio process, as daxbench's writers are: stopping that process
+  // stops them all (fio's job processes would each get a process group of their own).
+  out << "thread=1\n"
+      << "invalidate=0\n"
+      << "fallocate=none\n"
+      << "allow_file_create=0\n"
+      << "percentile_list=50:90:99:99.9\n"
+      << "group_reporting=1\n";
+  for (const auto& [key, value] : job.options) out << key << "=" << value << "\n";
+  for (unsigned t = 0; t < threads; ++t) {
+    out << "\n[thread" << t << "]\n"
+        << "filename=" << escape_filename(files.at(shared ? 0 : t)) << "\n";
+    if (sliced && shared) out << "offset=" << t * view << "\n";
+    out << "size=" << view << "\n";
+  }
+  job.text = out.str();
+}
+
+double expected_seconds(const CaseSpec& spec, const Job& job) {
+  const ParamSet& p = spec.params;
+  double seconds = p.real("warmup_s") + p.real("duration_s") + 0.3;  // fio's own start-up
+  // Prepopulation writes the file in bs-sized write(2) calls, ~2 us each here.
+  if (job.prepopulates)
+    seconds += 2e-6 * static_cast<double>(p.size("working_set") / p.size("record_size"));
+  return seconds;
+}
+
+}  // namespace daxbench::fio
