@@ -144,16 +144,10 @@ def test_check_lists_the_fio_engine_or_why_not(driver, tmp_path):
 
 
 @needs_fio
-def test_ctrl_c_during_fio_stops_it_and_keeps_the_folder_valid(driver, tmp_path):
-    config = tmp_path / "long.yaml"
-    config.write_text("defaults: {duration_s: 5, warmup_s: 0, repetitions: 1, working_set: 1M}\n"
-                      "cases: [{workload: random-update, mode: none, fio: true}]\n")
-    out = tmp_path / "run"
-    target = tmp_path / "target"
-    target.mkdir()
-    proc = subprocess.Popen([str(driver), "run", "--config", str(config), "--out", str(out),
-                             "--target", f"file:{target}"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def test_ctrl_c_during_fio_stops_it_and_keeps_the_folder_valid(start_run):
+    proc, out, target = start_run(
+        "defaults: {duration_s: 5, warmup_s: 0, repetitions: 1, working_set: 1M}\n"
+        "cases: [{workload: random-update, mode: none, fio: true}]\n", "long.yaml")
     deadline = time.time() + 60
     while time.time() < deadline and not list((out / "fio").glob("*.fio")):
         time.sleep(0.05)

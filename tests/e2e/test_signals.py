@@ -16,15 +16,8 @@ cases:
 
 
 @pytest.mark.parametrize("signo", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_signal_keeps_finished_cases(driver, tmp_path, signo):
-    config = tmp_path / "long.yaml"
-    config.write_text(LONG_CONFIG)
-    out = tmp_path / "run"
-    target = tmp_path / "target"
-    target.mkdir()
-    proc = subprocess.Popen([str(driver), "run", "--config", str(config), "--out", str(out),
-                             "--target", f"file:{target}"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def test_signal_keeps_finished_cases(start_run, signo):
+    proc, out, target = start_run(LONG_CONFIG, "long.yaml")
     deadline = time.time() + 60
     while time.time() < deadline:
         records = out / "records.jsonl"
