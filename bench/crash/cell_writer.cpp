@@ -14,6 +14,7 @@
 
 #include "bench/core/file_prep.h"
 #include "bench/core/syscall_error.h"
+#include "bench/crash/ack_file.h"
 #include "bench/crash/concurrent_writer.h"
 #include "bench/flush/flush.h"
 #include "bench/targets/target.h"
@@ -54,28 +55,6 @@ void write_status(const CrashCell& cell, json status) {
   close(fd);
   if (whole) rename(partial.c_str(), path.c_str());
 }
-
-class AckFile {
- public:
-  explicit AckFile(const fs::path& path)
-      : fd_(open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) {
-    if (fd_ < 0) throw SyscallError("open " + path.string(), errno);
-    publish(0);
-  }
-  ~AckFile() { close(fd_); }
-  AckFile(const AckFile&) = delete;
-  AckFile& operator=(const AckFile&) = delete;
-
-  void publish(std::uint64_t seq) {
-    std::byte bytes[8];
-    store_le64(bytes, seq);
-    if (pwrite(fd_, bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes))
-      throw SyscallError("pwrite ack file", errno);
-  }
-
- private:
-  int fd_;
-};
 
 // Unmaps and closes the cell's file however the cell ends; never removes it.
 struct OpenFile {
