@@ -11,6 +11,8 @@ import time
 
 import pytest
 
+from waiting import users_of, wait_for
+
 WORKLOADS = ["log-append", "random-update", "kv-put"]
 KILL_AFTER_S = 0.5
 
@@ -59,6 +61,12 @@ def start_writers(driver, manifest):
             return proc, lines
     proc.wait(timeout=30)
     pytest.fail(f"no WRITERS-STARTED line: {lines} {proc.stderr.read()}")
+
+
+def published_seq(path):
+    """The last seq an AckFile published (8 bytes little-endian), 0 if none yet."""
+    data = pathlib.Path(path).read_bytes() if pathlib.Path(path).exists() else b""
+    return int.from_bytes(data[:8], "little") if len(data) >= 8 else 0
 
 
 def test_a_killed_writer_loses_nothing_and_damage_is_seen(crash_driver, tmp_path):
@@ -176,14 +184,20 @@ def test_a_concurrent_writer_is_killed_with_its_cell_and_counted_apart(crash_dri
     manifest = write_manifest(tmp_path, cells)
     proc, lines = start_writers(crash_driver, manifest)
     assert lines[-1].strip() == f"DAXBENCH-CRASH WRITERS-STARTED {len(cells)}"
+    # WRITERS-STARTED means each cell committed once; its second process may not have written
+    # yet: the kill comes after both have, and at least KILL_AFTER_S after the start.
+    written = [c["concurrent_write"]["written"] for c in cells]
+    wait_for("every concurrent writer's first record",
+             lambda: all(published_seq(w) > 0 for w in written) or
+             f"published {[published_seq(w) for w in written]}")
     time.sleep(KILL_AFTER_S)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
-    time.sleep(0.2)
-    # Nothing is left writing: a second process that outlived its cell would change the files.
-    sizes = {c["id"]: pathlib.Path(c["file"]).stat().st_size for c in cells}
-    time.sleep(0.3)
-    assert sizes == {c["id"]: pathlib.Path(c["file"]).stat().st_size for c in cells}
+    # Nothing is left writing: once no process has a cell's file open or mapped, nothing can
+    # change it; a second process that outlived its cell would keep it open.
+    files = [c["file"] for c in cells] + written
+    wait_for("every writer process gone from the cells' files",
+             lambda: not users_of(files) or f"still open in {users_of(files)}")
 
     checked = crash_check(crash_driver, manifest, tmp_path)
     for spec in cells:
