@@ -2,6 +2,7 @@
 as headless Chromium renders it — charts drawn, the regression marked, filters from the URL,
 no script errors — plus a screenshot to look at."""
 import json
+import os
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -14,7 +15,9 @@ from daxbench_analysis import dashboard, history
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_TIMEOUT_S = 60
-SCREENSHOT_COPY = Path("/tmp/x/dashboard.png")
+# The screenshot is written into the test's tmp_path; to keep a copy to look at, name a folder
+# of your own: DAXBENCH_SCREENSHOT_DIR=~/shots (it must exist; nothing else is written there).
+SCREENSHOT_DIR = os.environ.get("DAXBENCH_SCREENSHOT_DIR")
 CASES_PER_HOST_KEY = 3          # fixtures._history_cases
 HOST_KEYS = 3                   # alpha, beta, alpha emulated (its own target fingerprint)
 CHARTS_PER_CASE = 2             # ops/s and op p99
@@ -217,5 +220,7 @@ def test_screenshot(page, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
-    if SCREENSHOT_COPY.parent.is_dir():
-        shutil.copyfile(shot, SCREENSHOT_COPY)
+    if SCREENSHOT_DIR:
+        keep = Path(SCREENSHOT_DIR).expanduser()
+        assert keep.is_dir(), f"DAXBENCH_SCREENSHOT_DIR={SCREENSHOT_DIR} is not a folder"
+        shutil.copyfile(shot, keep / "dashboard.png")
