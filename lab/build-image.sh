@@ -46,8 +46,10 @@ resolve_kernel() {
   fi
 }
 KERNEL_SPEC="$(resolve_kernel || true)"
-if [ -z "$KERNEL_SPEC" ] && [ "$(id -u)" -eq 0 ]; then
-  # A fresh machine may have empty apt lists; refreshing them installs nothing.
+if [ -z "$KERNEL_SPEC" ] && [ "$(id -u)" -eq 0 ] &&
+   ! apt-cache show --no-all-versions linux-image-amd64 >/dev/null 2>&1; then
+  # A fresh machine may have empty apt lists; refreshing them installs nothing. Lists that
+  # know linux-image-amd64 are not empty: a bad pin is the pin's fault.
   log "apt lists know no ${DAXBENCH_LAB_KERNEL:-linux-image-amd64}: running apt-get update"
   apt-get update -qq >&2 || true
   KERNEL_SPEC="$(resolve_kernel || true)"

@@ -402,13 +402,15 @@ CrashOutcome run_crash(const CrashConfig& config, const std::map<std::string, La
       }
 
       CutRun cut;
-      if (!lab.unavailable().empty())
-        cut.problem = "lab: " + lab.unavailable();
+      const LabTarget::Problem& lab_problem = lab.problem();
+      if (!lab_problem.empty())
+        cut.problem = "lab: " + lab_problem.reason;
       else
         cut = run_cut(lab, job, manifest, delay, stop);
       if (cut.interrupted) break;  // an unfinished cut is not a result
       if (!cut.journal.empty()) journal_window[group.filesystem] = cut.journal;
-      const bool unavailable = !lab.unavailable().empty();
+      // A platform that cannot run the lab is unsupported; a broken lab fails every cell.
+      const bool unavailable = lab_problem.status == "unsupported";
 
       std::uint64_t group_acked = 0, group_lost = 0;
       std::vector<std::string> bad;

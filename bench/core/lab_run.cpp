@@ -81,9 +81,10 @@ LabRunReport run_in_lab(LabTarget& lab, const Config& config,
       results.append_record(*c, r, run_id, 0);
     }
   };
-  if (!lab.unavailable().empty()) {
-    report.status = "unsupported: " + lab.unavailable();
-    record_all("unsupported", "lab: " + lab.unavailable());
+  if (const LabTarget::Problem& problem = lab.problem(); !problem.empty()) {
+    report.status = problem.status + ": " + problem.reason;
+    record_all(problem.status, "lab: " + problem.reason);
+    if (problem.status == "failed") report.failed_cases = cases.size();
     return report;
   }
 

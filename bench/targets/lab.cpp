@@ -61,35 +61,65 @@ class GuestSideTarget final : public Target {
   TargetFacts facts_;
 };
 
-// Runs build-image.sh; its last line of output is the image folder. Its progress goes to
-// our stderr as it happens: the first build downloads and unpacks a kernel.
+// Whether this QEMU can emulate without KVM: the lab's accelerator on machines without
+// usable hardware virtualisation (docs/lab.md). Asked once per run (≈50 ms).
+bool qemu_has_tcg(std::string& problem) {
+  static const std::string answer = [] {
+    std::FILE* out = popen("qemu-system-x86_64 -accel help 2>&1", "r");
+    if (!out) return errno_text("popen qemu-system-x86_64 -accel help", errno);
+    std::string text;
+    char buffer[512];
+    while (std::fgets(buffer, sizeof buffer, out)) text += buffer;
+    pclose(out);
+    for (std::size_t at = 0; (at = text.find("tcg", at)) != std::string::npos; at += 3)
+      if ((at == 0 || text[at - 1] == '\n') && (at + 3 == text.size() || text[at + 3] == '\n'))
+        return std::string();
+    for (char& c : text)
+      if (c == '\n') c = ' ';
+    return "this qemu-system-x86_64 has no TCG accelerator (`-accel help`: " + text + ")";
+  }();
+  problem = answer;
+  return answer.empty();
+}
+
+// Runs build-image.sh; its last line of output is the image folder. Its messages go to our
+// stderr as they come (the first build downloads and unpacks a kernel), and its last
+// "error:" line becomes the reason when it fails, so a failed record names the cause.
 std::string build_image(const fs::path& script, std::string& problem) {
   std::string command = "'";  // built by appends: GCC 12 misreads "'" + s + "'" (-Wrestrict)
-  command.append(script.string()).append("'");
+  command.append(script.string()).append("' 2>&1");
   std::FILE* out = popen(command.c_str(), "r");
   if (!out) {
     problem = errno_text("popen " + script.string(), errno);
     return "";
   }
-  std::string last, line;
+  // One line held back: the last one is the folder, not a message.
+  std::string held, line, error;
+  auto take = [&](std::string text) {
+    if (text.empty()) return;
+    if (!held.empty()) std::fprintf(stderr, "%s\n", held.c_str());
+    if (text.find("error: ") != std::string::npos) error = text;
+    held = std::move(text);
+  };
   char buffer[4096];
   while (std::fgets(buffer, sizeof buffer, out)) {
     line += buffer;
     if (!line.empty() && line.back() == '\n') {
       line.pop_back();
-      if (!line.empty()) last = line;
+      take(std::move(line));
       line.clear();
     }
   }
-  if (!line.empty()) last = line;
+  take(std::move(line));
   const int status = pclose(out);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (!held.empty()) std::fprintf(stderr, "%s\n", held.c_str());
     problem = "the lab image build failed (" + script.string() + " exited " +
               std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
-              "; its messages are above)";
+              (error.empty() ? "" : ": " + error) + ")";
     return "";
   }
-  return last;
+  return held;
 }
 
 }  // namespace
@@ -110,19 +140,29 @@ LabTarget::LabTarget(std::string_view kind) : kind_(kind), lab_dir_(lab_scripts_
   facts_.persistence_domain = "the emulated pmem's backing file on the host";
   facts_.emulated = "decided at boot (tcg unless KVM really works)";
 
+  // Only the platform may make the lab unsupported; anything of ours that is missing or
+  // fails is a broken lab, recorded as failed.
+  std::string why;
   if (!on_path("qemu-system-x86_64")) {
-    unavailable_ = "qemu-system-x86_64 is not installed (./run.sh installs qemu-system-x86)";
-  } else if (access((lab_dir_ / "launch.sh").c_str(), X_OK) != 0) {
-    unavailable_ = "the lab's scripts are missing: " + (lab_dir_ / "launch.sh").string();
+    problem_ = {"unsupported",
+                "qemu-system-x86_64 is not installed (./run.sh installs qemu-system-x86)"};
+  } else if (!qemu_has_tcg(why)) {
+    problem_ = {"unsupported", why};
+  } else if (access((lab_dir_ / "launch.sh").c_str(), X_OK) != 0 ||
+             access((lab_dir_ / "build-image.sh").c_str(), X_OK) != 0) {
+    problem_ = {"failed", "the lab is broken: its scripts are missing or not executable in " +
+                              lab_dir_.string() + " (launch.sh, build-image.sh)"};
   } else {
     // Once per run, however many lab targets the config names: all share one image.
-    static std::string problem;
-    static const std::string image = build_image(lab_dir_ / "build-image.sh", problem);
+    static std::string build_problem;
+    static const std::string image = build_image(lab_dir_ / "build-image.sh", build_problem);
     image_dir_ = image;
     if (image_dir_.empty() || !fs::is_directory(image_dir_))
-      unavailable_ = problem.empty() ? "build-image.sh named no image folder" : problem;
+      problem_ = {"failed", "the lab is broken: " + (build_problem.empty()
+                                                         ? "build-image.sh named no image folder"
+                                                         : build_problem)};
   }
-  if (!unavailable_.empty()) facts_.warning = "lab unavailable: " + unavailable_;
+  if (!problem_.empty()) facts_.warning = "lab " + problem_.status + ": " + problem_.reason;
 }
 
 LabTarget::~LabTarget() = default;

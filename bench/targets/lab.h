@@ -20,8 +20,8 @@ struct GuestProcess {
 
 class LabTarget final : public Target {
  public:
-  // Finds QEMU and the lab's scripts and builds (or reuses) the guest image. A machine where
-  // the lab cannot run still opens: unavailable() says why and its cases are unsupported.
+  // Finds QEMU and the lab's scripts and builds (or reuses) the guest image. A lab that
+  // cannot run or is broken still opens: problem() says which and why.
   explicit LabTarget(std::string_view kind);
   ~LabTarget() override;
 
@@ -31,7 +31,16 @@ class LabTarget final : public Target {
   LabTarget* lab() override { return this; }
 
   const std::string& kind() const { return kind_; }
-  const std::string& unavailable() const { return unavailable_; }
+  // Why no guest can boot, or empty when one can. `unsupported` is only for a platform that
+  // cannot run the lab (no QEMU, no TCG accelerator); a lab of ours that is broken (its
+  // scripts missing, the image build failed) is `failed`, so a regression there never
+  // passes for a machine's limitation.
+  struct Problem {
+    std::string status;  // "unsupported" or "failed"
+    std::string reason;
+    bool empty() const { return reason.empty(); }
+  };
+  const Problem& problem() const { return problem_; }
   // A folder for one guest's pmem file, inside the image cache (never two guests per file).
   std::filesystem::path make_pmem_folder() const;
   // Boots a guest that runs `job_dir`/job.sh, in its own process group so a terminal's
@@ -44,7 +53,7 @@ class LabTarget final : public Target {
   std::string kind_;
   std::filesystem::path lab_dir_;    // the scripts: build-image.sh, launch.sh
   std::filesystem::path image_dir_;  // what build-image.sh made
-  std::string unavailable_;
+  Problem problem_;
   TargetFacts facts_;
 };
 

@@ -2,27 +2,30 @@
 crash writers, kills QEMU at a seeded moment, reboots on the same pmem file and checks. Every
 durable mode must lose nothing; flush-only on a sparse file must be seen to lose data; beside
 map-sync and sealed-extent a second process write()s the same file and never syncs.
-Skipped, with the reason, only where QEMU cannot run. About 2 minutes."""
+Skipped only with DAXBENCH_TEST_NO_LAB=1 (conftest.py); a lab that cannot boot fails. About
+2 minutes."""
 import json
+import os
 import subprocess
 
 import pytest
 
 import schema
+from conftest import fail_unless_the_lab_ran, require_lab
 
 DURABLE = {"fdatasync", "map-sync", "sealed-extent", "fsync-per-fault"}
 
 
 @pytest.fixture(scope="module")
 def crash_run(root, driver, tmp_path_factory):
+    require_lab()
     out = tmp_path_factory.mktemp("crash") / "run"
     config = root / "configs" / "crash-smoke.yaml"
     done = subprocess.run([str(driver), "run", "--config", str(config), "--out", str(out)],
                           capture_output=True, text=True, timeout=1200)
-    records = schema.read_crash(out) if (out / "crash.jsonl").exists() else []
-    reasons = {r["reason"] for r in records if r["status"] == "unsupported"}
-    if records and all(r["status"] == "unsupported" for r in records):
-        pytest.skip("the lab cannot run here: " + "; ".join(sorted(reasons)))
+    assert (out / "crash.jsonl").exists(), done.stderr[-4000:]
+    records = schema.read_crash(out)
+    fail_unless_the_lab_ran(records, kind="crash")
     return done, out, records, json.loads((out / "context.json").read_text())
 
 
@@ -91,3 +94,18 @@ def test_each_cut_keeps_its_manifest_and_consoles(crash_run):
         assert manifest["cells"] and manifest["nonce"] > 0
         assert "WRITERS-STARTED" in (folder / "console-writer.log").read_text()
         assert (folder / "check.jsonl").stat().st_size > 0
+
+
+def test_a_broken_lab_fails_every_cut_instead_of_passing_for_unsupported(root, driver, tmp_path):
+    require_lab()
+    out = tmp_path / "run"
+    done = subprocess.run([str(driver), "run", "--config", str(root / "configs" / "crash-smoke.yaml"),
+                           "--out", str(out)], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "DAXBENCH_LAB_DIR": str(tmp_path)})
+    assert done.returncode == 1, done.stderr[-3000:]
+    records = schema.read_crash(out)
+    assert len(records) == 30
+    for r in records:
+        schema.check_crash_record(r)
+        assert r["status"] == "failed", (r["cell"], r["status"])
+        assert "the lab is broken: its scripts are missing" in r["reason"], r["reason"]

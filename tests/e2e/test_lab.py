@@ -1,5 +1,6 @@
 """The lab end to end: boot the emulated-pmem guest, run lab-smoke.yaml in it, and check what
-only a real DAX stack can show. Skipped, with the reason, only where QEMU cannot run."""
+only a real DAX stack can show; a broken lab or a guest that fails is a failed case naming its
+cause, never `unsupported`. Skipped only with DAXBENCH_TEST_NO_LAB=1 (conftest.py)."""
 import json
 import os
 import signal
@@ -9,6 +10,7 @@ import time
 import pytest
 
 import schema
+from conftest import fail_unless_the_lab_ran, require_lab
 
 PAGES = 2 * 1024 * 1024 // 4096  # lab-smoke.yaml: first-touch over a 2M file
 
@@ -19,22 +21,23 @@ def run_lab(root, out, *extra, env=None):
                           env={**os.environ, **(env or {})})
 
 
-def skip_if_lab_cannot_run(records):
-    reasons = {r["reason"] for r in records if r["status"] == "unsupported" and r["target"].startswith("lab:")}
-    if reasons and all(r["status"] == "unsupported" for r in records if r["target"].startswith("lab:")):
-        pytest.skip("the lab cannot run here: " + "; ".join(sorted(reasons)))
+@pytest.fixture(autouse=True)
+def _lab_required():
+    require_lab()
 
 
 @pytest.fixture(scope="module")
 def lab_run(root, tmp_path_factory):
+    require_lab()
     base = tmp_path_factory.mktemp("lab")
     host_dir = base / "host"
     host_dir.mkdir()
     out = base / "run"
     done = run_lab(root, out, "--target", "lab:ext4", "--target", "lab:xfs",
                    "--target", "lab:devdax", "--target", f"file:{host_dir}")
-    records = schema.read_records(out) if (out / "records.jsonl").exists() else []
-    skip_if_lab_cannot_run(records)
+    assert (out / "records.jsonl").exists(), done.stderr[-4000:]
+    records = schema.read_records(out)
+    fail_unless_the_lab_ran(records)
     assert done.returncode == 0, done.stderr[-4000:]
     return out, records, json.loads((out / "context.json").read_text())
 
@@ -99,7 +102,7 @@ def test_a_guest_failure_is_a_failed_case_with_its_console(root, tmp_path, env, 
     out = tmp_path / "run"
     done = run_lab(root, out, "--target", "lab:ext4", env=env)
     records = schema.read_records(out)
-    skip_if_lab_cannot_run(records)
+    fail_unless_the_lab_ran(records)
     assert done.returncode == 1
     assert done.stdout.strip().splitlines()[-1] == str(out)
     assert records and all(r["status"] == "failed" for r in records)
@@ -125,7 +128,7 @@ def test_ctrl_c_during_a_lab_run_stops_the_guest_and_keeps_its_finished_cases(ro
         time.sleep(0.1)
     if proc.poll() is not None:  # the lab could not run: say why instead of passing
         stdout, stderr = proc.communicate()
-        skip_if_lab_cannot_run(schema.read_records(out))
+        fail_unless_the_lab_ran(schema.read_records(out))
         pytest.fail(stderr[-3000:])
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
@@ -140,3 +143,30 @@ def test_ctrl_c_during_a_lab_run_stops_the_guest_and_keeps_its_finished_cases(ro
     # QEMU is gone and its pmem file with it.
     ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     assert str(out / "lab-ext4") not in ps
+
+
+SMOKE = ("targets: [lab:ext4]\n"
+         "defaults: {duration_s: 0.1, warmup_s: 0, repetitions: 1, working_set: 1M}\n"
+         "cases:\n  - {workload: log-append, mode: none}\n")
+
+
+@pytest.mark.parametrize("env, why", [
+    ({"DAXBENCH_LAB_DIR": "{tmp}/no-lab-here"}, "the lab is broken: its scripts are missing"),
+    ({"DAXBENCH_LAB_KERNEL": "linux-image-0.0.0-0-bogus"}, "cannot resolve the kernel package"),
+], ids=["missing-scripts", "bad-kernel"])
+def test_a_broken_lab_is_a_failed_case_that_names_its_cause(driver, tmp_path, env, why):
+    """Broken is not "cannot run here": only a platform without QEMU is unsupported."""
+    (tmp_path / "no-lab-here").mkdir()
+    config = tmp_path / "smoke.yaml"
+    config.write_text(SMOKE)
+    out = tmp_path / "run"
+    env = {k: v.replace("{tmp}", str(tmp_path)) for k, v in env.items()}
+    done = subprocess.run([str(driver), "run", "--config", str(config), "--out", str(out)],
+                          capture_output=True, text=True, timeout=300, env={**os.environ, **env})
+    assert done.returncode == 1, done.stderr[-3000:]
+    records = schema.read_records(out)
+    assert len(records) == 1
+    schema.check_record(records[0])
+    assert records[0]["status"] == "failed" and why in records[0]["reason"], records[0]["reason"]
+    context = json.loads((out / "context.json").read_text())
+    assert context["lab"]["lab:ext4"]["status"].startswith("failed: ")
