@@ -43,13 +43,18 @@ nlohmann::ordered_json caches() {
 nlohmann::ordered_json counters_context() {
   using json = nlohmann::ordered_json;
   const std::optional<int> paranoid = perf::perf_event_paranoid();
-  const perf::Tracefs& fs = perf::tracefs();
+  const perf::Tracefs fs = perf::tracefs();
+  // Replaced at the end of the run by what release_tracefs() did (tracefs_at_end).
+  const json at_end = fs.mounted_by_us
+                          ? json("mounted by daxbench at " + fs.path + "; the run has not ended")
+                          : json(nullptr);
   return {{"perf_event_paranoid", paranoid ? json(*paranoid) : json(nullptr)},
           {"hardware_pmu", perf::has_hardware_pmu()},
           {"tracefs",
            {{"path", fs.path.empty() ? json(nullptr) : json(fs.path)},
             {"mounted_by_daxbench", fs.mounted_by_us},
-            {"problem", fs.problem.empty() ? json(nullptr) : json(fs.problem)}}}};
+            {"problem", fs.problem.empty() ? json(nullptr) : json(fs.problem)},
+            {"at_end", at_end}}}};
 }
 
 }  // namespace

@@ -12,7 +12,9 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "bench/core/context.h"
@@ -21,6 +23,7 @@
 #include "bench/core/micro_run.h"
 #include "bench/core/results.h"
 #include "bench/core/runner.h"
+#include "bench/counters/tracepoints.h"
 #include "bench/fio/fio_case.h"
 #include "bench/modes/mode.h"
 #include "bench/targets/lab.h"
@@ -254,6 +257,12 @@ int run_session(const Config& config, const RunOptions& options) {
     crash = run_crash(config.crash, labs, results.path(), run_id, g_stop);
     failed += crash.failed_cells;
     context["crash"] = crash.context;
+    results.write_context(context);
+  }
+  // Tracefs, if this run mounted it, is unmounted now that every counter is closed; the
+  // context says so (results-schema.md, context.json `counters.tracefs.at_end`).
+  if (const std::optional<std::string> tracefs = perf::release_tracefs()) {
+    context["counters"]["tracefs"]["at_end"] = *tracefs;
     results.write_context(context);
   }
   results.write_summary();

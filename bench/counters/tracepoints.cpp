@@ -1,5 +1,6 @@
-// Locating (or mounting) tracefs and reading tracepoint ids from it. libpfm4 only looks under
-// debugfs, which modern systems do not mount, so the ids are read here directly.
+// Locating (or mounting, and at the end unmounting) tracefs and reading tracepoint ids from it.
+// libpfm4 only looks under debugfs, which modern systems do not mount, so the ids are read here
+// directly.
 #include "bench/counters/tracepoints.h"
 
 #include <sys/mount.h>
@@ -8,8 +9,10 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <vector>
 
@@ -85,11 +88,63 @@ Tracefs locate_tracefs() {
   return found;
 }
 
+// The process's view of tracefs, behind one mutex: counters are opened from every writer
+// thread, and the answer changes when another process unmounts it or we release it.
+struct State {
+  std::mutex mutex;
+  bool located = false;
+  Tracefs found;
+  pid_t mounted_by = 0;  // the pid that mounted it: a forked child never unmounts it
+  std::optional<std::string> released;
+};
+
+State& state() {
+  static State s;
+  return s;
+}
+
+void release_at_exit() {
+  release_tracefs();
+}
+
+// With the mutex held. A path whose events/ has gone is looked for again.
+const Tracefs& current(State& s) {
+  if (s.located && (s.found.path.empty() || events_error(s.found.path) == 0)) return s.found;
+  s.found = locate_tracefs();
+  s.located = true;
+  if (s.found.mounted_by_us) {
+    static std::once_flag registered;
+    std::call_once(registered, [] { std::atexit(release_at_exit); });
+    s.mounted_by = getpid();
+    s.released.reset();
+  }
+  return s.found;
+}
+
 }  // namespace
 
-const Tracefs& tracefs() {
-  static const Tracefs found = locate_tracefs();
-  return found;
+Tracefs tracefs() {
+  State& s = state();
+  std::lock_guard lock(s.mutex);
+  return current(s);
+}
+
+std::optional<std::string> release_tracefs() {
+  State& s = state();
+  std::lock_guard lock(s.mutex);
+  if (!s.found.mounted_by_us || s.mounted_by != getpid()) return s.released;
+  const std::string what = "mounted by daxbench at " + s.found.path;
+  if (umount2(s.found.path.c_str(), UMOUNT_NOFOLLOW) != 0) {
+    // Left as it is (and ours no more: a later release does not try again).
+    const int error = errno;
+    s.released = what + " and left mounted: umount failed: " + errno_name(error) +
+                 (error == EBUSY ? " (a file in it is open)" : "");
+  } else {
+    s.released = what + " and unmounted";
+    s.located = false;  // found (or mounted) again if anything asks for it later
+  }
+  s.found.mounted_by_us = false;
+  return s.released;
 }
 
 TracepointId tracepoint_id(std::string_view sys_event) {
@@ -100,15 +155,29 @@ TracepointId tracepoint_id(std::string_view sys_event) {
     result.unavailable = "EINVAL (not a tracepoint name of the form sys:event)";
     return result;
   }
-  const Tracefs& fs = tracefs();
+  Tracefs fs = tracefs();
   if (fs.path.empty()) {
     result.unavailable = errno_name(fs.error) + " (" + fs.problem + ")";
     return result;
   }
-  const std::string path = fs.path + "/events/" + std::string(sys_event.substr(0, colon)) + "/" +
-                           std::string(sys_event.substr(colon + 1)) + "/id";
+  const std::string relative = "/events/" + std::string(sys_event.substr(0, colon)) + "/" +
+                               std::string(sys_event.substr(colon + 1)) + "/id";
+  std::string path = fs.path + relative;
   errno = 0;
   std::ifstream in(path);
+  if (!in && events_error(fs.path) != 0) {
+    // Tracefs went away under us (another process unmounted the one it had mounted): once
+    // more, wherever it is now.
+    fs = tracefs();
+    if (fs.path.empty()) {
+      result.unavailable = errno_name(fs.error) + " (" + fs.problem + ")";
+      return result;
+    }
+    path = fs.path + relative;
+    errno = 0;
+    in.clear();
+    in.open(path);
+  }
   if (!in) {
     const int error = errno ? errno : ENOENT;
     if (error == ENOENT)

@@ -215,7 +215,7 @@ def make_context(run_id: str, host: str, targets: list[str], emulated: str | Non
         "emulated": emulated,
         "counters": {"perf_event_paranoid": -1, "hardware_pmu": False,
                      "tracefs": {"path": "/sys/kernel/tracing", "mounted_by_daxbench": False,
-                                 "problem": None}},
+                                 "problem": None, "at_end": None}},
         "targets": [{"spec": spec, **TARGET_FACTS.get(spec, TARGET_FACTS[PAGE_CACHE_TARGET]),
                      "emulated": emulated} for spec in targets],
         "config": {"path": f"configs/{config_name}.yaml", "name": config_name,

@@ -174,8 +174,12 @@ def check_context(context):
     counters = context["counters"]
     assert isinstance(counters["hardware_pmu"], bool)
     assert counters["perf_event_paranoid"] is None or isinstance(counters["perf_event_paranoid"], int)
-    assert set(counters["tracefs"]) == {"path", "mounted_by_daxbench", "problem"}
-    assert (counters["tracefs"]["path"] is None) == (counters["tracefs"]["problem"] is not None)
+    tracefs = counters["tracefs"]
+    assert set(tracefs) == {"path", "mounted_by_daxbench", "problem", "at_end"}
+    assert (tracefs["path"] is None) == (tracefs["problem"] is not None)
+    # What the run did at its end with the tracefs it mounted; null if it mounted none.
+    assert tracefs["at_end"] is None or tracefs["at_end"].startswith("mounted by daxbench at ")
+    assert not tracefs["mounted_by_daxbench"] or isinstance(tracefs["at_end"], str), tracefs
 
 
 def read_records(folder):
