@@ -15,6 +15,9 @@ from waiting import users_of, wait_for
 
 WORKLOADS = ["log-append", "random-update", "kv-put"]
 KILL_AFTER_S = 0.5
+# A region no writer can fill before it is killed or its max_seconds pass (a million 64-byte
+# records, each with its fdatasync), so that it stops for the reason the test is about.
+UNFILLABLE = 64 << 20
 
 
 @pytest.fixture(scope="session")
@@ -69,8 +72,9 @@ def published_seq(path):
     return int.from_bytes(data[:8], "little") if len(data) >= 8 else 0
 
 
-def test_a_killed_writer_loses_nothing_and_damage_is_seen(crash_driver, tmp_path):
-    cells = [cell(tmp_path, w, max_seconds=30) for w in WORKLOADS]
+def test_a_killed_writer_loses_nothing_and_damage_is_seen(crash_driver, disk_tmp_path):
+    tmp_path = disk_tmp_path  # a disk filesystem: on tmpfs no fdatasync makes a record durable
+    cells = [cell(tmp_path, w, max_seconds=30, size=UNFILLABLE) for w in WORKLOADS]
     manifest = write_manifest(tmp_path, cells)
     proc, lines = start_writers(crash_driver, manifest)
     assert lines[-1].strip() == f"DAXBENCH-CRASH WRITERS-STARTED {len(cells)}"
@@ -102,8 +106,9 @@ def test_a_killed_writer_loses_nothing_and_damage_is_seen(crash_driver, tmp_path
     assert after["acknowledged"] == before["acknowledged"]
 
 
-def test_writers_stop_by_themselves_at_max_seconds(crash_driver, tmp_path):
-    cells = [cell(tmp_path, w, max_seconds=0.3) for w in WORKLOADS]
+def test_writers_stop_by_themselves_at_max_seconds(crash_driver, disk_tmp_path):
+    tmp_path = disk_tmp_path  # a disk filesystem: the cells must say they are durable
+    cells = [cell(tmp_path, w, max_seconds=0.3, size=UNFILLABLE) for w in WORKLOADS]
     manifest = write_manifest(tmp_path, cells)
     done = subprocess.run([str(crash_driver), "crash-writer", "--manifest", str(manifest)],
                           capture_output=True, text=True, timeout=60)

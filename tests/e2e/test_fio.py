@@ -22,11 +22,11 @@ cases:
 """
 
 
-def run(driver, tmp_path, text, name="fio.yaml"):
+def run(driver, tmp_path, text, name="fio.yaml", target_in=None):
     config = tmp_path / name
     config.write_text(text)
     out = tmp_path / "run"
-    target = tmp_path / "target"
+    target = (target_in or tmp_path) / "target"
     target.mkdir()
     done = subprocess.run([str(driver), "run", "--config", str(config), "--out", str(out),
                            "--target", f"file:{target}"], capture_output=True, text=True,
@@ -35,8 +35,10 @@ def run(driver, tmp_path, text, name="fio.yaml"):
 
 
 @needs_fio
-def test_fio_runs_beside_each_repetition_and_its_records_fit_the_schema(driver, tmp_path):
-    done, out, target = run(driver, tmp_path, CONFIG)
+def test_fio_runs_beside_each_repetition_and_its_records_fit_the_schema(driver, tmp_path,
+                                                                         disk_tmp_path):
+    # On a disk filesystem: pwrite + fdatasync is durable there, not on tmpfs.
+    done, out, target = run(driver, tmp_path, CONFIG, target_in=disk_tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert list(target.iterdir()) == [], "fio or daxbench left files in the target"
     records = schema.read_records(out)

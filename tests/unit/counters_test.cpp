@@ -289,6 +289,7 @@ class FaultLog {
 //   zeroed 8 MiB file took 8 faults for 2048 pages, and on a sparse file of a fresh ext4 or xfs
 //   736 for 1024. Only 1 <= faults on the file <= pages holds for every kernel and filesystem.
 TEST(KernelCounters, FirstTouchPageFaultsAreExactWhereTheMechanismMakesThemExact) {
+  DISK_SCRATCH("the fault path of a disk-backed page cache; shmem's differs");
   const std::filesystem::path scratch = testing::scratch_target().scratch_file("x").parent_path();
   for (const char* state : {"sparse", "zeroed"}) {
     for (const char* mode : {"none", "fsync-per-fault"}) {
@@ -458,6 +459,7 @@ bool has_jbd2_journal(const std::string& device) {
 }
 
 TEST(KernelCounters, JournalWorkOfTheScratchFilesystemIsCountedSystemWide) {
+  DISK_SCRATCH("journal commits of ext4 or xfs");
   SKIP_WITHOUT_TRACEFS();
   const TargetFacts& facts = testing::scratch_target().facts();
   std::string name;
@@ -466,8 +468,9 @@ TEST(KernelCounters, JournalWorkOfTheScratchFilesystemIsCountedSystemWide) {
   else if (facts.filesystem == "ext4" && has_jbd2_journal(facts.mount_source))
     name = "jbd2:jbd2_end_commit";
   else
-    GTEST_SKIP() << "the scratch folder's filesystem (" << facts.filesystem << " on "
-                 << facts.mount_source << ") has no journal; set TMPDIR to ext4 or xfs with one";
+    GTEST_SKIP()
+        << "the scratch folder's filesystem (" << facts.filesystem << " on " << facts.mount_source
+        << ") has no journal; set DAXBENCH_TEST_SCRATCH to a folder on ext4 or xfs with one";
   // Each first write to a sparse page allocates a block, and fdatasync must commit that.
   const RepetitionResult r = run_once(
       one_case("workload: first-touch, mode: fdatasync, working_set: 1M, file_state: sparse"));

@@ -91,6 +91,7 @@ TEST(ModeSemantics, MsyncSyncsOnlyTheDirtyPageOncePerCommit) {
 }
 
 TEST(ModeSemantics, UserSpaceFlushModesFlushEveryStoredLineAndFenceOncePerCommit) {
+  DISK_SCRATCH("sealed-extent checks its block map with FIEMAP, which tmpfs lacks");
   for (const char* mode : {"flush-only", "sealed-extent"}) {
     SCOPED_TRACE(mode);
     const RepetitionResult r = run_once(random_update(mode, 4));
@@ -130,6 +131,7 @@ TEST(ModeSemantics, EachFlushPrimitiveCountsItsLinesAndFencesOncePerCommit) {
 }
 
 TEST(ModeSemantics, SealedExtentLeavesTheBlockMapUnchanged) {
+  DISK_SCRATCH("FIEMAP extents, which tmpfs lacks");
   const RepetitionResult r = run_once(random_update("sealed-extent", 1));
   ASSERT_EQ(r.status, "ok") << r.reason;
   ASSERT_TRUE(r.extent_map_unchanged.has_value());
@@ -257,6 +259,7 @@ TEST(ModeSemantics, NothingIsDurableOnTmpfsOrForTheControls) {
 }
 
 TEST(ModeSemantics, DurabilityIsHonestOnAPageCacheFile) {
+  DISK_SCRATCH("a page cache in front of storage: on tmpfs no sync makes anything durable");
   if (testing::scratch_target().facts().dax) GTEST_SKIP() << "the scratch folder is on a DAX mount";
   const TargetFacts& facts = testing::scratch_target().facts();
   for (const ModeDesc* mode : modes()) {

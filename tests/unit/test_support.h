@@ -1,9 +1,15 @@
 // Helpers shared by the unit tests: cases from YAML text (so tests read like configs), a
-// scratch target, and a Writer that records what a workload asked for.
+// scratch target chosen deliberately, and a Writer that records what a workload asked for.
 #pragma once
+
+#include <gtest/gtest.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -12,17 +18,118 @@
 
 #include "bench/core/config.h"
 #include "bench/core/runner.h"
+#include "bench/core/syscall_error.h"
 #include "bench/targets/target.h"
 #include "workloads/workload.h"
 
 namespace daxbench::testing {
 
-// One scratch target for the whole test binary (under $TMPDIR or /tmp).
-inline Target& scratch_target() {
+// Where the cases of a test run. Most tests run them under $TMPDIR (or /tmp), whatever it is:
+// tmpfs (Debian 13's /tmp) is fine for them. A test whose assertions are about a disk
+// filesystem's page cache — FIEMAP extents (sealed-extent), unwritten extents, st_blocks,
+// journal commits, files that persist, the fault path of a disk-backed mapping — says so with
+// DISK_SCRATCH("because ...") at its start, and runs on disk_scratch() instead:
+//   1. DAXBENCH_TEST_SCRATCH, if set (one that is tmpfs, ramfs or missing fails the test);
+//   2. else $TMPDIR (or /tmp), if it is on a disk filesystem;
+//   3. else /var/tmp, if it is (FHS: kept across reboots, so on disk);
+//   4. else none: the test is skipped, saying which folders were tried and what they are.
+// statfs(2) decides "on a disk filesystem": anything but tmpfs and ramfs.
+struct DiskScratch {
+  std::string dir;     // empty when none qualifies
+  std::string why;     // the folder and how it was chosen, or why there is none
+  bool asked = false;  // DAXBENCH_TEST_SCRATCH was set: no folder is a failure, not a skip
+};
+
+// Why `dir` cannot stand in for a disk filesystem, or "" if it can.
+inline std::string not_on_disk(const std::string& dir) {
+  struct statfs fs {};
+  if (statfs(dir.c_str(), &fs) != 0) return errno_text("statfs " + dir, errno);
+  if (!std::filesystem::is_directory(dir)) return dir + " is not a directory";
+  if (fs.f_type == TMPFS_MAGIC) return dir + " is tmpfs";
+  if (fs.f_type == RAMFS_MAGIC) return dir + " is ramfs";
+  return "";
+}
+
+inline const DiskScratch& disk_scratch() {
+  static const DiskScratch chosen = [] {
+    DiskScratch d;
+    if (const char* env = std::getenv("DAXBENCH_TEST_SCRATCH"); env && *env) {
+      d.asked = true;
+      const std::string problem = not_on_disk(env);
+      if (problem.empty()) {
+        d.dir = env;
+        d.why = d.dir + " (DAXBENCH_TEST_SCRATCH)";
+      } else {
+        d.why = "DAXBENCH_TEST_SCRATCH=" + std::string(env) + " is no disk filesystem: " + problem;
+      }
+      return d;
+    }
+    std::vector<std::string> tried;
+    for (const std::string& dir :
+         {std::filesystem::temp_directory_path().string(), std::string("/var/tmp")}) {
+      const std::string problem = not_on_disk(dir);
+      if (problem.empty()) {
+        d.dir = dir;
+        d.why = dir + " (on a disk filesystem)";
+        return d;
+      }
+      tried.push_back(problem);
+    }
+    d.why = "no scratch folder on a disk filesystem: ";
+    for (std::size_t i = 0; i < tried.size(); ++i) d.why += (i ? ", " : "") + tried[i];
+    d.why += "; set DAXBENCH_TEST_SCRATCH to a folder on ext4 or xfs";
+    return d;
+  }();
+  return chosen;
+}
+
+inline Target& tmpdir_target() {
   static std::unique_ptr<Target> target =
       open_target("file:" + std::filesystem::temp_directory_path().string());
   return *target;
 }
+
+inline Target& disk_target() {
+  static std::unique_ptr<Target> target = open_target("file:" + disk_scratch().dir);
+  return *target;
+}
+
+// The target of the running test: tmpdir_target(), or disk_target() inside DISK_SCRATCH.
+inline Target*& active_target() {
+  static Target* active = nullptr;
+  return active;
+}
+
+// One scratch target per kind for the whole test binary.
+inline Target& scratch_target() {
+  return active_target() ? *active_target() : tmpdir_target();
+}
+
+// Makes the rest of the test use disk_target(); see DISK_SCRATCH.
+class UseDiskScratch {
+ public:
+  UseDiskScratch() {
+    if (!disk_scratch().dir.empty()) active_target() = &disk_target();
+  }
+  ~UseDiskScratch() { active_target() = nullptr; }
+  UseDiskScratch(const UseDiskScratch&) = delete;
+  UseDiskScratch& operator=(const UseDiskScratch&) = delete;
+};
+
+// At the start of a TEST body: its cases run on a disk filesystem `because`, or the
+// test is skipped (failed, if DAXBENCH_TEST_SCRATCH was set to something else) saying so.
+#define DISK_SCRATCH(because)                                                             \
+  const ::daxbench::testing::UseDiskScratch daxbench_disk_scratch_;                       \
+  do {                                                                                    \
+    const ::daxbench::testing::DiskScratch& chosen = ::daxbench::testing::disk_scratch(); \
+    if (chosen.dir.empty() && chosen.asked) {                                             \
+      FAIL() << chosen.why;                                                               \
+    }                                                                                     \
+    if (chosen.dir.empty()) {                                                             \
+      GTEST_SKIP() << "needs a disk filesystem (" << (because) << "): " << chosen.why;    \
+    }                                                                                     \
+    ::testing::Test::RecordProperty("scratch", chosen.why);                               \
+  } while (false)
 
 inline std::string scratch_spec() {
   return scratch_target().facts().spec;
