@@ -87,7 +87,8 @@ class Writer {
   virtual void do_commit() = 0;
 
   // Helpers shared by the mapping modes.
-  // The primitive's own copy where it has one (non-temporal stores, libpmem), else memcpy.
+  // The primitive's own copy where it has one (non-temporal stores, libpmem), else memcpy;
+  // the copy reports the lines it flushed and stored non-temporally.
   void copy_into_mapping(std::uint64_t offset, const void* src, std::size_t len) {
     if (flush_ && flush_->copy) {
       const CopyCounts done = flush_->copy(file_.base + offset, src, len);
@@ -100,16 +101,15 @@ class Writer {
   }
   // Flush every dirty range, then one drain: a commit of many ranges pays one fence. A
   // primitive with its own copy has written its lines back already, and `none` has none to.
+  // The counts are what the primitive reports it did (the lines its loop issued the
+  // instruction on, the fences its drain issued), so a primitive that skips a line or a
+  // fence shows in the counters instead of being covered by a formula here.
   void flush_dirty_and_drain() {
     if (!flush_->copy && flush_->writes_back) {
-      for (const Range& r : dirty_) {
-        flush_->flush(file_.base + r.offset, r.length);
-        counters_.lines_flushed +=
-            lines_covered(reinterpret_cast<std::uintptr_t>(file_.base) + r.offset, r.length);
-      }
+      for (const Range& r : dirty_)
+        counters_.lines_flushed += flush_->flush(file_.base + r.offset, r.length);
     }
-    flush_->drain();
-    ++counters_.fences;
+    counters_.fences += flush_->drain();
   }
 
   MappedFile& file_;

@@ -5,20 +5,24 @@
 
 #include "bench/flush/cpuid.h"
 #include "bench/flush/flush.h"
+#include "bench/flush/line_loop.h"
 
 namespace daxbench {
 namespace {
 
-void clflush_flush(const void* addr, std::size_t len) {
-  auto p = reinterpret_cast<std::uintptr_t>(addr) & ~(kCacheLine - 1);
-  const auto end = reinterpret_cast<std::uintptr_t>(addr) + len;
-  for (; p < end; p += kCacheLine) _mm_clflush(reinterpret_cast<void*>(p));
+struct Clflush {
+  void operator()(std::uintptr_t line) const { _mm_clflush(reinterpret_cast<const void*>(line)); }
+};
+
+std::size_t clflush_flush(const void* addr, std::size_t len) {
+  return for_each_line(addr, len, Clflush{});
 }
 
 // CLFLUSH is ordered with stores already; the fence keeps the commit's shape identical to
 // the other primitives (one fence per commit) and costs little next to CLFLUSH itself.
-void sfence_drain() {
+std::size_t sfence_drain() {
   _mm_sfence();
+  return 1;
 }
 
 }  // namespace

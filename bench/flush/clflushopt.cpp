@@ -5,18 +5,25 @@
 
 #include "bench/flush/cpuid.h"
 #include "bench/flush/flush.h"
+#include "bench/flush/line_loop.h"
 
 namespace daxbench {
 namespace {
 
-__attribute__((target("clflushopt"))) void clflushopt_flush(const void* addr, std::size_t len) {
-  auto p = reinterpret_cast<std::uintptr_t>(addr) & ~(kCacheLine - 1);
-  const auto end = reinterpret_cast<std::uintptr_t>(addr) + len;
-  for (; p < end; p += kCacheLine) _mm_clflushopt(reinterpret_cast<void*>(p));
+struct Clflushopt {
+  __attribute__((target("clflushopt"))) void operator()(std::uintptr_t line) const {
+    _mm_clflushopt(reinterpret_cast<void*>(line));
+  }
+};
+
+__attribute__((target("clflushopt"))) std::size_t clflushopt_flush(const void* addr,
+                                                                   std::size_t len) {
+  return for_each_line(addr, len, Clflushopt{});
 }
 
-void sfence_drain() {
+std::size_t sfence_drain() {
   _mm_sfence();
+  return 1;
 }
 
 }  // namespace

@@ -7,10 +7,13 @@
 namespace daxbench {
 namespace {
 
-void no_flush(const void*, std::size_t) {}
+std::size_t no_flush(const void*, std::size_t) {
+  return 0;  // no instruction issued on any line
+}
 
-void sfence_drain() {
+std::size_t sfence_drain() {
   _mm_sfence();
+  return 1;
 }
 
 }  // namespace

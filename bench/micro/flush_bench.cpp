@@ -65,8 +65,7 @@ RunCounts store_run(const Ops& ops, std::byte* dst, const std::byte* src, std::u
   if constexpr (requires { ops.writes_back; }) {
     if (!ops.writes_back) return {};
   }
-  ops.flush(dst, len);
-  return {len / kCacheLine, 0};
+  return {ops.flush(dst, len), 0};  // the lines the primitive issued its instruction on
 }
 
 // Picks each operation's place: the next block, or a random block-aligned one.
@@ -118,15 +117,13 @@ void store_flush_fence(benchmark::State& state, FlushCase c) {
       done += run;
       since_fence += run;
       if (since_fence == c.fence_every) {
-        c.ops->drain();
-        ++fences;
+        fences += c.ops->drain();
         since_fence = 0;
       }
     }
   }
   if (since_fence) {  // the last lines are ordered too, so every flush is paid for
-    c.ops->drain();
-    ++fences;
+    fences += c.ops->drain();
   }
   report(state, tsc_now() - begin, static_cast<double>(lines), total.flushed, fences);
   state.counters["lines_nt_stored"] =
@@ -159,9 +156,8 @@ void flush_unwritten(benchmark::State& state, const FlushOps* ops, Memory memory
   const std::uint64_t begin = tsc_now();
   for (auto _ : state) {
     flushed += store_run(*ops, r->base + at, nullptr, kCacheLine, false).flushed;
-    ops->drain();
+    fences += ops->drain();
     at = (at + kCacheLine) % r->size;
-    ++fences;
   }
   report(state, tsc_now() - begin, 1, flushed, fences);
 }
@@ -207,13 +203,13 @@ void crossover(benchmark::State& state, bool non_temporal, std::uint64_t size, M
       const RunCounts n = store_run(*used, p, src, size, true);
       total.flushed += n.flushed;
       total.nt_stored += n.nt_stored;
-      used->drain();
+      fences += used->drain();
     } else {
       nt_copy(p, src, size);
       _mm_sfence();
       total.nt_stored += lines;
+      ++fences;
     }
-    ++fences;
   }
   report(state, tsc_now() - begin, static_cast<double>(lines), total.flushed, fences);
   state.counters["lines_nt_stored"] =

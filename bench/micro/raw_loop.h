@@ -31,10 +31,8 @@ class RawUpdateLoop {
     const std::uint64_t offset = rng_.below(slots_) * kRecord;
     std::memcpy(base_ + offset, payload_.next(kRecord), kRecord);
     if (flush_) {
-      flush_->flush(base_ + offset, kRecord);
-      lines_flushed += lines_covered(reinterpret_cast<std::uintptr_t>(base_) + offset, kRecord);
-      flush_->drain();
-      ++fences;
+      lines_flushed += flush_->flush(base_ + offset, kRecord);  // what it issued, as the Writer
+      fences += flush_->drain();
     }
   }
 

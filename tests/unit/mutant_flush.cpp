@@ -1,0 +1,64 @@
+// The test-only mutants of mutant_flush.h. CLFLUSH, because every x86-64 CPU has it, so the
+// mutants run wherever the tests do.
+#include "tests/unit/mutant_flush.h"
+
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "bench/flush/line_loop.h"
+
+namespace daxbench::testing {
+namespace {
+
+// A hand-written loop, as each primitive had before the shared one: `line + kCacheLine < end`
+// where it should be `line < end`.
+std::size_t flush_skipping_last_line(const void* addr, std::size_t len) {
+  const auto begin = reinterpret_cast<std::uintptr_t>(addr);
+  const std::uintptr_t end = begin + len;
+  std::size_t lines = 0;
+  for (std::uintptr_t line = line_of(begin); line + kCacheLine < end; line += kCacheLine) {
+    _mm_clflush(reinterpret_cast<const void*>(line));
+    ++lines;
+  }
+  return lines;
+}
+
+std::size_t sfence_drain() {
+  _mm_sfence();
+  return 1;
+}
+
+std::size_t clflush_every_line(const void* addr, std::size_t len) {
+  return for_each_line(
+      addr, len, [](std::uintptr_t line) { _mm_clflush(reinterpret_cast<const void*>(line)); });
+}
+
+std::size_t drain_without_fence() {
+  return 0;  // the bug: no SFENCE, so nothing orders the flushes before the commit returns
+}
+
+}  // namespace
+
+extern const FlushOps kMutantSkipsLastLine{
+    .name = "mutant-skips-last-line",
+    .summary = "test fixture: CLFLUSH loop that stops before the last line",
+    .available = [] { return true; },
+    .flush = flush_skipping_last_line,
+    .drain = sfence_drain,
+};
+
+extern const FlushOps kMutantDrainsWithoutFence{
+    .name = "mutant-drains-without-fence",
+    .summary = "test fixture: CLFLUSH every line, a drain with no SFENCE",
+    .available = [] { return true; },
+    .flush = clflush_every_line,
+    .drain = drain_without_fence,
+};
+
+std::span<const FlushOps* const> mutant_flushes() {
+  static const FlushOps* const all[] = {&kMutantSkipsLastLine, &kMutantDrainsWithoutFence};
+  return all;
+}
+
+}  // namespace daxbench::testing

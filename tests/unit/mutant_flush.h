@@ -1,0 +1,23 @@
+// Test-only broken flush primitives: the faults the flush conformance checks exist to catch.
+// They are fixtures of the unit tests, defined in tests/unit/ and listed nowhere in
+// bench/flush/flush.def, so neither the driver, `daxbench list`, a config nor a crash cell
+// can ever reach them.
+#pragma once
+
+#include <span>
+
+#include "bench/flush/flush.h"
+
+namespace daxbench::testing {
+
+// CLFLUSH with the classic off-by-one in its own line loop: it stops before the line that
+// holds the range's last byte (and so flushes nothing of a range inside one line). It
+// reports the lines it did issue, as every primitive must.
+extern const FlushOps kMutantSkipsLastLine;
+
+// Flushes every line (the shared loop, CLFLUSH) but its drain issues no fence and says so.
+extern const FlushOps kMutantDrainsWithoutFence;
+
+std::span<const FlushOps* const> mutant_flushes();
+
+}  // namespace daxbench::testing
