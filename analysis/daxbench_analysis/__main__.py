@@ -131,7 +131,8 @@ def parser() -> argparse.ArgumentParser:
     compare.add_argument("--threshold", type=parse_threshold, default=0.05,
                          help="worst tolerated change of a median, 5%% or 0.05 (default 5%%)")
     compare.add_argument("--alpha", type=parse_alpha, default=0.05,
-                         help="significance level of the U test (default 0.05)")
+                         help="significance level of Welch's t-test on ln(value); the ratio "
+                              "interval is at 1 - alpha (default 0.05)")
     compare.set_defaults(handler=cmd_compare)
 
     history = commands.add_parser("history", help="the SQLite history of runs")

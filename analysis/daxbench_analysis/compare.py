@@ -1,6 +1,8 @@
 """Run against run: for every case in both results folders, the ratio new/base of throughput
-and latency with its 95% interval and the Mann-Whitney U p-value, and whether a significant
-regression exceeds the threshold (the exit status of `daxbench_analysis compare`)."""
+and latency with its 95% interval and the p-value of Welch's t-test on the logarithms, and
+whether a significant regression exceeds the threshold (the exit status of
+`daxbench_analysis compare`). The significance rule itself is `stats.compare` (C++,
+analysis/stats/compare.h); this module only applies it and prints it."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -12,7 +14,14 @@ from daxbench_analysis.tables import format_ratio, humanize
 # Counters are left out: most are exact counts that differ only when the code does, and the
 # ones that vary (journal commits) are system-wide and mostly measure the machine.
 COMPARED_METRICS = (THROUGHPUT, LATENCY["op_p50_ns"], LATENCY["op_p99_ns"])
-FEW_REPETITIONS = 9
+MIN_REPETITIONS = stats.MIN_REPETITIONS  # fewer on either side: nothing is judged
+
+# The rule as the output states it (docs/analysis.md has the why).
+RULE = ("A change is significant, with at least {min_reps} repetitions a side, when Welch's "
+        "t-test on\nln(value), its p adjusted over all cases of that metric (Benjamini-"
+        "Hochberg: q),\nhas q < {alpha:g} and the {confidence:g}% interval of the ratio of "
+        "medians excludes 1 on the\nsame side. REGRESSION: significantly worse by more than "
+        "{threshold:g}%.")
 
 
 @dataclass
@@ -20,7 +29,8 @@ class MetricComparison:
     metric: Metric
     base_median: float
     new_median: float
-    comparison: object  # stats.Comparison
+    comparison: object  # stats.Comparison, set by judge_families
+    samples: tuple[list[float], list[float]] = ((), ())  # (base, new) repetitions
 
     @property
     def mark(self) -> str:
@@ -43,8 +53,8 @@ class CaseComparison:
     problem: str | None = None   # why the case could not be compared
 
     @property
-    def few_repetitions(self) -> bool:
-        return min(self.base_repetitions, self.new_repetitions) < FEW_REPETITIONS
+    def enough_repetitions(self) -> bool:
+        return min(self.base_repetitions, self.new_repetitions) >= MIN_REPETITIONS
 
 
 @dataclass
@@ -68,6 +78,12 @@ class CompareResult:
     def exit_status(self) -> int:
         return 1 if self.regressions else 0
 
+    @property
+    def not_judged(self) -> list[str]:
+        """Cases compared but with too few repetitions on a side to judge."""
+        return [case.case_id for case in self.cases
+                if not case.problem and not case.enough_repetitions]
+
 
 def context_notes(base: Run, new: Run) -> list[str]:
     """What differs between the runs' machines and suites, which a ratio silently includes."""
@@ -83,8 +99,8 @@ def context_notes(base: Run, new: Run) -> list[str]:
     return notes
 
 
-def compare_case(case_id: str, base: Run, new: Run, threshold: float,
-                 alpha: float) -> CaseComparison:
+def compare_case(case_id: str, base: Run, new: Run) -> CaseComparison:
+    """The case with its compared metrics' samples, not judged yet (see judge_families)."""
     old_case, new_case = base.cases[case_id], new.cases[case_id]
     result = CaseComparison(case_id, len(old_case.ok_records), len(new_case.ok_records))
     if not result.base_repetitions or not result.new_repetitions:
@@ -92,60 +108,77 @@ def compare_case(case_id: str, base: Run, new: Run, threshold: float,
         return result
     for metric in COMPARED_METRICS:
         old_samples, new_samples = old_case.samples(metric), new_case.samples(metric)
-        if not old_samples or not new_samples:
-            continue
-        comparison = stats.compare(old_samples, new_samples, better=metric.better,
-                                   threshold=threshold, alpha=alpha)
-        result.metrics.append(MetricComparison(metric, stats.median(old_samples),
-                                               stats.median(new_samples), comparison))
+        if old_samples and new_samples:
+            result.metrics.append(MetricComparison(metric, stats.median(old_samples),
+                                                   stats.median(new_samples), None,
+                                                   (old_samples, new_samples)))
     return result
+
+
+def judge_families(cases: list[CaseComparison], threshold: float, alpha: float) -> None:
+    """Each compared metric over all cases is one family (stats.compare_family): asking "did
+    ops/s get worse anywhere?" of forty cases must not make a false flag likely."""
+    for metric in COMPARED_METRICS:
+        members = [m for case in cases for m in case.metrics if m.metric is metric]
+        judged = stats.compare_family([(*m.samples, metric.better) for m in members],
+                                      threshold=threshold, alpha=alpha)
+        for member, comparison in zip(members, judged):
+            member.comparison = comparison
 
 
 def compare_runs(base: Run, new: Run, threshold: float = 0.05,
                  alpha: float = 0.05) -> CompareResult:
     common = [case_id for case_id in base.cases if case_id in new.cases]
+    cases = [compare_case(case_id, base, new) for case_id in common]
+    judge_families(cases, threshold, alpha)
     return CompareResult(
-        base, new, threshold, alpha, context_notes(base, new),
-        [compare_case(case_id, base, new, threshold, alpha) for case_id in common],
+        base, new, threshold, alpha, context_notes(base, new), cases,
         [case_id for case_id in base.cases if case_id not in new.cases],
         [case_id for case_id in new.cases if case_id not in base.cases])
 
 
 def format_p(p_value: float) -> str:
-    return "<0.0001" if p_value < 1e-4 else f"{p_value:.4f}"
+    if p_value != p_value:  # NaN: not enough repetitions to test
+        return "-"
+    return "<1e-4" if p_value < 1e-4 else f"{p_value:.4f}"
 
 
 def metric_line(m: MetricComparison) -> str:
     c = m.comparison
     interval = f"[{c.ci_low:.3f}, {c.ci_high:.3f}]"
     return (f"  {m.metric.label:<9}{humanize(m.base_median):>8}{humanize(m.new_median):>8}"
-            f"{format_ratio(c.ratio):>10}  {interval:<16}{format_p(c.p_value):>8}  {m.mark}"
-            ).rstrip()
+            f"{format_ratio(c.ratio):>9}  {interval:<15}{format_p(c.p_value):>7}"
+            f"{format_p(c.p_adjusted):>7}  {m.mark}").rstrip()
 
 
 def render_text(result: CompareResult) -> str:
     base_id = result.base.context.get("run_id", result.base.path.name)
     new_id = result.new.context.get("run_id", result.new.path.name)
+    confidence = (1 - result.alpha) * 100
     lines = [f"base: {result.base.path} ({base_id})", f"new:  {result.new.path} ({new_id})",
-             f"A significant change has Mann-Whitney U p < {result.alpha:g} and a 95% ratio "
-             "interval",
-             f"excluding 1; REGRESSION: significantly worse by more than "
-             f"{result.threshold * 100:g}%.",
+             *RULE.format(min_reps=MIN_REPETITIONS, alpha=result.alpha, confidence=confidence,
+                          threshold=result.threshold * 100).split("\n"),
              *(f"note: {note}" for note in result.notes)]
-    header = f"  {'metric':<9}{'base':>8}{'new':>8}{'new/base':>10}  {'95% CI':<16}{'U p':>8}"
+    interval_label = f"{confidence:g}% CI"
+    header = (f"  {'metric':<9}{'base':>8}{'new':>8}{'new/base':>9}  {interval_label:<15}"
+              f"{'p':>7}{'q':>7}")
     for case in result.cases:
         lines += ["", f"{case.case_id}  ({case.base_repetitions} vs {case.new_repetitions} "
                       "repetitions)"]
         if case.problem:
             lines.append(f"  {case.problem}")
             continue
-        if case.few_repetitions:
-            lines.append(f"  warning: fewer than {FEW_REPETITIONS} repetitions: the U test "
-                         "has little power")
+        if not case.enough_repetitions:
+            lines.append(f"  not enough repetitions (fewer than {MIN_REPETITIONS} on a side): "
+                         "ratios only, not judged")
         lines += [header, *(metric_line(m) for m in case.metrics)]
     for label, ids in (("only in base", result.only_in_base), ("only in new", result.only_in_new)):
         if ids:
             lines += ["", f"{label}:", *(f"  {case_id}" for case_id in ids)]
+    not_judged = result.not_judged
+    if not_judged:
+        lines += ["", f"{len(not_judged)} case(s) not judged: not enough repetitions "
+                      f"(fewer than {MIN_REPETITIONS} on a side)"]
     regressions = result.regressions
     # One line per regression: a list joined into one line is unreadable past a handful.
     lines += ["", f"{len(regressions)} regression(s) beyond {result.threshold * 100:g}%"

@@ -25,30 +25,46 @@ def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
-def change_against_previous(previous: dict, point: dict, better: str) -> dict:
-    """The verdict of `point` against the run before it, or no verdict when either side has
-    fewer than two repetitions (no test can say anything then)."""
-    if min(len(previous["samples"]), len(point["samples"])) < 2:
-        return {"verdict": None}
-    comparison = stats.compare(previous["samples"], point["samples"], better=better,
-                               threshold=THRESHOLD)
+def judged_changes(grouped: dict[tuple[str, str], list[dict]], better: str) -> dict:
+    """(series key, point index) -> stats.Comparison of that point against the one before it
+    in its series. The changes one run brings (one metric over every case it ran) are one
+    family (stats.compare_family), as `compare` judges a metric over all cases at once."""
+    by_run: dict[str, list[tuple[tuple[str, str], int]]] = {}
+    for key, points in grouped.items():
+        for i in range(1, len(points)):
+            by_run.setdefault(points[i]["run_id"], []).append((key, i))
+    judged = {}
+    for members in by_run.values():
+        family = [(grouped[key][i - 1]["samples"], grouped[key][i]["samples"], better)
+                  for key, i in members]
+        judged.update(zip(members, stats.compare_family(family, threshold=THRESHOLD)))
+    return judged
+
+
+def change_against_previous(previous: dict, comparison) -> dict:
+    """The verdict of a point against the run before it, or none when either side has fewer
+    than stats.MIN_REPETITIONS repetitions."""
+    if not comparison.enough_repetitions:
+        return {"verdict": None, "not_enough_repetitions": True,
+                "previous_run_id": previous["run_id"]}
     return {"verdict": comparison.verdict, "ratio": _finite(comparison.ratio),
             "ratio_ci_low": _finite(comparison.ci_low),
             "ratio_ci_high": _finite(comparison.ci_high),
-            "p_value": _finite(comparison.p_value), "significant": comparison.significant,
+            "p_value": _finite(comparison.p_value),
+            "p_adjusted": _finite(comparison.p_adjusted), "significant": comparison.significant,
             "exceeds_threshold": comparison.exceeds_threshold,
-            "few_repetitions": comparison.few_repetitions,
             "previous_run_id": previous["run_id"]}
 
 
-def metric_points(points: list[dict], better: str) -> list[dict]:
-    """The series' points as the page needs them, each judged against the one before it."""
+def metric_points(points: list[dict], comparisons: list) -> list[dict]:
+    """The series' points as the page needs them, each with its verdict against the one
+    before it (comparisons[i - 1] for point i)."""
     out = []
     for i, point in enumerate(points):
         entry = {key: point[key] for key in ("run_id", "time", "suite_version", "n")}
         entry.update({key: _finite(point[key]) for key in ("median", "ci_low", "ci_high")})
         entry.update({"verdict": None} if i == 0 else
-                     change_against_previous(points[i - 1], point, better))
+                     change_against_previous(points[i - 1], comparisons[i - 1]))
         out.append(entry)
     return out
 
@@ -62,6 +78,7 @@ def collect_series(connection: sqlite3.Connection) -> list[dict]:
         for point in history.series(connection, metric=metric.name):
             if point["median"] is not None:
                 grouped.setdefault((point["case_id"], point["fingerprint"]), []).append(point)
+        judged = judged_changes(grouped, metric.better)
         for key, points in grouped.items():
             last = points[-1]
             entry = by_key.setdefault(key, {
@@ -74,7 +91,8 @@ def collect_series(connection: sqlite3.Connection) -> list[dict]:
             entry["metrics"].append({"metric": metric.name, "label": metric.label,
                                      "unit": points[-1]["unit"] or metric.unit,
                                      "better": points[-1]["better"] or metric.better,
-                                     "points": metric_points(points, metric.better)})
+                                     "points": metric_points(points, [
+                                         judged[(key, i)] for i in range(1, len(points))])})
     return sorted(by_key.values(), key=lambda s: (s["emulated"] is not None, s["workload"],
                                                   s["target"],
                                                   mode_rank(s["mode"]), s["column"],
@@ -92,7 +110,8 @@ def dashboard_data(db_path: str | Path) -> dict:
     finally:
         connection.close()
     return {"generated": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "threshold": THRESHOLD, "runs": runs, "series": series}
+            "threshold": THRESHOLD, "min_repetitions": stats.MIN_REPETITIONS, "runs": runs,
+            "series": series}
 
 
 def embeddable_json(data: dict) -> str:

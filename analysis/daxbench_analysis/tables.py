@@ -21,9 +21,11 @@ NOT_DURABLE_MARK = "(nd)"
 LEGEND = (
     "Cells: the median over repetitions, ±% the half-width of its 95% bootstrap",
     "  interval. vs {baseline}: ratio of median ops/s to {baseline}'s. Marks:",
-    "  + significantly better, - significantly worse (Mann-Whitney U p < 0.05 and",
-    "  the ratio's 95% interval excludes 1), blank: not significant,",
-    f"  {FEW_REPETITIONS_MARK} fewer than 9 repetitions: the U test is weak.",
+    "  + significantly better, - significantly worse (Welch's t-test on ln(ops/s),",
+    "  p adjusted over all the report's vs cells (Benjamini-Hochberg) < 0.05, and",
+    "  the ratio's 95% interval excludes 1 on the same side), blank: not",
+    f"  significant, {FEW_REPETITIONS_MARK} fewer than {stats.MIN_REPETITIONS} repetitions: "
+    "not judged.",
     f"{NOT_DURABLE_MARK} after a mode: not durable on that target (its promise does not hold).",
     "No ±: every repetition gave the same value. Counters are per operation.",
 )
@@ -130,22 +132,45 @@ def summary_cell(samples: list[float]) -> Cell:
 
 
 def significance_mark(comparison) -> str:
+    """The rule is stats.compare's; a comparison without enough repetitions has no sign."""
     sign = " "
     if comparison.significant and comparison.verdict == "improvement":
         sign = "+"
     elif comparison.significant and comparison.verdict == "regression":
         sign = "-"
-    return sign + (FEW_REPETITIONS_MARK if comparison.few_repetitions else "")
+    return sign + ("" if comparison.enough_repetitions else FEW_REPETITIONS_MARK)
 
 
-def ratio_cell(baseline: Case, case: Case) -> Cell:
-    base, candidate = baseline.samples(THROUGHPUT), case.samples(THROUGHPUT)
-    if not base or not candidate:
-        return Cell("-")
-    if case is baseline:
+def ratio_cell(baseline: Case, case: Case, comparisons: dict) -> Cell:
+    if case is baseline and baseline.samples(THROUGHPUT):
         return Cell("1.00x", mark=" ")
-    comparison = stats.compare(base, candidate, better=THROUGHPUT.better)
+    comparison = comparisons.get(case.case_id)
+    if comparison is None:
+        return Cell("-")
     return Cell(format_ratio(comparison.ratio), mark=significance_mark(comparison))
+
+
+def ran_and_baseline(cases: list[Case], baseline_mode: str) -> tuple[list[Case], Case | None]:
+    ran = [c for c in cases if c.status == "ok"]
+    return ran, next((c for c in ran if c.column == baseline_mode), None)
+
+
+def vs_baseline_comparisons(groups: list[list[Case]], baseline_mode: str) -> dict:
+    """case_id -> stats.Comparison of its ops/s against its group's baseline. Every "vs
+    baseline" cell of a report is one family (stats.compare_family), as `compare` judges
+    each metric over all its cases at once."""
+    members = []
+    for cases in groups:
+        ran, baseline = ran_and_baseline(cases, baseline_mode)
+        if baseline is None or len(ran) < 2:
+            continue
+        base = baseline.samples(THROUGHPUT)
+        for case in ran:
+            candidate = case.samples(THROUGHPUT)
+            if case is not baseline and base and candidate:
+                members.append((case.case_id, (base, candidate, THROUGHPUT.better)))
+    judged = stats.compare_family([member for _, member in members])
+    return {case_id: comparison for (case_id, _), comparison in zip(members, judged)}
 
 
 def counter_rows(cases: list[Case]) -> list[Metric]:
@@ -159,8 +184,8 @@ def counter_rows(cases: list[Case]) -> list[Metric]:
     return [found[name] for name in REPORT_COUNTERS if name in found]
 
 
-def group_table(cases: list[Case], baseline_mode: str) -> GroupTable:
-    ran = [c for c in cases if c.status == "ok"]
+def group_table(cases: list[Case], baseline_mode: str, comparisons: dict) -> GroupTable:
+    ran, baseline = ran_and_baseline(cases, baseline_mode)
     first = cases[0]
     shape = ", ".join(f"{k}={v}" for k, v in first.group_key[2]) or "defaults"
     table = GroupTable(first.workload, first.target, shape, first.emulated,
@@ -170,15 +195,17 @@ def group_table(cases: list[Case], baseline_mode: str) -> GroupTable:
         if any(cell.value != "-" for cell in cells):
             label = ROW_LABELS.get(metric.name) or metric.label
             table.rows.append(Row(label, cells))
-    baseline = next((c for c in ran if c.column == baseline_mode), None)
     if baseline is not None and len(ran) > 1:
-        table.rows.append(Row(f"vs {baseline_mode}", [ratio_cell(baseline, c) for c in ran]))
+        table.rows.append(Row(f"vs {baseline_mode}",
+                              [ratio_cell(baseline, c, comparisons) for c in ran]))
     table.not_run = [(c.column, c.status, c.reason or "") for c in cases if c.status != "ok"]
     return table
 
 
 def group_tables(run: Run, baseline_mode: str = "fdatasync") -> list[GroupTable]:
-    return [group_table(cases, baseline_mode) for cases in run.groups().values()]
+    groups = list(run.groups().values())
+    comparisons = vs_baseline_comparisons(groups, baseline_mode)
+    return [group_table(cases, baseline_mode, comparisons) for cases in groups]
 
 
 def run_facts(run: Run) -> list[tuple[str, str]]:

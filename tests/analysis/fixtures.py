@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import math
+import random
 from pathlib import Path
 
 _SCHEMA_PATH = Path(__file__).resolve().parents[1] / "e2e" / "schema.py"
@@ -367,9 +369,71 @@ def make_compare_pair(folder, repetitions: int = 9, suffix: str = "",
 
 
 def make_few_reps_pair(folder) -> tuple[Path, Path]:
-    """The compare pair with 3 repetitions: the same 20% regression, too few to be shown
-    significant by the U test (its smallest two-sided p with 3 and 3 is 0.1)."""
+    """The compare pair with 3 repetitions, as configs/quick.yaml has: the same 20% regression
+    and 25% improvement with 1% noise, which Welch's t-test shows at 3 (a rank test could not:
+    with 3 and 3 the U test's smallest two-sided p is 0.1)."""
     return make_compare_pair(folder, repetitions=3, suffix="-3reps")
+
+
+def make_halved_copy(run, dest, run_id: str | None = None) -> Path:
+    """A copy of results folder `run` at `dest` with every ok record's throughput halved (the
+    same operations in twice the time; latencies and counters as they were): a regression
+    `compare` must see."""
+    run, dest = Path(run), Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    context = json.loads((run / "context.json").read_text())
+    context["run_id"] = run_id or f"{context['run_id']}-halved"
+    lines = []
+    for line in (run / "records.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        record["run_id"] = context["run_id"]
+        if record["status"] == "ok":
+            record["duration_ns"] *= 2
+            record["ops_per_sec"] = record["ops"] * 1e9 / record["duration_ns"]
+        schema.check_record(record)
+        lines.append(json.dumps(record) + "\n")
+    (dest / "records.jsonl").write_text("".join(lines))
+    (dest / "context.json").write_text(json.dumps(context, indent=1))
+    return dest
+
+
+# Realistic noise for A/A comparisons, as measured on a shared 2-core machine with quick.yaml
+# (docs/analysis.md): the spread of ln(ops/s) over 3 repetitions of a case is 2% for the
+# quietest cases and 20-30% for most; latency percentiles spread half as much. Each case gets
+# one of these, cycling, and every run a drift of its own (the machine's load of the moment).
+NOISY_CASE_SIGMAS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.4)
+NOISY_RUN_DRIFT = 0.02
+NOISY_WORKLOADS = ("log-append", "random-update", "first-touch", "kv-put", "trace-replay")
+NOISY_MODES = ("fdatasync", "msync", "pwrite-fdatasync", "fsync-per-fault", "map-sync",
+               "sealed-extent", "flush-only", "none")
+
+
+def noisy_cases(rng: random.Random, repetitions: int) -> list[dict]:
+    """Forty cases (every workload x mode) with lognormal noise; the same medians for every
+    rng, so that two draws are an A/A pair."""
+    drift = math.exp(rng.gauss(0, NOISY_RUN_DRIFT))
+    cases = []
+    for index, (workload, mode) in enumerate((w, m) for w in NOISY_WORKLOADS for m in NOISY_MODES):
+        sigma = NOISY_CASE_SIGMAS[index % len(NOISY_CASE_SIGMAS)]
+        rate = 1_000 * (index + 1) ** 2
+        noise = [drift * math.exp(rng.gauss(0, sigma)) for _ in range(repetitions)]
+        latency_noise = [math.exp(rng.gauss(0, sigma / 2)) for _ in range(repetitions)]
+        cases.append(case(workload, mode, [rate * f for f in noise], latency={
+            "p50": [int(2_000 * f) for f in latency_noise],
+            "p99": [int(9_000 * f * math.exp(rng.gauss(0, sigma / 2))) for f in latency_noise]}))
+    return cases
+
+
+def make_noisy_aa_pair(folder, repetitions: int = 3, seed: int = 1) -> tuple[Path, Path]:
+    """base/ and new/ under `folder`: the same forty cases, nothing changed, two draws of
+    NOISY_CASE_SIGMAS noise (seeded)."""
+    folder = Path(folder)
+    rng = random.Random(seed)
+    base = make_run(folder / "aa-base", noisy_cases(rng, repetitions), repetitions=repetitions,
+                    run_id="aa-base-run")
+    new = make_run(folder / "aa-new", noisy_cases(rng, repetitions), repetitions=repetitions,
+                   run_id="aa-new-run")
+    return base, new
 
 
 def make_emulated_run(path) -> Path:

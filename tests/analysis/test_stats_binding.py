@@ -26,8 +26,10 @@ TEN_PERCENT_SLOWER = [90.0, 91.0, 92.0, 93.0, 94.0]
 
 def test_exports_the_documented_api():
     expected = {"median", "mean", "stddev", "cv", "min", "max", "quantile",
-                "bootstrap_median_ci", "ratio_ci", "summarize", "mann_whitney_u", "compare",
-                "Summary", "MannWhitney", "Comparison"}
+                "bootstrap_median_ci", "ratio_ci", "summarize", "regularized_incomplete_beta",
+                "student_t_cdf", "welch_t_test", "benjamini_hochberg", "mann_whitney_u",
+                "compare", "compare_family", "Summary", "WelchT", "MannWhitney", "Comparison",
+                "MIN_REPETITIONS", "MIN_LOG_VARIANCE"}
     assert set(stats.__all__) == expected
     assert all(hasattr(stats, name) for name in expected)
 
@@ -75,7 +77,12 @@ def test_compare_flags_a_clear_regression_only():
     assert regression.ratio == 92 / 102
     assert regression.ci_high < 1
     assert regression.significant and regression.verdict == "regression"
-    assert regression.exceeds_threshold and regression.few_repetitions
+    assert regression.exceeds_threshold and regression.enough_repetitions
+    # Welch on the logarithms (scipy.stats.ttest_ind(log(new), log(base), equal_var=False)).
+    assert regression.log_scale
+    assert regression.t == pytest.approx(-9.969758474270717, abs=1e-10)
+    assert regression.p_value == pytest.approx(9.355982609390885e-06, abs=1e-15)
+    assert regression.p_adjusted == regression.p_value  # a family of one
 
     tolerated = stats.compare(BASE, TEN_PERCENT_SLOWER, better="higher", threshold=0.2)
     assert tolerated.verdict == "regression" and not tolerated.exceeds_threshold
@@ -87,6 +94,39 @@ def test_compare_flags_a_clear_regression_only():
     assert not noise.significant and noise.verdict == "same"
     with pytest.raises(ValueError):
         stats.compare(BASE, BASE, better="bigger")
+
+
+def test_distributions_and_welch_known_values():
+    # Cauchy (df 1) and the df 2 closed form; the 5% critical value at df 4.
+    assert stats.student_t_cdf(0.7, 1) == pytest.approx(0.5 + math.atan(0.7) / math.pi, abs=1e-14)
+    assert stats.student_t_cdf(3.0, 2) == pytest.approx(0.5 + 3 / (2 * math.sqrt(11)), abs=1e-14)
+    assert stats.student_t_cdf(2.776445105197793, 4) == pytest.approx(0.975, abs=1e-14)
+    assert stats.regularized_incomplete_beta(2, 3, 0.4) == pytest.approx(0.5248, abs=1e-14)
+    assert math.isnan(stats.student_t_cdf(1, 0))
+    wiki = stats.welch_t_test(
+        [27.5, 21.0, 19.0, 23.6, 17.0, 17.9, 16.9, 20.1, 21.9, 22.6, 23.1, 19.6, 19.0, 21.7, 21.4],
+        [27.1, 22.0, 20.8, 23.4, 23.4, 23.5, 25.8, 22.0, 24.8, 20.2, 21.9, 22.1, 22.9, 20.5, 24.4])
+    assert (wiki.t, wiki.df) == (pytest.approx(2.455356398286006, abs=1e-12),
+                                 pytest.approx(24.988529290231416, abs=1e-10))
+    assert wiki.p_value == pytest.approx(0.021378001462866985, abs=1e-13)
+    assert stats.benjamini_hochberg([0.01, 0.04, 0.03, 0.005]) == pytest.approx(
+        [0.02, 0.04, 0.04, 0.02], abs=1e-15)
+    assert stats.MIN_REPETITIONS == 3
+    assert stats.MIN_LOG_VARIANCE == pytest.approx(math.log1p(1 / 32) ** 2 / 12, rel=1e-15)
+
+
+def test_three_repetitions_and_families():
+    halved = stats.compare([100, 103, 98], [50, 51.5, 49])
+    assert halved.enough_repetitions and halved.exceeds_threshold
+    too_few = stats.compare([100, 103], [50, 51.5])
+    assert not too_few.enough_repetitions and math.isnan(too_few.p_value)
+    assert not too_few.significant and too_few.verdict == "same"
+    family = stats.compare_family([([100, 103, 98], [80, 82.4, 78.4], "higher")]
+                                  + [([100, 103, 98], [101, 99, 102], "higher")] * 39)
+    assert len(family) == 40 and family[0].exceeds_threshold
+    assert family[0].p_adjusted == pytest.approx(40 * family[0].p_value, rel=1e-12)
+    assert not any(c.significant for c in family[1:])
+    assert "p_adjusted=" in repr(family[0])
 
 
 def test_ratio_ci_is_the_comparisons_interval():
