@@ -1,14 +1,161 @@
-"""The results schema (docs/results-schema.md) as executable checks: every record and
-context.json must pass them, so the document and the files cannot drift apart."""
+"""The results schema as executable checks. docs/results-schema.md is the source: its field
+tables are parsed here (parse_schema), so a field is allowed exactly when the page documents
+it; a record, context.json or crash.jsonl line with an undocumented field fails, and so does
+a record or crash line without a documented one. The checks below add what a table cannot
+say (orderings, sums, what a status implies)."""
 import json
 import math
+import pathlib
+import re
 
 SCHEMA_VERSION = 1
 STATUSES = {"ok", "unsupported", "failed"}
-LATENCY_KEYS = {"count", "p50", "p90", "p99", "p999", "max", "mean"}
 BETTER = {"lower", "higher", "neither"}
 SCOPES = {"writer-threads", "system-wide", "background-thread"}
-COUNTER_KEYS = {"value", "per_op", "unit", "better", "status", "scope", "running_fraction"}
+DOC = pathlib.Path(__file__).resolve().parents[2] / "docs" / "results-schema.md"
+
+# "## section" of the page -> the object its "field" tables describe.
+SECTIONS = {"records.jsonl": "record", "fio records": "fio_record", "context.json": "context",
+            "crash.jsonl": "crash"}
+_TYPES = {"int": "int", "number": "number", "string": "string", "bool": "bool",
+          "object": "object", "array": "array", "null": "null"}
+_SEGMENT = re.compile(r"^(\*|[A-Za-z_][A-Za-z0-9_-]*)(\[\])?$")
+
+
+class Field:
+    """One documented field: its types (None: the table gives none) and its own fields."""
+
+    def __init__(self):
+        self.types = None
+        self.children = {}
+        self.documented = False  # named by a row itself, not only as the parent of one
+
+    def child(self, name):
+        return self.children.setdefault(name, Field())
+
+
+def _cells(line):
+    return [c.strip() for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))]
+
+
+def _path(name, where):
+    """"a.b[].c.*" -> ["a", "b", "[]", "c", "*"]; a malformed name is an error of the page."""
+    parts = []
+    for segment in name.split("."):
+        match = _SEGMENT.match(segment)
+        if not match:
+            raise ValueError(f"{where}: `{name}` is not a field name")
+        parts.append(match.group(1))
+        if match.group(2):
+            parts.append("[]")
+    return parts
+
+
+def _types(text, where):
+    words = [w for w in re.split(r"\s+or\s+|\s*,\s*", text.strip()) if w]
+    unknown = [w for w in words if w not in _TYPES]
+    if unknown or not words:
+        raise ValueError(f"{where}: unknown type {text!r} (known: {sorted(_TYPES)})")
+    return {_TYPES[w] for w in words}
+
+
+def parse_schema(text):
+    """{object name: Field} from the page's tables (see its introduction for the rules)."""
+    roots = {name: Field() for name in SECTIONS.values()}
+    section = None
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("## "):
+            section = SECTIONS.get(line[3:].strip())
+        if not line.startswith("|") or section is None:
+            i += 1
+            continue
+        table = []
+        while i < len(lines) and lines[i].startswith("|"):
+            table.append(lines[i])
+            i += 1
+        header = _cells(table[0])
+        bases = re.findall(r"`([^`]+)`", header[0])
+        if not bases and header[0].lower() != "field":
+            continue  # not a table of fields (the counter names, the fio mapping, ...)
+        type_column = [c.lower() for c in header].index("type") if "type" in \
+            [c.lower() for c in header] else None
+        for row in table[2:]:
+            cells = _cells(row)
+            where = f"results-schema.md, {section} table, row {cells[0]!r}"
+            names = re.findall(r"`([^`]+)`", cells[0])
+            if not names:
+                raise ValueError(f"{where}: no field name")
+            types = _types(cells[type_column], where) if type_column is not None else None
+            for base in bases or [None]:
+                for name in names:
+                    node = roots[section]
+                    for part in (_path(base, where) if base else []) + _path(name, where):
+                        node = node.child(part)
+                    node.documented = True
+                    if types is not None:
+                        node.types = types
+    return roots
+
+
+SCHEMA = parse_schema(DOC.read_text(encoding="utf-8"))
+
+
+def field(schema, obj, path):
+    """The Field at `path` ("a.b[].c") of object `obj`, or None if the page has none."""
+    node = schema[obj]
+    for part in _path(path, path):
+        if part not in node.children:
+            return None
+        node = node.children[part]
+    return node
+
+
+LATENCY_KEYS = set(field(SCHEMA, "record", "latency_ns.op").children)
+COUNTER_KEYS = set(field(SCHEMA, "record", "counters.*").children)
+FIO_KEYS = set(field(SCHEMA, "fio_record", "fio").children)
+
+
+def _is(value, types):
+    kinds = {"null": value is None, "bool": isinstance(value, bool),
+             "int": isinstance(value, int) and not isinstance(value, bool),
+             "number": _number(value), "string": isinstance(value, str),
+             "object": isinstance(value, dict), "array": isinstance(value, list)}
+    return any(kinds[t] for t in types)
+
+
+def check_fields(value, node, where, complete=True, optional=(), loose=()):
+    """`value` has the fields `node` documents, of their types: none that the page lacks and,
+    if `complete`, none missing (but `optional` ones at this level; under a name in `loose`
+    fields may be missing)."""
+    if node.types is not None:
+        assert _is(value, node.types), \
+            f"{where}: {type(value).__name__} {value!r:.60}, documented as {sorted(node.types)}"
+    elif node.children and not node.documented:  # only a parent of documented fields
+        kind = list if "[]" in node.children else dict
+        assert isinstance(value, kind), f"{where}: not an {'array' if kind is list else 'object'}"
+    if value is None or not node.children:
+        return
+    kids = node.children
+    if "[]" in kids:
+        assert isinstance(value, list), f"{where}: not an array"
+        for index, item in enumerate(value):
+            check_fields(item, kids["[]"], f"{where}[{index}]", complete)
+        return
+    assert isinstance(value, dict), f"{where}: not an object"
+    if "*" in kids:
+        for key, item in value.items():
+            check_fields(item, kids["*"], f"{where}.{key}", complete)
+        return
+    unknown = sorted(set(value) - set(kids))
+    assert not unknown, f"{where}: undocumented field(s) {unknown} (docs/results-schema.md)"
+    if complete:
+        missing = sorted(set(kids) - set(value) - set(optional))
+        assert not missing, f"{where}: missing documented field(s) {missing}"
+    for key, item in value.items():
+        check_fields(item, kids[key], f"{where}.{key}", complete and key not in loose)
 
 
 def _number(value):
@@ -47,29 +194,21 @@ def check_sampled(count, events, every, where):
 
 
 TOOLS = {"daxbench", "fio"}
-FIO_KEYS = {"version", "engine", "job", "command", "env", "mapping", "exit_code", "stderr"}
 
 
-def check_record(record):
+def check_record(record, schema=SCHEMA):
     """Raises AssertionError naming the first field that breaks the schema. The driver writes
     `tool` in every record; records made by hand (tests/analysis fixtures) may leave it out."""
     where = record.get("case_id", "?")
     tool = record.get("tool", "daxbench")
     assert tool in TOOLS, f"{where}: tool {tool!r}"
     if tool == "fio":
-        check_fio_record(record)
+        check_fio_record(record, schema)
         return
-    required = {
-        "schema_version": int, "run_id": str, "case_id": str, "target": str, "mode": str,
-        "workload": str, "params": dict, "repetition": int, "status": str, "durable": bool,
-        "durable_reason": str, "latency_ns": dict, "histogram": dict, "counters": dict,
-    }
-    check_types(record, required, where)
+    check_fields(record, schema["record"], where, optional={"tool"})
     assert record["schema_version"] == SCHEMA_VERSION
     assert record["status"] in STATUSES, f"{where}: status {record['status']}"
     assert record["case_id"].startswith(f"{record['workload']}/{record['mode']}/{record['target']}/")
-    for key in ("flush", "reason", "emulated", "op_digest", "extent_map_unchanged"):
-        assert key in record, f"{where}: missing {key}"
     if record["status"] != "ok":
         assert isinstance(record["reason"], str) and record["reason"], f"{where}: no reason"
         assert record["ops"] is None and record["latency_ns"]["op"] is None
@@ -104,29 +243,29 @@ def check_record(record):
     assert record["counters"]["commits"]["value"] == record["commits"]
 
 
-def check_fio_record(record):
+# The fio table has no type column: the types of a fio record's fields, here.
+FIO_REQUIRED_TYPES = {
+    "schema_version": int, "run_id": str, "tool": str, "case_id": str, "target": str,
+    "mode": str, "workload": str, "params": dict, "repetition": int, "status": str,
+    "durable": bool, "durable_reason": str, "latency_ns": dict, "histogram": dict,
+    "counters": dict, "fio": dict,
+}
+
+
+def check_fio_record(record, schema=SCHEMA):
     """A record of fio's run of a case (docs/results-schema.md, "fio records")."""
     where = f"{record.get('case_id', '?')} (fio)"
-    required = {
-        "schema_version": int, "run_id": str, "tool": str, "case_id": str, "target": str,
-        "mode": str, "workload": str, "params": dict, "repetition": int, "status": str,
-        "durable": bool, "durable_reason": str, "latency_ns": dict, "histogram": dict,
-        "counters": dict, "fio": dict,
-    }
-    check_types(record, required, where)
+    check_fields(record, schema["fio_record"], where)
+    check_types(record, FIO_REQUIRED_TYPES, where)
     assert record["schema_version"] == SCHEMA_VERSION
     assert record["status"] in STATUSES, f"{where}: status {record['status']}"
     assert record["case_id"].startswith(f"{record['workload']}/{record['mode']}/{record['target']}/")
-    for key in ("reason", "emulated", "ops", "commits", "duration_ns", "ops_per_sec",
-                "bandwidth_bytes_per_sec"):
-        assert key in record, f"{where}: missing {key}"
     # What fio does not measure is null or empty, never invented.
     assert record["flush"] is None and record["latency_sample_every"] is None, where
     assert record["histogram"] == {"op": None, "commit": None}, where
     assert record["counters"] == {} and record["op_digest"] is None, where
     assert record["extent_map_unchanged"] is None, where
     fio = record["fio"]
-    assert set(fio) == FIO_KEYS, f"{where}: fio keys {sorted(fio)}"
     assert isinstance(fio["env"], dict) and all(isinstance(v, str) for v in fio["env"].values())
     if record["status"] == "unsupported":
         assert record["reason"].startswith(("fio cannot express", "flush ")), where
@@ -160,15 +299,23 @@ def check_fio_record(record):
         assert set(commit) == LATENCY_KEYS and commit["count"] == record["commits"], where
 
 
-def check_context(context):
-    for key in ("schema_version", "run_id", "suite", "host", "tsc", "counters", "targets", "config"):
+CONTEXT_REQUIRED = ("schema_version", "run_id", "suite", "host", "tsc", "counters", "targets",
+                    "config")
+TARGET_REQUIRED = ("spec", "filesystem", "mount_options", "dax", "map_sync")
+
+
+def check_context(context, schema=SCHEMA):
+    """context.json: every field documented (blocks such as `micro`, `lab` and `crash` appear
+    only when they ran, so a documented field may be absent), and what every run has."""
+    check_fields(context, schema["context"], "context", complete=False)
+    for key in CONTEXT_REQUIRED:
         assert key in context, f"context: missing {key}"
     assert context["tsc"]["ticks_per_ns"] > 0
     assert context["tsc"]["timing_cost_ns"] > 0
     assert context["suite"]["version"]
     assert context["host"]["kernel"] and context["host"]["cpu_model"] is not None
     for target in context["targets"]:
-        for key in ("spec", "filesystem", "mount_options", "dax", "map_sync"):
+        for key in TARGET_REQUIRED:
             assert key in target, f"context target: missing {key}"
     assert context["config"]["text"]
     counters = context["counters"]
@@ -192,24 +339,26 @@ CRASH_COUNTS = ("acknowledged", "expected", "present_valid", "lost", "torn", "to
                 "unacknowledged_present")
 
 
-def check_crash_record(record):
-    """One line of crash.jsonl (docs/results-schema.md, "crash.jsonl")."""
+# The crash.jsonl table has no type column: the types of its fields, here.
+CRASH_REQUIRED_TYPES = {
+    "schema_version": int, "run_id": str, "kind": str, "cell": str, "workload": str,
+    "mode": str, "file_state": str, "target": str, "cut": int, "seed": int,
+    "cut_after_s": float, "status": str, "verdict": str, "job_dir": str,
+}
+
+
+def check_crash_record(record, schema=SCHEMA):
+    """One line of crash.jsonl (docs/results-schema.md, "crash.jsonl"). A concurrency cell's
+    `concurrent_write` holds only `placement` unless the cut is ok."""
     where = record.get("cell", "?")
-    required = {
-        "schema_version": int, "run_id": str, "kind": str, "cell": str, "workload": str,
-        "mode": str, "file_state": str, "target": str, "cut": int, "seed": int,
-        "cut_after_s": float, "status": str, "verdict": str, "job_dir": str,
-    }
-    check_types(record, required, where)
-    for key in ("journal_window", "reason", "first_lost_seq", "file_missing", *CRASH_COUNTS):
-        assert key in record, f"{where}: missing {key}"
+    check_fields(record, schema["crash"], where, loose={"concurrent_write"})
+    check_types(record, CRASH_REQUIRED_TYPES, where)
     assert record["schema_version"] == SCHEMA_VERSION
     assert record["kind"] == "crash-cut"
     assert record["status"] in STATUSES, f"{where}: status {record['status']}"
     assert record["verdict"] in CRASH_VERDICTS, f"{where}: verdict {record['verdict']}"
     assert record["target"] in ("lab:ext4", "lab:xfs"), where
     assert record["file_state"] in ("sparse", "fallocated", "zeroed"), where
-    assert "concurrent_write" in record, f"{where}: missing concurrent_write"
     write = record["concurrent_write"]
     suffix = f"/write-{write['placement']}" if write is not None else ""
     assert record["cell"] == (f"{record['workload']}/{record['mode']}/{record['target']}/"
@@ -250,3 +399,22 @@ def check_concurrent_write(write, where):
 def read_crash(folder):
     with open(folder / "crash.jsonl", encoding="utf-8") as f:
         return [json.loads(line) for line in f]
+
+
+def undocumented_definitions(schema=SCHEMA):
+    """The fields schema.py itself names (its type tables and lists) that the page lacks:
+    [] when the two agree; tests/e2e/test_schema.py asserts so."""
+    named = [("fio_record", key) for key in FIO_REQUIRED_TYPES]
+    named += [("context", key) for key in CONTEXT_REQUIRED]
+    named += [("context", f"targets[].{key}") for key in TARGET_REQUIRED]
+    named += [("context", f"counters.{key}") for key in
+              ("perf_event_paranoid", "hardware_pmu", "tracefs.path", "tracefs.problem",
+               "tracefs.mounted_by_daxbench", "tracefs.at_end")]
+    named += [("context", key) for key in ("tsc.ticks_per_ns", "tsc.timing_cost_ns",
+                                           "suite.version", "host.kernel", "host.cpu_model",
+                                           "config.text")]
+    named += [("crash", key) for key in (*CRASH_REQUIRED_TYPES, *CRASH_COUNTS, "journal_window",
+                                         "reason", "first_lost_seq", "file_missing", "emulated",
+                                         "concurrent_write")]
+    named += [("crash", f"concurrent_write.{key}") for key in ("placement", *CONCURRENT_COUNTS)]
+    return [f"{obj}: {path}" for obj, path in named if field(schema, obj, path) is None]
