@@ -41,24 +41,11 @@ bool is_name(std::string_view s) {
   return true;
 }
 
-// Mount points of every tracefs, wherever someone put it.
-std::vector<std::string> tracefs_mounts() {
-  std::vector<std::string> found;
-  std::ifstream mounts("/proc/self/mounts");
-  std::string line;
-  while (std::getline(mounts, line)) {
-    std::istringstream fields(line);
-    std::string source, target, type;
-    fields >> source >> target >> type;
-    if (type == "tracefs") found.push_back(target);
-  }
-  return found;
-}
-
 Tracefs locate_tracefs() {
   Tracefs found;
   std::vector<std::string> candidates = {kTracefsPath, kDebugfsTracingPath};
-  for (std::string& mount_point : tracefs_mounts()) candidates.push_back(std::move(mount_point));
+  for (std::string& mount_point : mount_points_of("tracefs"))
+    candidates.push_back(std::move(mount_point));
   for (const std::string& candidate : candidates) {
     const int error = events_error(candidate);
     if (error == 0) {
@@ -122,6 +109,19 @@ const Tracefs& current(State& s) {
 }
 
 }  // namespace
+
+std::vector<std::string> mount_points_of(std::string_view type) {
+  std::vector<std::string> found;
+  std::ifstream mounts("/proc/self/mounts");
+  std::string line;
+  while (std::getline(mounts, line)) {
+    std::istringstream fields(line);
+    std::string source, target, kind;
+    fields >> source >> target >> kind;
+    if (kind == type) found.push_back(target);
+  }
+  return found;
+}
 
 Tracefs tracefs() {
   State& s = state();

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace daxbench::perf {
 
@@ -16,6 +17,10 @@ struct Tracefs {
   int error = 0;               // errno, when path is empty
   std::string problem;         // why path is empty, in words
 };
+
+// Mount points of every filesystem of `type` ("tracefs", "debugfs") in this process's mount
+// namespace, in mount order, from /proc/self/mounts.
+std::vector<std::string> mount_points_of(std::string_view type);
 
 // Found once per process: /sys/kernel/tracing, then /sys/kernel/debug/tracing, then any
 // tracefs in /proc/self/mounts; if none and we are root, tracefs is mounted at

@@ -518,20 +518,6 @@ TEST(KernelCounters, AMultiplexedReadingIsScaledToItsEnabledTime) {
   EXPECT_FALSE(value(0, 200, 0).has_value());  // enabled but never counted: no estimate
 }
 
-// Mount points of `type` in this process's mount namespace, in mount order.
-std::vector<std::string> mounts_of(const std::string& type) {
-  std::vector<std::string> found;
-  std::ifstream mounts("/proc/self/mounts");
-  std::string line;
-  while (std::getline(mounts, line)) {
-    std::istringstream fields(line);
-    std::string source, target, kind;
-    fields >> source >> target >> kind;
-    if (kind == type) found.push_back(target);
-  }
-  return found;
-}
-
 // The child's half of the test below, in a mount namespace of its own: "" if all held, "skip: "
 // and why if it cannot be tried here, else what went wrong.
 std::string tracefs_round_trip() {
@@ -540,10 +526,10 @@ std::string tracefs_round_trip() {
     return "skip: " + errno_text("mount --make-rprivate /", errno);
   // As if nobody had mounted tracefs (nor debugfs, whose tracing/ would mount it on a look).
   for (const char* type : {"tracefs", "debugfs"}) {
-    std::vector<std::string> points = mounts_of(type);
+    std::vector<std::string> points = perf::mount_points_of(type);
     for (auto it = points.rbegin(); it != points.rend(); ++it) umount2(it->c_str(), MNT_DETACH);
   }
-  if (!mounts_of("tracefs").empty()) return "skip: tracefs could not be unmounted here";
+  if (!perf::mount_points_of("tracefs").empty()) return "skip: tracefs could not be unmounted here";
 
   const perf::Tracefs fs = perf::tracefs();
   if (fs.path.empty()) return "skip: no tracefs: " + fs.problem;
@@ -563,7 +549,8 @@ std::string tracefs_round_trip() {
   const std::optional<std::string> released = perf::release_tracefs();
   const std::string expected = "mounted by daxbench at /sys/kernel/tracing and unmounted";
   if (released != expected) return "release_tracefs() said " + released.value_or("nothing");
-  if (!mounts_of("tracefs").empty()) return "tracefs is still mounted after release_tracefs()";
+  if (!perf::mount_points_of("tracefs").empty())
+    return "tracefs is still mounted after release_tracefs()";
   if (perf::release_tracefs() != expected) return "a second release_tracefs() said otherwise";
 
   // The counter opened by id does not need the mount.
