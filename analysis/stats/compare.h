@@ -115,7 +115,8 @@ struct Comparison {
   bool exceeds_threshold;  // a regression whose ratio is worse than 1 -/+ threshold
 };
 
-// One member of a family: a metric's repetitions in the base and in the candidate run.
+// One member of a family: a metric's repetitions in the base and in the candidate run. Views:
+// the samples they point at must outlive the compare_family call.
 struct ComparedSamples {
   std::span<const double> base;
   std::span<const double> candidate;

@@ -435,9 +435,11 @@ TEST(CompareFamily, ManyChangesKeepTheirPower) {
 
 TEST(CompareFamily, MembersWithoutATestAreNoPartOfTheFamily) {
   // A case with two repetitions has no p-value and does not dilute the others.
-  const std::vector<ComparedSamples> family = {
-      {kThreeBase, Samples{80, 82.4, 78.4}, Better::higher},
-      {kThreeBase, Samples{50, 51}, Better::higher}};
+  // Named: a ComparedSamples holds spans, which a temporary Samples would leave dangling.
+  const Samples tested{80, 82.4, 78.4};
+  const Samples two{50, 51};
+  const std::vector<ComparedSamples> family = {{kThreeBase, tested, Better::higher},
+                                               {kThreeBase, two, Better::higher}};
   const std::vector<Comparison> judged = compare_family(family);
   EXPECT_NEAR(judged[0].p_adjusted, judged[0].p_value, 1e-15);
   EXPECT_FALSE(judged[1].enough_repetitions);
