@@ -1,29 +1,10 @@
 """Shared setup of the analysis tests: the analysis package and the built `_daxstats` on the
 import path, and the fixture results folders of fixtures.py as pytest fixtures."""
-import os
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(os.environ.get("DAXBENCH_ROOT", Path(__file__).resolve().parents[2]))
-BUILD = Path(os.environ.get("DAXBENCH_BUILD", ROOT / "build"))
-ANALYSIS_PATHS = [ROOT / "analysis", BUILD / "analysis"]
-for _path in reversed(ANALYSIS_PATHS):
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
+from analysis_paths import ROOT  # first: it puts the analysis package on sys.path
 
-import fixtures  # noqa: E402  (needs nothing above, but keeps the imports together)
-
-
-def analysis_env() -> dict:
-    """The environment for running `python3 -m daxbench_analysis` as a subprocess."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([*map(str, ANALYSIS_PATHS),
-                                         *filter(None, [env.get("PYTHONPATH")])])
-    env["DAXBENCH_ROOT"] = str(ROOT)
-    env["MPLBACKEND"] = "Agg"
-    return env
+import fixtures
 
 
 @pytest.fixture

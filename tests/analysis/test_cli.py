@@ -1,7 +1,7 @@
 """`python3 -m daxbench_analysis` as run.sh runs it: a subprocess with PYTHONPATH set."""
 import subprocess
 
-from conftest import analysis_env
+from analysis_paths import analysis_env
 
 PYTHON = "/usr/bin/python3"  # Debian's, with the python3-* packages
 

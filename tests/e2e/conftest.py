@@ -1,39 +1,16 @@
-"""Shared fixtures for the end-to-end tests: where the suite is, how to run it, and the rule
-for the lab's tests: they run wherever QEMU can, and only DAXBENCH_TEST_NO_LAB=1 leaves them
-out (loudly, at the end of the run)."""
+"""Shared fixtures for the end-to-end tests: where the suite is, how to run it, and the
+banner that says the lab's tests were left out (the rule itself is lab_gate.py)."""
 import os
 import pathlib
 import subprocess
 
 import pytest
 
+from lab_gate import NO_LAB, NO_LAB_REASON
+
 ROOT = pathlib.Path(os.environ.get("DAXBENCH_ROOT", pathlib.Path(__file__).resolve().parents[2]))
 # DAXBENCH_BUILD chooses another build folder (e.g. one of your own beside a shared build/).
 DRIVER = pathlib.Path(os.environ.get("DAXBENCH_BUILD", ROOT / "build")) / "daxbench"
-
-
-# Set by ./run.sh --test's caller on a platform that cannot run QEMU (no package reachable,
-# no TCG). Nothing else may skip a lab test: a lab that fails to build or boot is a failure.
-NO_LAB = os.environ.get("DAXBENCH_TEST_NO_LAB", "0") not in ("", "0")
-NO_LAB_REASON = "DAXBENCH_TEST_NO_LAB=1: the lab and power-cut tests were left out on request"
-
-
-def require_lab():
-    """Skips the calling test only when the user opted out of the lab."""
-    if NO_LAB:
-        pytest.skip(NO_LAB_REASON)
-
-
-def fail_unless_the_lab_ran(records, kind="case"):
-    """A lab record that is `unsupported` for the lab as a whole means this machine could
-    not boot a guest: without the opt-out that is a failure, with the reason quoted."""
-    lab = [r for r in records if r["target"].startswith("lab:")]
-    whole = {r["reason"] for r in lab if r["status"] == "unsupported" and
-             (r["reason"] or "").startswith("lab: ")}
-    if whole:
-        pytest.fail(f"the lab could not run here ({len(lab)} {kind} records): " +
-                    "; ".join(sorted(whole)) +
-                    " (set DAXBENCH_TEST_NO_LAB=1 only on a platform that cannot run QEMU)")
 
 
 def pytest_terminal_summary(terminalreporter):

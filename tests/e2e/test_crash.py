@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 import schema
-from conftest import fail_unless_the_lab_ran, require_lab
+from lab_gate import fail_unless_the_lab_ran, require_lab
 
 DURABLE = {"fdatasync", "map-sync", "sealed-extent", "fsync-per-fault"}
 

@@ -10,7 +10,7 @@ import time
 import pytest
 
 import schema
-from conftest import fail_unless_the_lab_ran, require_lab
+from lab_gate import fail_unless_the_lab_ran, require_lab
 
 PAGES = 2 * 1024 * 1024 // 4096  # lab-smoke.yaml: first-touch over a 2M file
 
