@@ -38,6 +38,22 @@ class Histogram {
   std::uint64_t percentile(double q) const;
   // Non-empty buckets as (inclusive upper bound, count), ascending.
   std::vector<std::pair<std::uint64_t, std::uint64_t>> buckets() const;
+  // The same in another unit: `convert` maps an upper bound in ticks to the unit (ns). It is
+  // monotonic but not one-to-one (at 2.5 ticks per ns, ticks 4 and 5 are both 2 ns), so
+  // buckets whose converted bounds coincide are merged: the result stays strictly ascending,
+  // and its counts still sum to count().
+  template <typename Convert>
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> buckets_in(Convert convert) const {
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> out;
+    for (const auto& [upper, n] : buckets()) {
+      const std::uint64_t bound = convert(upper);
+      if (!out.empty() && out.back().first == bound)
+        out.back().second += n;
+      else
+        out.emplace_back(bound, n);
+    }
+    return out;
+  }
 
   static int index(std::uint64_t value) {
     if (value < kLinear) return static_cast<int>(value);

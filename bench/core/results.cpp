@@ -35,7 +35,9 @@ json latency_json(const Histogram& h) {
 
 json histogram_json(const Histogram& h) {
   json buckets = json::array();
-  for (const auto& [upper, count] : h.buckets()) buckets.push_back({tsc().to_ns(upper), count});
+  const auto& clock = tsc();
+  for (const auto& [upper_ns, count] : h.buckets_in([&](auto ticks) { return clock.to_ns(ticks); }))
+    buckets.push_back({upper_ns, count});
   return buckets;
 }
 
