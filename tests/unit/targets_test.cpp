@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "bench/core/runner.h"
+#include "bench/run/runner.h"
 #include "bench/targets/mounts.h"
 #include "bench/targets/target.h"
 #include "test_support.h"
