@@ -113,6 +113,8 @@ run_tests() {
   else
     log "clang-format not installed: formatting not checked"
   fi
+  log "layers (cmake/layers.txt: every #include looks down)"
+  "$PYTHON" "$ROOT/tools/check_layers.py" "$ROOT"
   log "unit tests, Release build"
   build "$BUILD"
   (cd "$BUILD" && ctest --output-on-failure -j 2)

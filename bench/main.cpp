@@ -4,14 +4,15 @@
 #include <filesystem>
 #include <iostream>
 
-#include "bench/core/config.h"
-#include "bench/core/crash_run.h"
-#include "bench/core/session.h"
-#include "bench/crash/crash_check.h"
-#include "bench/crash/crash_writer.h"
+#include "bench/config/common_params.h"
+#include "bench/config/config.h"
 #include "bench/fio/fio_case.h"
 #include "bench/flush/flush.h"
+#include "bench/lab/guest/crash_check.h"
+#include "bench/lab/guest/crash_writer.h"
+#include "bench/lab/host/crash_run.h"
 #include "bench/modes/mode.h"
+#include "bench/run/session.h"
 #include "bench/targets/target.h"
 #include "workloads/workload.h"
 

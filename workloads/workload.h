@@ -11,9 +11,9 @@
 #include <string_view>
 #include <vector>
 
-#include "bench/core/params.h"
-#include "bench/core/rng.h"
-#include "bench/core/writer.h"
+#include "bench/base/params.h"
+#include "bench/base/rng.h"
+#include "bench/io/writer.h"
 
 namespace daxbench {
 

@@ -9,8 +9,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "bench/core/params.h"
-#include "bench/core/rng.h"
+#include "bench/base/params.h"
+#include "bench/base/rng.h"
 
 namespace daxbench {
 

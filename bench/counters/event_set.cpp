@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "bench/core/syscall_error.h"
+#include "bench/base/syscall_error.h"
 #include "bench/counters/pfm.h"
 #include "bench/counters/tracepoints.h"
 

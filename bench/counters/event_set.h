@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "bench/core/metric.h"
+#include "bench/base/metric.h"
 #include "bench/counters/perf_event.h"
 
 namespace daxbench::perf {

@@ -13,7 +13,7 @@
 #include <fstream>
 #include <vector>
 
-#include "bench/core/syscall_error.h"
+#include "bench/base/syscall_error.h"
 
 namespace daxbench::perf {
 namespace {

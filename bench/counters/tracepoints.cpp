@@ -16,7 +16,7 @@
 #include <sstream>
 #include <vector>
 
-#include "bench/core/syscall_error.h"
+#include "bench/base/syscall_error.h"
 
 namespace daxbench::perf {
 namespace {

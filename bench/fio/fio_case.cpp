@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "bench/core/syscall_error.h"
+#include "bench/base/syscall_error.h"
 #include "bench/fio/fio_import.h"
 #include "bench/fio/fio_job.h"
 #include "bench/fio/fio_run.h"

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "bench/core/config.h"
+#include "bench/config/config.h"
 #include "bench/targets/target.h"
 
 namespace daxbench::fio {

@@ -1,12 +1,13 @@
 // Reading fio's JSON and writing the fio record. Only nlohmann::json builds the record; the
-// fields and their order follow record_json (bench/core/results.cpp) so one reader serves both.
+// fields and their order follow record_json (bench/results/results_folder.cpp) so one reader serves
+// both.
 #include "bench/fio/fio_import.h"
 
 #include <cstring>
 
-#include "bench/core/context.h"
-#include "bench/core/results.h"
 #include "bench/modes/mode.h"
+#include "bench/results/context.h"
+#include "bench/results/results_folder.h"
 #include "workloads/workload.h"
 
 namespace daxbench::fio {

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "bench/core/config.h"
+#include "bench/config/config.h"
 #include "bench/fio/fio_job.h"
 #include "bench/fio/fio_run.h"
 

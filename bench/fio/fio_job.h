@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "bench/core/config.h"
+#include "bench/config/config.h"
 #include "bench/targets/target.h"
 
 namespace daxbench::fio {

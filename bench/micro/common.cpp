@@ -7,8 +7,8 @@
 #include <memory>
 #include <utility>
 
-#include "bench/core/syscall_error.h"
-#include "bench/core/tsc.h"
+#include "bench/base/syscall_error.h"
+#include "bench/base/tsc.h"
 #include "bench/micro/micro.h"
 #include "bench/modes/mode.h"
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "bench/core/rng.h"
-#include "bench/core/tsc.h"
+#include "bench/base/rng.h"
+#include "bench/base/tsc.h"
 #include "bench/flush/flush.h"
 #include "bench/micro/micro.h"
 

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "bench/core/tsc.h"
+#include "bench/base/tsc.h"
 #include "bench/flush/flush.h"
 #include "bench/micro/micro.h"
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "bench/core/writer.h"
+#include "bench/io/writer.h"
 #include "bench/targets/target.h"
 
 namespace daxbench::micro {

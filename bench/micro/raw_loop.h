@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "bench/core/rng.h"
+#include "bench/base/rng.h"
 #include "bench/flush/flush.h"
 #include "workloads/workload.h"
 

@@ -4,10 +4,10 @@
 #include <memory>
 #include <string>
 
-#include "bench/core/histogram.h"
-#include "bench/core/latency_sampler.h"
-#include "bench/core/tsc.h"
-#include "bench/core/writer.h"
+#include "bench/base/histogram.h"
+#include "bench/base/latency_sampler.h"
+#include "bench/base/tsc.h"
+#include "bench/io/writer.h"
 #include "bench/micro/micro.h"
 #include "bench/micro/raw_loop.h"
 #include "bench/modes/mode.h"

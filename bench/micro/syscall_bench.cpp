@@ -6,8 +6,8 @@
 #include <cerrno>
 #include <string>
 
-#include "bench/core/syscall_error.h"
-#include "bench/core/tsc.h"
+#include "bench/base/syscall_error.h"
+#include "bench/base/tsc.h"
 #include "bench/micro/micro.h"
 
 namespace daxbench::micro {

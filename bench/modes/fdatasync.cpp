@@ -1,7 +1,7 @@
 // `fdatasync`: stores through a shared mapping, one fdatasync(fd) per commit.
 #include <unistd.h>
 
-#include "bench/core/syscall_error.h"
+#include "bench/base/syscall_error.h"
 #include "bench/modes/mode.h"
 
 namespace daxbench {

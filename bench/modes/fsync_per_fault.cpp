@@ -14,7 +14,7 @@
 #include <fstream>
 #include <mutex>
 
-#include "bench/core/syscall_error.h"
+#include "bench/base/syscall_error.h"
 #include "bench/modes/mode.h"
 
 namespace daxbench {

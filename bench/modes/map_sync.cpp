@@ -2,7 +2,7 @@
 // write fault completes; commits flush from user space. Needs a DAX filesystem.
 #include <sys/mman.h>
 
-#include "bench/core/syscall_error.h"
+#include "bench/base/syscall_error.h"
 #include "bench/modes/user_flush.h"
 
 namespace daxbench {

@@ -8,9 +8,9 @@
 #include <string>
 #include <string_view>
 
-#include "bench/core/metric.h"
-#include "bench/core/params.h"
-#include "bench/core/writer.h"
+#include "bench/base/metric.h"
+#include "bench/base/params.h"
+#include "bench/io/writer.h"
 #include "bench/targets/target.h"
 
 namespace daxbench {

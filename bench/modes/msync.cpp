@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "bench/core/syscall_error.h"
+#include "bench/base/syscall_error.h"
 #include "bench/modes/mode.h"
 
 namespace daxbench {

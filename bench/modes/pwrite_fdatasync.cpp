@@ -1,7 +1,7 @@
 // `pwrite-fdatasync` baseline: no mapping at all; pwrite per store, fdatasync per commit.
 #include <unistd.h>
 
-#include "bench/core/syscall_error.h"
+#include "bench/base/syscall_error.h"
 #include "bench/modes/mode.h"
 
 namespace daxbench {

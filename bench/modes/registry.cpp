@@ -3,7 +3,7 @@
 
 #include <cerrno>
 
-#include "bench/core/syscall_error.h"
+#include "bench/base/syscall_error.h"
 #include "bench/modes/mode.h"
 
 namespace daxbench {

@@ -3,8 +3,8 @@
 // the run proves the seal held.
 #include <vector>
 
-#include "bench/core/fiemap.h"
-#include "bench/core/syscall_error.h"
+#include "bench/base/syscall_error.h"
+#include "bench/io/fiemap.h"
 #include "bench/modes/user_flush.h"
 
 namespace daxbench {

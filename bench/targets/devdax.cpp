@@ -10,7 +10,7 @@
 #include <cerrno>
 #include <fstream>
 
-#include "bench/core/syscall_error.h"
+#include "bench/base/syscall_error.h"
 #include "bench/targets/target.h"
 
 namespace daxbench {

@@ -1,63 +1,17 @@
-// `lab:ext4`, `lab:xfs`, `lab:devdax`: the emulated persistent-memory VM (lab/). On the host
-// the target boots the guest; inside the guest the same spec opens the guest's real target.
+// `lab:ext4`, `lab:xfs`, `lab:devdax` as the registry knows them. Inside the lab's guest the
+// spec opens the guest's own target; on the host its cases run elsewhere, in a guest that
+// bench/lab/host boots, so the registry says so (TargetDesc::runs_cases_elsewhere).
 #pragma once
 
-#include <sys/types.h>
-
-#include <filesystem>
 #include <string>
-#include <vector>
-
-#include "bench/targets/target.h"
+#include <string_view>
 
 namespace daxbench {
 
-// A booted guest: QEMU's pid (SIGKILL of it is a power cut) and its console, read end.
-struct GuestProcess {
-  pid_t pid = -1;
-  int console_fd = -1;
-};
+// Throws TargetError unless `kind` is ext4, xfs or devdax.
+void check_lab_kind(std::string_view kind);
 
-class LabTarget final : public Target {
- public:
-  // Finds QEMU and the lab's scripts and builds (or reuses) the guest image. A lab that
-  // cannot run or is broken still opens: problem() says which and why.
-  explicit LabTarget(std::string_view kind);
-  ~LabTarget() override;
-
-  const TargetFacts& facts() const override { return facts_; }
-  std::filesystem::path scratch_file(std::string_view name) const override;
-  void remove_scratch() override {}
-  LabTarget* lab() override { return this; }
-
-  const std::string& kind() const { return kind_; }
-  // Why no guest can boot, or empty when one can. `unsupported` is only for a platform that
-  // cannot run the lab (no QEMU, no TCG accelerator); a lab of ours that is broken (its
-  // scripts missing, the image build failed) is `failed`, so a regression there never
-  // passes for a machine's limitation.
-  struct Problem {
-    std::string status;  // "unsupported" or "failed"
-    std::string reason;
-    bool empty() const { return reason.empty(); }
-  };
-  const Problem& problem() const { return problem_; }
-  // A folder for one guest's pmem file, inside the image cache (never two guests per file).
-  std::filesystem::path make_pmem_folder() const;
-  // Boots a guest that runs `job_dir`/job.sh, in its own process group so a terminal's
-  // Ctrl-C reaches the driver, which then stops the guest itself. `extra_args` go to
-  // launch.sh (e.g. --journal long). Throws TargetError.
-  GuestProcess launch(const std::filesystem::path& job_dir, const std::filesystem::path& pmem_file,
-                      const std::vector<std::string>& extra_args = {}) const;
-
- private:
-  std::string kind_;
-  std::filesystem::path lab_dir_;    // the scripts: build-image.sh, launch.sh
-  std::filesystem::path image_dir_;  // what build-image.sh made
-  Problem problem_;
-  TargetFacts facts_;
-};
-
-// The lab's scripts: $DAXBENCH_LAB_DIR, else lab/ in the source tree this was built from.
-std::filesystem::path lab_scripts_dir();
+// Whether this process runs inside the lab's guest of `kind` (lab/init says so).
+bool inside_lab_guest(std::string_view kind);
 
 }  // namespace daxbench

@@ -3,7 +3,7 @@
 
 #include <unistd.h>
 
-#include "bench/core/file_prep.h"
+#include "bench/io/file_prep.h"
 
 namespace daxbench {
 
@@ -35,6 +35,12 @@ const TargetDesc* find_target(std::string_view spec) {
 bool target_has_files(std::string_view spec) {
   const TargetDesc* desc = find_target(spec);
   return !desc || !desc->has_files || desc->has_files(spec.substr(spec.find(':') + 1));
+}
+
+bool target_runs_cases_elsewhere(std::string_view spec) {
+  const TargetDesc* desc = find_target(spec);
+  return desc && desc->runs_cases_elsewhere &&
+         desc->runs_cases_elsewhere(spec.substr(spec.find(':') + 1));
 }
 
 MappedFile Target::create_file(std::string_view name, std::uint64_t size,

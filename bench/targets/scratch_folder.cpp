@@ -11,7 +11,7 @@
 #include <cerrno>
 #include <cstdlib>
 
-#include "bench/core/syscall_error.h"
+#include "bench/base/syscall_error.h"
 #include "bench/targets/mounts.h"
 
 namespace daxbench {

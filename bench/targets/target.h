@@ -11,11 +11,9 @@
 #include <string>
 #include <string_view>
 
-#include "bench/core/writer.h"
+#include "bench/io/mapped_file.h"
 
 namespace daxbench {
-
-class LabTarget;
 
 struct TargetFacts {
   std::string spec;        // as given: "file:/var/tmp"
@@ -54,9 +52,6 @@ class Target {
                                  std::string_view file_state);
   // Closes the file and removes it (or returns the region).
   virtual void release_file(MappedFile& file);
-
-  // Non-null for the lab: its cases run in a guest, all at once, not here one by one.
-  virtual LabTarget* lab() { return nullptr; }
 };
 
 struct TargetDesc {
@@ -67,6 +62,10 @@ struct TargetDesc {
   // False where the argument names a device (no files): file_state then has no meaning and
   // cases record it as "none". Null means files always.
   bool (*has_files)(std::string_view argument) = nullptr;
+  // True where this process does not run the target's cases, so nothing here opens it: on
+  // the host, a `lab:` target's cases all run in one guest (bench/lab/host), and only there
+  // does the spec open a place for files. Null means the cases run here.
+  bool (*runs_cases_elsewhere)(std::string_view argument) = nullptr;
 };
 
 std::span<const TargetDesc* const> targets();
@@ -76,5 +75,7 @@ std::unique_ptr<Target> open_target(std::string_view spec);
 const TargetDesc* find_target(std::string_view spec);
 // Whether a known spec's target holds files (see TargetDesc::has_files).
 bool target_has_files(std::string_view spec);
+// Whether a known spec's cases run outside this process (see TargetDesc::runs_cases_elsewhere).
+bool target_runs_cases_elsewhere(std::string_view spec);
 
 }  // namespace daxbench

@@ -2,7 +2,7 @@
 // choices; a good one expands into the cases it means. The YAML here doubles as examples.
 #include <gtest/gtest.h>
 
-#include "bench/core/config.h"
+#include "bench/config/config.h"
 #include "bench/modes/mode.h"
 #include "test_support.h"
 #include "workloads/workload.h"

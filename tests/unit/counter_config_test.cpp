@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "bench/core/syscall_error.h"
+#include "bench/base/syscall_error.h"
 #include "bench/counters/counter_table.h"
 #include "bench/counters/pfm.h"
 #include "bench/counters/tracepoints.h"

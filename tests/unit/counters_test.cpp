@@ -19,7 +19,7 @@
 #include <sstream>
 #include <thread>
 
-#include "bench/core/syscall_error.h"
+#include "bench/base/syscall_error.h"
 #include "bench/counters/event_set.h"
 #include "bench/counters/perf_event.h"
 #include "bench/counters/tracepoints.h"

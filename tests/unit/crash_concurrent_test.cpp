@@ -7,9 +7,9 @@
 
 #include <filesystem>
 
-#include "bench/crash/cell_writer.h"
-#include "bench/crash/crash_check.h"
-#include "bench/crash/record.h"
+#include "bench/lab/guest/cell_writer.h"
+#include "bench/lab/guest/crash_check.h"
+#include "bench/lab/guest/record.h"
 
 namespace daxbench::crash {
 namespace {

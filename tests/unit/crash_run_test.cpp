@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include "bench/core/config.h"
-#include "bench/core/crash_run.h"
+#include "bench/config/config.h"
+#include "bench/lab/host/crash_run.h"
 #include "bench/modes/mode.h"
 
 namespace daxbench {

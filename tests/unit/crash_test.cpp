@@ -10,11 +10,11 @@
 #include <map>
 #include <set>
 
-#include "bench/core/file_prep.h"
-#include "bench/core/rng.h"
-#include "bench/crash/crash_check.h"
-#include "bench/crash/manifest.h"
-#include "bench/crash/record.h"
+#include "bench/base/rng.h"
+#include "bench/io/file_prep.h"
+#include "bench/lab/guest/crash_check.h"
+#include "bench/lab/guest/manifest.h"
+#include "bench/lab/guest/record.h"
 #include "bench/modes/mode.h"
 
 namespace daxbench::crash {

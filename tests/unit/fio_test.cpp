@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "bench/core/config.h"
+#include "bench/config/config.h"
 #include "bench/fio/fio_import.h"
 #include "bench/fio/fio_job.h"
 

@@ -1,5 +1,5 @@
-// Unit tests for bench/core/histogram: bucket layout, percentile accuracy and merging.
-#include "bench/core/histogram.h"
+// Unit tests for bench/base/histogram: bucket layout, percentile accuracy and merging.
+#include "bench/base/histogram.h"
 
 #include <algorithm>
 #include <cmath>

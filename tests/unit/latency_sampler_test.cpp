@@ -1,6 +1,6 @@
 // Latency sampling: which events get timed, how the auto rate is chosen, and that a case's
 // histograms hold exactly the events its record says they sample.
-#include "bench/core/latency_sampler.h"
+#include "bench/base/latency_sampler.h"
 
 #include <array>
 #include <cmath>

@@ -2,9 +2,10 @@
 // with the reason before anything runs on it.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 
-#include "bench/core/runner.h"
+#include "bench/run/runner.h"
 #include "bench/targets/mounts.h"
 #include "bench/targets/target.h"
 #include "test_support.h"
@@ -32,6 +33,19 @@ TEST(Targets, FsdaxRefusesAFolderWhoseFilesAreNotDaxAndSaysHowToFixIt) {
   EXPECT_NE(why.find("file:" + dir), std::string::npos) << why;
   EXPECT_TRUE(std::filesystem::is_empty(dir));  // the refused target left nothing behind
   std::filesystem::remove(dir);
+}
+
+// The lab is a runner of cases on the host, not a place for files: the registry says so, and
+// nothing opens it as a Target there. Inside its guest (lab/init sets the kind) it is one.
+TEST(Targets, OnTheHostALabTargetsCasesRunElsewhereAndItOpensNoTarget) {
+  if (std::getenv("DAXBENCH_LAB_KIND")) GTEST_SKIP() << "inside the lab's guest";
+  EXPECT_TRUE(target_runs_cases_elsewhere("lab:ext4"));
+  EXPECT_TRUE(target_runs_cases_elsewhere("lab:devdax"));
+  EXPECT_FALSE(target_runs_cases_elsewhere(testing::scratch_spec()));
+  EXPECT_FALSE(target_runs_cases_elsewhere("nosuch:x"));
+  EXPECT_NE(refusal("lab:ext4").find("its cases run in the lab's guest"), std::string::npos)
+      << refusal("lab:ext4");
+  EXPECT_NE(refusal("lab:zfs").find("unknown kind 'zfs'"), std::string::npos) << refusal("lab:zfs");
 }
 
 TEST(Targets, FileTargetReportsItsFilesystemAndWhetherMapSyncIsAccepted) {

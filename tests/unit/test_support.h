@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "bench/core/config.h"
-#include "bench/core/runner.h"
-#include "bench/core/syscall_error.h"
+#include "bench/base/syscall_error.h"
+#include "bench/config/config.h"
+#include "bench/run/runner.h"
 #include "bench/targets/target.h"
 #include "workloads/workload.h"
 

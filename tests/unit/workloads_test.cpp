@@ -13,7 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "bench/core/params.h"
+#include "bench/base/params.h"
+#include "bench/config/common_params.h"
 #include "test_support.h"
 #include "workloads/workload.h"
 #include "workloads/zipf.h"

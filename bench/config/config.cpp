@@ -1,0 +1,339 @@
+// YAML → cases: known keys only, typed values, lists as sweep axes, per-case consistency.
+// The sections that are not cases are sections.cpp; the YAML helpers, located.h.
+#include "bench/config/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "bench/config/common_params.h"
+#include "bench/config/located.h"
+#include "bench/config/sections.h"
+#include "bench/counters/counter_table.h"
+#include "bench/modes/mode.h"
+#include "bench/targets/target.h"
+#include "workloads/workload.h"
+
+namespace daxbench {
+namespace {
+
+constexpr std::string_view kTopLevelKeys[] = {
+    "name", "description", "targets", "defaults", "cases", "counters", "micro", "crash", "fio"};
+constexpr std::string_view kCaseKeys[] = {"workload", "mode", "counters", "fio"};
+// Keys of `defaults:` that are not parameters.
+constexpr std::string_view kDefaultsKeys[] = {"fio"};
+
+using namespace config_detail;  // the YAML helpers and the sections
+
+std::set<std::string> all_param_names() {
+  std::set<std::string> names;
+  for (const ParamSpec& s : common_params()) names.emplace(s.name);
+  for (const WorkloadDesc* w : workloads())
+    for (const ParamSpec& s : w->params) names.emplace(s.name);
+  for (const ModeDesc* m : modes())
+    for (const ParamSpec& s : m->params) names.emplace(s.name);
+  return names;
+}
+
+// Which plug-ins declare `name`, for "does not apply" errors.
+std::string owners_of(std::string_view name) {
+  std::string out;
+  for (const WorkloadDesc* w : workloads())
+    for (const ParamSpec& s : w->params)
+      if (s.name == name)
+        out += (out.empty() ? "" : ", ") + std::string("workload ") + std::string(w->name);
+  for (const ModeDesc* m : modes())
+    for (const ParamSpec& s : m->params)
+      if (s.name == name)
+        out += (out.empty() ? "" : ", ") + std::string("mode ") + std::string(m->name);
+  return out;
+}
+
+using Settings = std::map<std::string, Values>;
+
+Settings read_settings(const Located& at, const YAML::Node& map,
+                       std::span<const std::string_view> skip, const std::set<std::string>& known,
+                       const std::string& where) {
+  Settings settings;
+  for (const auto& entry : map) {
+    const std::string key = entry.first.Scalar();
+    if (std::find(skip.begin(), skip.end(), key) != skip.end()) continue;
+    if (!known.contains(key)) {
+      std::vector<std::string> valid(known.begin(), known.end());
+      for (std::string_view s : skip) valid.emplace_back(s);
+      std::sort(valid.begin(), valid.end());
+      at.fail(entry.first.Mark(),
+              "unknown key '" + key + "' in " + where + "; " + valid_list(valid, key));
+    }
+    settings[key] = values_of(at, entry.second, key, entry.first.Mark());
+  }
+  return settings;
+}
+
+struct Expansion {
+  const Located& at;
+  const Config& config;
+  std::set<std::string> seen_ids;
+  std::vector<CaseSpec>& out;
+  std::shared_ptr<const perf::CounterTable> counters;  // of the case being expanded
+  FioChoice fio;                                       // of the case being expanded
+
+  void expand(const WorkloadDesc& workload, const ModeDesc& mode, const Settings& defaults,
+              const Settings& own, const YAML::Mark& case_mark) {
+    const std::vector<const ParamSpec*> specs = applicable_params(workload, mode);
+    // Each applicable parameter: its candidate values (case beats defaults beats built-in).
+    std::vector<std::pair<const ParamSpec*, Values>> axes;
+    for (const ParamSpec* spec : specs) {
+      const std::string name(spec->name);
+      Values values;
+      if (auto it = own.find(name); it != own.end())
+        values = it->second;
+      else if (auto d = defaults.find(name); d != defaults.end())
+        values = d->second;
+      else
+        values.items.emplace_back(std::string(spec->default_value), case_mark);
+      if (name == "file_state" && !mode.fixed_file_state.empty())
+        values.items.assign(1, {std::string(mode.fixed_file_state), case_mark});
+      if (name == "warmup_s" && (workload.flags & kFinite))
+        values.items.assign(1, {"0", case_mark});
+      if (name == "flush" && !(mode.needs & kNeedsUserFlush))
+        values.items.assign(1, {"auto", case_mark});
+      axes.emplace_back(spec, std::move(values));
+    }
+    for (const std::string& target : config.targets) {
+      ParamSet params;
+      std::map<std::string, YAML::Mark> origin;
+      product(workload, mode, target, axes, 0, params, origin, case_mark);
+    }
+  }
+
+  void product(const WorkloadDesc& workload, const ModeDesc& mode, const std::string& target,
+               const std::vector<std::pair<const ParamSpec*, Values>>& axes, std::size_t i,
+               ParamSet& params, std::map<std::string, YAML::Mark>& origin,
+               const YAML::Mark& case_mark) {
+    if (i == axes.size()) return finish(workload, mode, target, axes, params, origin, case_mark);
+    const auto& [spec, values] = axes[i];
+    for (const auto& [raw, mark] : values.items) {
+      ParamValue value;
+      if (spec->default_value.empty() && raw.empty())
+        at.fail(case_mark, "workload " + std::string(workload.name) + " needs '" +
+                               std::string(spec->name) + "': " + std::string(spec->help));
+      if (auto error = parse_param(*spec, raw, value))
+        at.fail(mark, std::string(spec->name) + ": " + *error);
+      params.set(spec->name, value);
+      origin[std::string(spec->name)] = mark;
+      product(workload, mode, target, axes, i + 1, params, origin, case_mark);
+    }
+  }
+
+  void finish(const WorkloadDesc& workload, const ModeDesc& mode, const std::string& target,
+              const std::vector<std::pair<const ParamSpec*, Values>>& axes, const ParamSet& params,
+              const std::map<std::string, YAML::Mark>& origin, const YAML::Mark& case_mark) {
+    auto where = [&](const char* key) {
+      auto it = origin.find(key);
+      return it == origin.end() ? case_mark : it->second;
+    };
+    const auto [sliced, view] = thread_view(workload, params);
+    if (params.has("record_size") && params.size("record_size") > view)
+      at.fail(where("record_size"),
+              "record_size " + params.text("record_size") + " exceeds the " + std::to_string(view) +
+                  " bytes each thread writes (working_set" + (sliced ? " / threads)" : ")"));
+    if (view < 4096)
+      at.fail(where("threads"),
+              "each thread's part of the shared file is below one page; raise working_set");
+    if (workload.validate)
+      if (auto problem = workload.validate(params, view, config.dir))
+        at.fail(where(params.has("trace") ? "trace" : "workload"),
+                std::string(workload.name) + ": " + *problem +
+                    (mode.fixed_file_state.empty() ? ""
+                                                   : " (sealed-extent never grows a sealed file)"));
+
+    CaseSpec c;
+    c.workload = &workload;
+    c.mode = &mode;
+    c.target = target;
+    c.params = params;
+    if (params.has("file_state") && !target_has_files(target)) {
+      // A device has no block map: every file state is the same thing there, so the cases
+      // collapse into one that says so instead of running three identical ones.
+      ParamValue none;
+      none.text = "none";
+      c.params.set("file_state", none);
+    }
+    c.flush = (mode.needs & kNeedsUserFlush) ? params.text("flush") : "";
+    c.counters = counters;
+    c.fio = fio.covers(target);
+    std::string shape;
+    for (const auto& [spec, values] : axes) {
+      if (!spec->shapes_case) continue;
+      ParamValue default_value;
+      const bool has_default = !parse_param(*spec, spec->default_value, default_value);
+      const std::string& text = c.params.text(spec->name);
+      if (has_default && default_value.text == text) continue;
+      shape += (shape.empty() ? "" : ",") + std::string(spec->name) + "=" + text;
+    }
+    c.id = std::string(workload.name) + "/" + std::string(mode.name) + "/" + target + "/" +
+           (shape.empty() ? "defaults" : shape);
+    if (seen_ids.insert(c.id).second) {
+      out.push_back(std::move(c));
+    } else if (c.fio) {
+      // A case listed again runs once, with fio if any of its entries asks for it.
+      for (CaseSpec& existing : out)
+        if (existing.id == c.id) existing.fio = true;
+    }
+  }
+};
+
+// The crash filesystems' lab targets, after the cases were expanded (they add no case): the
+// driver opens them, and `daxbench check --targets` tells run.sh the lab is needed.
+void add_crash_targets(Config& config) {
+  if (!config.crash.enabled) return;
+  for (const std::string& fs : config.crash.filesystems) {
+    const std::string spec = "lab:" + fs;
+    if (std::find(config.targets.begin(), config.targets.end(), spec) == config.targets.end())
+      config.targets.push_back(spec);
+  }
+}
+
+}  // namespace
+
+std::vector<const ParamSpec*> applicable_params(const WorkloadDesc& workload,
+                                                const ModeDesc& mode) {
+  std::vector<const ParamSpec*> specs;
+  for (const ParamSpec& s : common_params()) specs.push_back(&s);
+  for (const ParamSpec& s : workload.params) specs.push_back(&s);
+  for (const ParamSpec& s : mode.params) specs.push_back(&s);
+  return specs;
+}
+
+Config parse_config(const std::string& text, const std::string& path,
+                    const std::vector<std::string>& targets) {
+  const Located at(path);
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    at.fail(e.mark, "YAML syntax: " + e.msg);
+  }
+  if (!root.IsMap())
+    at.fail(root.Mark(),
+            "expected a mapping with keys: name, description, targets, defaults, cases");
+
+  Config config;
+  config.path = path;
+  config.text = text;
+  config.dir = std::filesystem::path(path).parent_path().string();
+  if (config.dir.empty()) config.dir = ".";
+  config.name = std::filesystem::path(path).stem().string();
+
+  for (const auto& entry : root) {
+    const std::string key = entry.first.Scalar();
+    if (std::find(std::begin(kTopLevelKeys), std::end(kTopLevelKeys), key) ==
+        std::end(kTopLevelKeys)) {
+      std::vector<std::string> valid(std::begin(kTopLevelKeys), std::end(kTopLevelKeys));
+      at.fail(entry.first.Mark(),
+              "unknown key '" + key + "' at top level; " + valid_list(valid, key));
+    }
+  }
+  if (root["name"]) config.name = scalar_text(at, root["name"], "name");
+  if (root["micro"]) config.micro = parse_micro(at, root["micro"]);
+  if (root["crash"]) config.crash = parse_crash(at, root["crash"]);
+  if (root["fio"]) config.fio = parse_fio(at, root["fio"]);
+
+  std::vector<std::string> target_syntax;
+  for (const TargetDesc* t : daxbench::targets()) target_syntax.emplace_back(t->syntax);
+  // The config's own targets are checked even when --target replaces them: a bad config is
+  // bad wherever it is run.
+  if (root["targets"]) {
+    for (const auto& [spec, mark] :
+         values_of(at, root["targets"], "targets", root["targets"].Mark()).items) {
+      if (!find_target(spec))
+        at.fail(mark, "unknown target '" + spec + "'; " + valid_list(target_syntax, spec));
+      config.targets.push_back(spec);
+    }
+  }
+  if (!targets.empty()) {
+    for (const std::string& spec : targets)
+      if (!find_target(spec))
+        throw ConfigError("--target: unknown target '" + spec + "'; " +
+                          valid_list(target_syntax, spec));
+    config.targets = targets;
+  }
+  const bool crash_only = config.crash.enabled && !root["cases"];
+  if (config.targets.empty() && !crash_only)
+    config.targets.push_back("file:" + std::filesystem::temp_directory_path().string());
+
+  const std::set<std::string> known = all_param_names();
+  Settings defaults;
+  if (const YAML::Node d = root["defaults"]) {
+    if (!d.IsMap()) at.fail(d.Mark(), "defaults: expected a mapping of parameter: value");
+    defaults = read_settings(at, d, kDefaultsKeys, known, "defaults");
+  }
+  const FioChoice fio_default = root["defaults"] && root["defaults"]["fio"]
+                                    ? parse_fio_switch(at, root["defaults"]["fio"])
+                                    : FioChoice{};
+
+  const YAML::Node cases = root["cases"];
+  // A config may be only `crash:`; its lab targets are added below.
+  if (crash_only) {
+    add_crash_targets(config);
+    return config;
+  }
+  if (!cases || !cases.IsSequence() || cases.size() == 0)
+    at.fail(cases ? cases.Mark() : root.Mark(),
+            "cases: expected a non-empty list of {workload, mode, parameters}");
+
+  std::shared_ptr<const perf::CounterTable> counters;
+  if (root["counters"]) counters = parse_counters(at, root["counters"]);
+
+  Expansion expansion{at, config, {}, config.cases, counters, fio_default};
+  for (const YAML::Node& entry : cases) {
+    if (!entry.IsMap())
+      at.fail(entry.Mark(), "a case is a mapping with keys workload, mode and parameters");
+    for (const char* required : {"workload", "mode"})
+      if (!entry[required])
+        at.fail(entry.Mark(),
+                std::string("case without '") + required + "' (a name, a list, or all)");
+    const auto chosen_workloads = pick(
+        at, values_of(at, entry["workload"], "workload", entry.Mark()), workloads(), "workload");
+    const auto chosen_modes =
+        pick(at, values_of(at, entry["mode"], "mode", entry.Mark()), modes(), "mode");
+    const Settings own = read_settings(at, entry, kCaseKeys, known, "case");
+    // A case's own `counters:` replaces the top-level one as a whole.
+    expansion.counters = entry["counters"] ? parse_counters(at, entry["counters"]) : counters;
+    expansion.fio = entry["fio"] ? parse_fio_switch(at, entry["fio"]) : fio_default;
+
+    // A parameter written in a case must apply to something the case runs.
+    for (const auto& [name, values] : own) {
+      bool applies = false;
+      for (const WorkloadDesc* w : chosen_workloads)
+        for (const ModeDesc* m : chosen_modes)
+          for (const ParamSpec* s : applicable_params(*w, *m)) applies = applies || s->name == name;
+      if (!applies)
+        at.fail(
+            values.key_mark,
+            "'" + name + "' does not apply to this case; it is a parameter of " + owners_of(name));
+    }
+    for (const WorkloadDesc* w : chosen_workloads)
+      for (const ModeDesc* m : chosen_modes) expansion.expand(*w, *m, defaults, own, entry.Mark());
+  }
+  add_crash_targets(config);
+  return config;
+}
+
+Config load_config(const std::string& path, const std::vector<std::string>& targets) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(path + ": cannot open config file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), path, targets);
+}
+
+}  // namespace daxbench

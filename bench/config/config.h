@@ -1,0 +1,92 @@
+// A sweep config (YAML) turned into the list of cases it means. Every check that can fail
+// happens here, before any case runs; errors name file:line:column, the key and the choices.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "bench/base/params.h"
+
+namespace daxbench {
+
+struct ModeDesc;
+struct WorkloadDesc;
+namespace perf {
+struct CounterTable;
+}
+
+struct ConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct CaseSpec {
+  std::string id;  // workload/mode/target/shape-params-not-at-default
+  const WorkloadDesc* workload = nullptr;
+  const ModeDesc* mode = nullptr;
+  std::string target;  // "file:/var/tmp"
+  ParamSet params;     // every parameter that applies to this workload and mode
+  std::string flush;   // requested primitive ("auto", "clwb", ...); empty for syscall modes
+  // The kernel counters it records (`counters:`), shared by the cases of one config entry and
+  // owning the strings the rows point to; null means the default set.
+  std::shared_ptr<const perf::CounterTable> counters;
+  // `fio: true`: also run the equivalent fio job after each repetition (docs/fio.md).
+  bool fio = false;
+};
+
+// `fio:` — how the fio cross-check runs, for the cases that ask for it (docs/config.md).
+struct FioConfig {
+  std::string binary = "fio";  // a path, or a name looked up on PATH
+};
+
+// `micro:` — whether and how `daxbench run` runs daxbench-micro (docs/config.md).
+struct MicroConfig {
+  bool enabled = false;  // only when the config has a `micro:` key
+  std::string set = "quick";
+  double min_time = 0.05;  // Google Benchmark's --benchmark_min_time, seconds
+};
+
+// `crash:` — power-cut tests in the lab (docs/crash.md, "The host side").
+struct CrashConfig {
+  bool enabled = false;                               // only when the config has a `crash:` key
+  std::vector<std::string> filesystems;               // ext4, xfs
+  std::vector<std::string> modes;                     // registered mode names
+  std::vector<std::string> file_states;               // sparse, fallocated, zeroed
+  std::vector<std::string> workloads;                 // crash workloads
+  int cuts = 6;                                       // per cell
+  double cut_after_min_s = 0.5, cut_after_max_s = 3;  // uniform delay after WRITERS-STARTED
+  std::uint64_t seed = 1;
+  std::uint64_t file_size = 1 << 20;
+  // Concurrency cells: while a cell's writer uses one of these modes, a second process
+  // write()s the same file without syncing (docs/crash.md). Empty: none.
+  std::vector<std::string> concurrent_modes;       // a subset of `modes`
+  std::vector<std::string> concurrent_placements;  // inside, append
+  std::vector<std::string> concurrent_workloads;   // crash workloads
+};
+
+struct Config {
+  std::string path;  // as opened
+  std::string dir;   // relative paths inside resolve here
+  std::string name;  // `name:` or the file's stem
+  std::string text;  // the whole file, echoed into context.json
+  std::vector<std::string> targets;
+  std::vector<CaseSpec> cases;  // expanded, de-duplicated, in config order
+  MicroConfig micro;
+  CrashConfig crash;
+  FioConfig fio;
+};
+
+// The parameters a case of this workload and mode has: common, then workload, then mode.
+std::vector<const ParamSpec*> applicable_params(const WorkloadDesc& workload, const ModeDesc& mode);
+
+// `targets` (from --target) replaces the config's own when not empty; with neither, the
+// target is a scratch folder under the system temp dir. Throws ConfigError.
+Config load_config(const std::string& path, const std::vector<std::string>& targets = {});
+
+// The same, from text (tests and `--config -`); `path` is used in error messages.
+Config parse_config(const std::string& text, const std::string& path,
+                    const std::vector<std::string>& targets = {});
+
+}  // namespace daxbench

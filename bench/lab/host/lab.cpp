@@ -1,0 +1,186 @@
+// A lab on the host: finds QEMU, builds (or reuses) the guest image and boots guests; lab/*.sh
+// hold the QEMU details. The session hands all of a lab target's cases to lab_run.
+#include "bench/lab/host/lab.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+
+#include "bench/base/syscall_error.h"
+#include "bench/lab/protocol.h"
+#include "bench/targets/lab.h"
+
+namespace daxbench {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string env(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? value : "";
+}
+
+bool on_path(const std::string& program) {
+  std::string path = env("PATH");
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const std::size_t end = std::min(path.find(':', start), path.size());
+    const std::string dir = path.substr(start, end - start);
+    if (!dir.empty() && access((dir + "/" + program).c_str(), X_OK) == 0) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+// Whether this QEMU can emulate without KVM: the lab's accelerator on machines without
+// usable hardware virtualisation (docs/lab.md). Asked once per run (≈50 ms).
+bool qemu_has_tcg(std::string& problem) {
+  static const std::string answer = [] {
+    std::FILE* out = popen("qemu-system-x86_64 -accel help 2>&1", "r");
+    if (!out) return errno_text("popen qemu-system-x86_64 -accel help", errno);
+    std::string text;
+    char buffer[512];
+    while (std::fgets(buffer, sizeof buffer, out)) text += buffer;
+    pclose(out);
+    for (std::size_t at = 0; (at = text.find("tcg", at)) != std::string::npos; at += 3)
+      if ((at == 0 || text[at - 1] == '\n') && (at + 3 == text.size() || text[at + 3] == '\n'))
+        return std::string();
+    for (char& c : text)
+      if (c == '\n') c = ' ';
+    return "this qemu-system-x86_64 has no TCG accelerator (`-accel help`: " + text + ")";
+  }();
+  problem = answer;
+  return answer.empty();
+}
+
+// Runs build-image.sh; its last line of output is the image folder. Its messages go to our
+// stderr as they come (the first build downloads and unpacks a kernel), and its last
+// "error:" line becomes the reason when it fails, so a failed record names the cause.
+std::string build_image(const fs::path& script, std::string& problem) {
+  std::string command = "'";  // built by appends: GCC 12 misreads "'" + s + "'" (-Wrestrict)
+  command.append(script.string()).append("' 2>&1");
+  std::FILE* out = popen(command.c_str(), "r");
+  if (!out) {
+    problem = errno_text("popen " + script.string(), errno);
+    return "";
+  }
+  // One line held back: the last one is the folder, not a message.
+  std::string held, line, error;
+  auto take = [&](std::string text) {
+    if (text.empty()) return;
+    if (!held.empty()) std::fprintf(stderr, "%s\n", held.c_str());
+    if (text.find("error: ") != std::string::npos) error = text;
+    held = std::move(text);
+  };
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof buffer, out)) {
+    line += buffer;
+    if (!line.empty() && line.back() == '\n') {
+      line.pop_back();
+      take(std::move(line));
+      line.clear();
+    }
+  }
+  take(std::move(line));
+  const int status = pclose(out);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (!held.empty()) std::fprintf(stderr, "%s\n", held.c_str());
+    problem = "the lab image build failed (" + script.string() + " exited " +
+              std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
+              (error.empty() ? "" : ": " + error) + ")";
+    return "";
+  }
+  return held;
+}
+
+}  // namespace
+
+fs::path lab_scripts_dir() {
+  const std::string configured = env("DAXBENCH_LAB_DIR");
+  return configured.empty() ? fs::path(DAXBENCH_SOURCE_DIR) / "lab" : fs::path(configured);
+}
+
+Lab::Lab(std::string_view kind) : kind_(kind), lab_dir_(lab_scripts_dir()) {
+  check_lab_kind(kind);
+  facts_.spec = "lab:" + kind_;
+  facts_.kind = "lab";
+  facts_.directory = kind_ == "devdax" ? "/dev/dax0.0 (in the guest)" : "/mnt/pmem (in the guest)";
+  facts_.filesystem = kind_ == "devdax" ? "none (device-DAX)" : kind_;
+  facts_.dax = true;
+  facts_.device = kind_ == "devdax";
+  facts_.map_sync = "probed in the guest";
+  facts_.persistence_domain = "the emulated pmem's backing file on the host";
+  facts_.emulated = "decided at boot (tcg unless KVM really works)";
+
+  // Only the platform may make the lab unsupported; anything of ours that is missing or
+  // fails is a broken lab, recorded as failed.
+  std::string why;
+  if (!on_path("qemu-system-x86_64")) {
+    problem_ = {"unsupported",
+                "qemu-system-x86_64 is not installed (./run.sh installs qemu-system-x86)"};
+  } else if (!qemu_has_tcg(why)) {
+    problem_ = {"unsupported", why};
+  } else if (access((lab_dir_ / "launch.sh").c_str(), X_OK) != 0 ||
+             access((lab_dir_ / "build-image.sh").c_str(), X_OK) != 0) {
+    problem_ = {"failed", "the lab is broken: its scripts are missing or not executable in " +
+                              lab_dir_.string() + " (launch.sh, build-image.sh)"};
+  } else {
+    // Once per run, however many lab targets the config names: all share one image.
+    static std::string build_problem;
+    static const std::string image = build_image(lab_dir_ / "build-image.sh", build_problem);
+    image_dir_ = image;
+    if (image_dir_.empty() || !fs::is_directory(image_dir_))
+      problem_ = {"failed", "the lab is broken: " + (build_problem.empty()
+                                                         ? "build-image.sh named no image folder"
+                                                         : build_problem)};
+  }
+  if (!problem_.empty()) facts_.warning = "lab " + problem_.status + ": " + problem_.reason;
+}
+
+Lab::~Lab() = default;
+
+fs::path Lab::make_pmem_folder() const {
+  std::string pattern = (image_dir_ / "run-XXXXXX").string();
+  if (!mkdtemp(pattern.data()))
+    throw TargetError("lab target: " + errno_text("mkdtemp in " + image_dir_.string(), errno));
+  return pattern;
+}
+
+GuestProcess Lab::launch(const fs::path& job_dir, const fs::path& pmem_file,
+                         const std::vector<std::string>& extra_args) const {
+  int console[2];
+  if (pipe2(console, O_CLOEXEC) != 0) throw TargetError(errno_text("pipe2", errno));
+  const std::string script = (lab_dir_ / "launch.sh").string();
+  const std::string image = image_dir_.string(), pmem = pmem_file.string(), job = job_dir.string();
+  std::vector<const char*> argv = {script.c_str(), "--kind",      kind_.c_str(),
+                                   "--image",      image.c_str(), "--pmem",
+                                   pmem.c_str(),   "--job",       job.c_str()};
+  for (const std::string& arg : extra_args) argv.push_back(arg.c_str());
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(console[0]);
+    close(console[1]);
+    throw TargetError(errno_text("fork", errno));
+  }
+  if (pid == 0) {
+    setpgid(0, 0);
+    // Never the terminal: QEMU's serial console on stdio would put it in raw mode.
+    const int null = open("/dev/null", O_RDONLY);
+    dup2(null, STDIN_FILENO);
+    dup2(console[1], STDOUT_FILENO);
+    dup2(console[1], STDERR_FILENO);
+    execv(script.c_str(), const_cast<char* const*>(argv.data()));
+    std::fprintf(stderr, "%s FAILED cannot run %s: %s\n", std::string(lab::kLabMarker).c_str(),
+                 script.c_str(), errno_name(errno).c_str());
+    _exit(127);
+  }
+  close(console[1]);
+  return {pid, console[0]};
+}
+
+}  // namespace daxbench

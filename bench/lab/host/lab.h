@@ -1,0 +1,65 @@
+// A `lab:ext4|xfs|devdax` target on the host: the emulated persistent-memory VM (lab/). Not a
+// Target: no files live here; it boots guests, which run the target's cases (lab_run.h) or
+// its power cuts (crash_run.h). Inside the guest the spec opens bench/targets/lab.h's target.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "bench/targets/target.h"
+
+namespace daxbench {
+
+// A booted guest: QEMU's pid (SIGKILL of it is a power cut) and its console, read end.
+struct GuestProcess {
+  pid_t pid = -1;
+  int console_fd = -1;
+};
+
+class Lab {
+ public:
+  // Finds QEMU and the lab's scripts and builds (or reuses) the guest image. A lab that
+  // cannot run or is broken still opens: problem() says which and why. Throws TargetError
+  // for an unknown kind.
+  explicit Lab(std::string_view kind);
+  ~Lab();
+  Lab(const Lab&) = delete;
+  Lab& operator=(const Lab&) = delete;
+
+  // The target's facts as context.json reports them; the guest reports its own.
+  const TargetFacts& facts() const { return facts_; }
+
+  const std::string& kind() const { return kind_; }
+  // Why no guest can boot, or empty when one can. `unsupported` is only for a platform that
+  // cannot run the lab (no QEMU, no TCG accelerator); a lab of ours that is broken (its
+  // scripts missing, the image build failed) is `failed`, so a regression there never
+  // passes for a machine's limitation.
+  struct Problem {
+    std::string status;  // "unsupported" or "failed"
+    std::string reason;
+    bool empty() const { return reason.empty(); }
+  };
+  const Problem& problem() const { return problem_; }
+  // A folder for one guest's pmem file, inside the image cache (never two guests per file).
+  std::filesystem::path make_pmem_folder() const;
+  // Boots a guest that runs `job_dir`/job.sh, in its own process group so a terminal's
+  // Ctrl-C reaches the driver, which then stops the guest itself. `extra_args` go to
+  // launch.sh (e.g. --journal long). Throws TargetError.
+  GuestProcess launch(const std::filesystem::path& job_dir, const std::filesystem::path& pmem_file,
+                      const std::vector<std::string>& extra_args = {}) const;
+
+ private:
+  std::string kind_;
+  std::filesystem::path lab_dir_;    // the scripts: build-image.sh, launch.sh
+  std::filesystem::path image_dir_;  // what build-image.sh made
+  Problem problem_;
+  TargetFacts facts_;
+};
+
+// The lab's scripts: $DAXBENCH_LAB_DIR, else lab/ in the source tree this was built from.
+std::filesystem::path lab_scripts_dir();
+
+}  // namespace daxbench

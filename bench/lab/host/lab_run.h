@@ -1,0 +1,55 @@
+// Runs a lab target's cases in one guest: writes the job, boots the guest, relays its
+// progress, watches for a panic, hang or silence, and imports the records it wrote.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bench/config/config.h"
+#include "bench/lab/host/lab.h"
+#include "bench/results/results_folder.h"
+
+namespace daxbench {
+
+struct LabRunLimits {
+  double boot_s = 180;     // QEMU start to READY (the first boot also makes the pmem template)
+  double silence_s = 120;  // after READY, no console output for this long is a hang
+};
+
+struct LabRunReport {
+  std::string status;  // ok | failed: why | interrupted | unsupported: why
+  std::string accel;   // tcg | kvm, as the launcher chose
+  double boot_s = -1;  // QEMU start to READY, as seen from here
+  double wall_s = 0;
+  int guest_exit = -1;  // job.sh's exit code, as the guest reported it
+  std::size_t records = 0;
+  std::size_t failed_cases = 0;          // cases the guest left without a record
+  nlohmann::ordered_json guest_context;  // the guest's own context.json
+  std::string job_dir;                   // relative to the results folder
+};
+
+LabRunReport run_in_lab(Lab& lab, const Config& config, const std::vector<const CaseSpec*>& cases,
+                        ResultsFolder& results, const std::string& run_id,
+                        const std::atomic<bool>& stop, const LabRunLimits& limits);
+
+nlohmann::ordered_json to_json(const LabRunReport& report);
+
+// `DAXBENCH-LAB WORD rest` (the markers lab/init prints) → {WORD, rest}; {"", ""} otherwise.
+std::pair<std::string, std::string> lab_marker(const std::string& line);
+
+// The path of this daxbench binary, for a guest to run (the host's root is the guest's).
+// A rebuild during the run unlinks the running file: the guest then runs the new one at the
+// same path, never the "(deleted)" name the kernel reports.
+std::string driver_binary();
+// `text` as one word for /bin/sh, whatever it holds.
+std::string shell_quote(const std::string& text);
+
+// Power cut: SIGKILL of QEMU (launch.sh exec'd it, in its own process group).
+void stop_lab_guest(pid_t pid);
+
+}  // namespace daxbench

@@ -1,0 +1,34 @@
+// What one repetition of one case produced: the content of a record. Here, not beside the
+// runner, so the results folder, the lab and fio can write records without the runner.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "bench/base/histogram.h"
+#include "bench/base/latency_sampler.h"
+#include "bench/base/metric.h"
+
+namespace daxbench {
+
+struct RepetitionResult {
+  std::string status = "ok";  // ok | unsupported | failed | interrupted
+  std::string reason;         // why, when not ok
+  std::string flush;          // primitive used; empty for modes that do not flush
+  bool durable = false;
+  std::string durable_why;
+  std::string emulated;  // the target's: "tcg"/"kvm" in the lab's guest, empty on hardware
+  std::uint64_t ops = 0;
+  std::uint64_t commits = 0;
+  std::uint64_t duration_ns = 0;
+  double ops_per_sec = 0;
+  Histogram op_latency;      // TSC ticks
+  Histogram commit_latency;  // TSC ticks
+  SampleRates sample_rates;  // the histograms hold 1 in sample_rates.op / .commit events
+  Metrics metrics;
+  std::uint64_t op_digest = 0;  // equal for equal operation sequences (see Writer)
+  std::optional<bool> extent_map_unchanged;
+};
+
+}  // namespace daxbench

@@ -1,0 +1,245 @@
+// Runs daxbench-micro as a child process and turns its JSON into micro_summary.csv and the
+// harness-overhead ratios.
+#include "bench/run/micro_run.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <optional>
+#include <thread>
+
+#include "bench/base/syscall_error.h"
+#include "bench/flush/flush.h"
+#include "bench/modes/mode.h"
+#include "workloads/workload.h"
+
+extern char** environ;
+
+namespace daxbench {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+// The driver case a raw loop mirrors: random-update, 64 B, commit_every 1, uniform, one
+// thread, on the micro run's target; sealed-extent with clwb (`auto` counts if it is clwb).
+const CaseSpec* matching_case(const Config& config, const std::string& target,
+                              std::string_view mode) {
+  for (const CaseSpec& c : config.cases) {
+    if (c.target != target || c.workload->name != "random-update" || c.mode->name != mode) continue;
+    const ParamSet& p = c.params;
+    if (p.size("record_size") != 64 || p.integer("commit_every") != 1 ||
+        p.text("distribution") != "uniform" || p.integer("threads") != 1)
+      continue;
+    if (mode == "sealed-extent") {
+      const FlushOps* best = best_flush();
+      if (c.flush != "clwb" && !(c.flush == "auto" && best && best->name == "clwb")) continue;
+    }
+    return &c;
+  }
+  return nullptr;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string number_or_empty(const json& b, const char* key) {
+  if (!b.contains(key) || !b[key].is_number()) return "";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", b[key].get<double>());
+  return buf;
+}
+
+// Spawns the child with stdout and stderr in `log`; returns its exit status text, or "" for 0.
+std::string spawn_and_wait(const std::vector<std::string>& args, const std::filesystem::path& log,
+                           const std::atomic<bool>& stop) {
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  pid_t pid = 0;
+  const int error = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (error) return errno_text("posix_spawn " + args[0], error);
+  // Polled, not a blocking wait, so a stop signal to the driver also ends the child.
+  bool killed = false;
+  int status = 0;
+  for (;;) {
+    const pid_t done = waitpid(pid, &status, WNOHANG);
+    if (done == pid) break;
+    if (done < 0 && errno != EINTR) return errno_text("waitpid", errno);
+    if (stop.load() && !killed) {
+      kill(pid, SIGTERM);
+      killed = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (WIFEXITED(status))
+    return WEXITSTATUS(status) ? "exit code " + std::to_string(WEXITSTATUS(status)) : "";
+  return "killed by signal " + std::to_string(WTERMSIG(status));
+}
+
+}  // namespace
+
+MicroOutcome run_micro(const Config& config, const std::vector<const TargetFacts*>& facts,
+                       const std::filesystem::path& folder, const std::atomic<bool>& stop) {
+  MicroOutcome out;
+  json& block = out.context;
+  auto fail = [&](const std::string& why) {
+    block["status"] = "failed: " + why;
+    out.failed = true;
+    std::fprintf(stderr, "daxbench: micro-benchmarks failed: %s\n", why.c_str());
+    return out;
+  };
+  const TargetFacts* host = nullptr;
+  // Not inside the lab's guest (emulated): its flushes cost nothing, so its figures mean nothing.
+  for (const TargetFacts* f : facts)
+    if ((f->kind == "file" || f->kind == "fsdax") && f->emulated.empty()) {
+      host = f;
+      break;
+    }
+  block["set"] = config.micro.set;
+  block["min_time"] = config.micro.min_time;
+  if (!host) {
+    block["status"] = "skipped: no file: or fsdax: target on this host (not emulated)";
+    return out;
+  }
+  block["target"] = host->spec;
+
+  const CaseSpec* none_case = matching_case(config, host->spec, "none");
+  const CaseSpec* sealed_case = matching_case(config, host->spec, "sealed-extent");
+  std::uint64_t working_set = 8ull << 20;
+  if (sealed_case)
+    working_set = static_cast<std::uint64_t>(sealed_case->params.size("working_set"));
+  else if (none_case)
+    working_set = static_cast<std::uint64_t>(none_case->params.size("working_set"));
+  block["working_set"] = working_set;
+
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  const std::filesystem::path binary = self.parent_path() / "daxbench-micro";
+  if (ec || !std::filesystem::exists(binary))
+    return fail(binary.string() + " not found (build the daxbench-micro target)");
+  const std::filesystem::path json_path = folder / "micro.json";
+  char min_time[32];
+  std::snprintf(min_time, sizeof min_time, "%g", config.micro.min_time);
+  const std::vector<std::string> args = {binary.string(),
+                                         "--target",
+                                         host->spec,
+                                         "--set",
+                                         config.micro.set,
+                                         "--working-set",
+                                         std::to_string(working_set),
+                                         std::string("--benchmark_min_time=") + min_time,
+                                         "--benchmark_out=" + json_path.string(),
+                                         "--benchmark_out_format=json"};
+  std::string command;
+  for (const std::string& a : args) command += (command.empty() ? "" : " ") + a;
+  block["command"] = command;
+  std::fprintf(stderr, "daxbench: micro-benchmarks (%s set) on %s, log in micro.log\n",
+               config.micro.set.c_str(), host->spec.c_str());
+  if (const std::string why = spawn_and_wait(args, folder / "micro.log", stop); !why.empty())
+    return fail(why + " (see micro.log)");
+
+  json micro;
+  try {
+    std::ifstream in(json_path);
+    micro = json::parse(in);
+  } catch (const std::exception& e) {
+    return fail("micro.json: " + std::string(e.what()));
+  }
+  const json& ctx = micro.value("context", json::object());
+  // Debian's Google Benchmark is a debug build; what was timed is our code, built as below.
+  block["library_build_type"] = ctx.value("library_build_type", "unknown");
+  block["daxbench_build_type"] = ctx.value("daxbench_build_type", "unknown");
+  const json& benchmarks = micro.value("benchmarks", json::array());
+  block["benchmarks"] = benchmarks.size();
+
+  std::ofstream csv(folder / "micro_summary.csv");
+  csv << "name,label,ns_per_op,tsc_per_op,ns_per_line,lines_flushed,fences,page_faults,status\n";
+  std::size_t errors = 0;
+  std::optional<double> raw_ns[2];  // none, sealed-extent
+  for (const json& b : benchmarks) {
+    const std::string name = b.value("name", "");
+    const bool error = b.value("error_occurred", false);
+    errors += error;
+    csv << csv_field(name) << ',' << csv_field(b.value("label", "")) << ','
+        << number_or_empty(b, "ns_per_op") << ',' << number_or_empty(b, "tsc_per_op") << ','
+        << number_or_empty(b, "ns_per_line") << ',' << number_or_empty(b, "lines_flushed") << ','
+        << number_or_empty(b, "fences") << ',' << number_or_empty(b, "page_faults") << ','
+        << csv_field(error ? b.value("error_message", "error") : "ok") << '\n';
+    if (!error && b.contains("ns_per_op")) {
+      if (name.starts_with("raw_loop/random-update/none/")) raw_ns[0] = b["ns_per_op"];
+      if (name.starts_with("raw_loop/random-update/sealed-extent/")) raw_ns[1] = b["ns_per_op"];
+    }
+  }
+  block["skipped_or_failed"] = errors;
+
+  // Driver ops/s: the median over the case's repetitions in this run's records.
+  std::map<std::string, std::vector<double>> ops;
+  std::map<std::string, std::string> flush_of;
+  std::ifstream records(folder / "records.jsonl");
+  for (std::string line; std::getline(records, line);) {
+    if (line.empty()) continue;
+    const json r = json::parse(line, nullptr, false);
+    if (r.is_discarded() || r.value("status", "") != "ok") continue;
+    ops[r.value("case_id", "")].push_back(r.value("ops_per_sec", 0.0));
+    if (r.contains("flush") && r["flush"].is_string()) flush_of[r["case_id"]] = r["flush"];
+  }
+  json overhead = json::object();
+  const std::pair<const char*, const CaseSpec*> pairs[] = {{"none", none_case},
+                                                           {"sealed-extent", sealed_case}};
+  for (int i = 0; i < 2; ++i) {
+    const auto& [mode, c] = pairs[i];
+    json entry;
+    if (!c) {
+      entry["status"] = "unavailable: the config has no random-update/" + std::string(mode) +
+                        " case with record_size 64, commit_every 1, uniform, one thread on " +
+                        host->spec;
+    } else if (!ops.contains(c->id) || !raw_ns[i]) {
+      entry["status"] = std::string("unavailable: ") +
+                        (raw_ns[i] ? "no successful driver repetition" : "raw loop did not run");
+    } else {
+      const double driver = median(ops[c->id]);
+      const double raw = 1e9 / *raw_ns[i];
+      entry = {{"status", "ok"},         {"driver_case", c->id},  {"driver_ops_per_sec", driver},
+               {"raw_ops_per_sec", raw}, {"ratio", driver / raw}, {"working_set", working_set}};
+      if (flush_of.contains(c->id)) entry["driver_flush"] = flush_of[c->id];
+      char text[512];
+      std::snprintf(text, sizeof text,
+                    "daxbench: harness overhead %s: driver %.0f ops/s / raw loop %.0f ops/s = %.3f",
+                    c->id.c_str(), driver, raw, driver / raw);
+      out.lines.push_back(text);
+    }
+    if (entry["status"] != "ok")
+      out.lines.push_back("daxbench: harness overhead " + std::string(mode) + ": " +
+                          entry["status"].get<std::string>());
+    overhead[mode] = entry;
+  }
+  block["harness_overhead"] = overhead;
+  block["status"] = "ok";
+  return out;
+}
+
+}  // namespace daxbench
