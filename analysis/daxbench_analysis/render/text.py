@@ -134,7 +134,8 @@ def block_lines(block, previous) -> list[str]:
     if isinstance(block, Note):
         return gap + block.lines
     if isinstance(block, ItemList):
-        lines = ["", block.title]
+        # Lower-case like the text report's other labels ("target ...", "not run:").
+        lines = ["", block.title[:1].lower() + block.title[1:]]
         for item in block.items:
             lines += (textwrap.wrap(item, WIDTH, initial_indent="- ", subsequent_indent="    ",
                                     break_on_hyphens=False) if block.bullets

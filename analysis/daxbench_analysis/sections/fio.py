@@ -113,13 +113,13 @@ def target_blocks(run: Run, target: str, group: list[fio.Pair]) -> list[Block]:
                         caption=caption(run, target, group), compact=compact))
     explained = [p for p in ran if p.reasons]
     if explained:
-        blocks.append(ItemList("likely reasons (fio/daxbench beyond ±10%):", [
+        blocks.append(ItemList("Likely reasons (fio/daxbench beyond ±10%):", [
             f"{p.label} ({format_ratio(p.ratio)}): " + "; ".join(p.reasons) for p in explained]))
     for heading, pairs in not_compared(group):
         blocks.append(ItemList(f"{heading}:", [f"{p.label}: {p.reason or ''}" for p in pairs]))
     notes = fio.caveats(group)
     if notes:
-        blocks.append(ItemList("how the cases map (fio records):", notes))
+        blocks.append(ItemList("How the cases map (fio records):", notes))
     return blocks
 
 

@@ -19,7 +19,7 @@ def main_section(run: Run, tables: list[GroupTable], baseline: str) -> list[Bloc
         if table.rows:
             blocks.append(group_block(run, table))
         if table.not_run:
-            blocks.append(ItemList("not run:", [f"{column}: {status}: {reason}" for column,
+            blocks.append(ItemList("Not run:", [f"{column}: {status}: {reason}" for column,
                                                  status, reason in table.not_run], bullets=False))
     return blocks
 
