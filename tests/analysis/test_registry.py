@@ -9,7 +9,8 @@ from daxbench_analysis.model.run import load_run
 
 def test_without_a_registry_the_fallback_tables():
     assert Registry.from_context({}) is FALLBACK
-    assert FALLBACK.mode_rank("fdatasync") == 0 and FALLBACK.mode_rank("bogus") == len(FALLBACK.modes)
+    assert FALLBACK.mode_rank("fdatasync") == 0
+    assert FALLBACK.mode_rank("bogus") == len(FALLBACK.modes)
     assert "flush" in FALLBACK.mode_params and "record_size" not in FALLBACK.mode_params
 
 

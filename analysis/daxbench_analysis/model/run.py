@@ -84,13 +84,15 @@ class Case:
     @property
     def group_key(self) -> tuple[str, str, tuple]:
         """Cases with equal keys differ only in mode (and mode parameters): one table."""
-        workload_shape = tuple((k, v) for k, v in self.shape.items() if k not in self.registry.mode_params)
+        mode_params = self.registry.mode_params
+        workload_shape = tuple((k, v) for k, v in self.shape.items() if k not in mode_params)
         return (self.workload, self.target, workload_shape)
 
     @property
     def column(self) -> str:
         """The mode, with any mode parameter not at its default: `flush-only flush=clwb`."""
-        extra = ",".join(f"{k}={v}" for k, v in self.shape.items() if k in self.registry.mode_params)
+        mode_params = self.registry.mode_params
+        extra = ",".join(f"{k}={v}" for k, v in self.shape.items() if k in mode_params)
         return f"{self.mode} {extra}" if extra else self.mode
 
     def samples(self, metric: Metric) -> list[float]:

@@ -9,9 +9,9 @@ import numpy as np
 from daxbench_analysis import stats
 from daxbench_analysis.model.run import Case, Run
 from daxbench_analysis.plots import style
-from daxbench_analysis.plots.common import (Figure, accel_of, counter_samples, error_bar, mark_missing,
-                                         ordered_columns, shape_text, shapes_by_workload_target,
-                                         skip, wrapped_title)
+from daxbench_analysis.plots.common import (Figure, accel_of, counter_samples, error_bar,
+                                            mark_missing, ordered_columns, shape_text,
+                                            shapes_by_workload_target, skip, wrapped_title)
 
 # Cost causes: (panel title, counters in order of preference, axis unit). The first counter
 # that was counted and is non-zero in a case explains that cause (a DAX fault counter is 0 off
@@ -24,8 +24,6 @@ CAUSES = (
     ("fences", ("fences",), "fences/op"),
 )
 
-
-# --- cost per operation by cause -------------------------------------------------------------
 
 def cause_counter(case: Case, candidates: tuple[str, ...]) -> tuple[str, list[float]] | None:
     counted = [(name, counter_samples(case, name)) for name in candidates]

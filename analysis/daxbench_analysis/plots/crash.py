@@ -14,7 +14,6 @@ from daxbench_analysis.model.run import Run
 from daxbench_analysis.plots import style
 from daxbench_analysis.plots.common import Figure, accel_of, skip
 
-# --- crash matrix ----------------------------------------------------------------------------
 
 def crash_figures(run: Run) -> Iterator[Figure]:
     if run.crash is None:

@@ -7,10 +7,9 @@ from collections.abc import Iterator
 from daxbench_analysis.model.run import Case, Run
 from daxbench_analysis.plots import style
 from daxbench_analysis.plots.common import (Figure, Shape, accel_of, bar_chart, ns_per_op_samples,
-                                         shape_text, shapes_by_workload_target, skip, summary,
-                                         wrapped_title)
+                                            shape_text, shapes_by_workload_target, skip, summary,
+                                            wrapped_title)
 
-# --- first touch -----------------------------------------------------------------------------
 
 def first_touch_figures(run: Run) -> Iterator[Figure]:
     by_target: dict[tuple[str, Shape], list[Case]] = {}

@@ -10,9 +10,8 @@ from matplotlib import transforms
 from daxbench_analysis.model.run import Case, Run
 from daxbench_analysis.plots import style
 from daxbench_analysis.plots.common import (Figure, Shape, accel_of, case_label, shape_text,
-                                         shapes_by_workload_target, skip, wrapped_title)
+                                            shapes_by_workload_target, skip, wrapped_title)
 
-# --- latency ---------------------------------------------------------------------------------
 
 def latency_figures(run: Run) -> Iterator[Figure]:
     for (workload, target), shapes in shapes_by_workload_target(run).items():

@@ -11,7 +11,6 @@ from daxbench_analysis.model.run import Run
 from daxbench_analysis.plots import style
 from daxbench_analysis.plots.common import Figure, skip
 
-# --- micro-benchmarks ------------------------------------------------------------------------
 
 def micro_results(run: Run) -> dict[str, dict]:
     """Benchmark name -> {"counters": {...}, "error": str|None, "params": {...}, "parts": [...]}.

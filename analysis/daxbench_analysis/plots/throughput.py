@@ -6,14 +6,14 @@ from collections.abc import Iterator
 
 from daxbench_analysis.model.run import THROUGHPUT, Case, Run
 from daxbench_analysis.plots import style
-from daxbench_analysis.plots.common import (LEGEND_BESIDE, Figure, Shape, bar_chart, case_label, accel_of,
-                                         error_bar, numeric, ordered_columns, shape_text,
-                                         shapes_by_workload_target, skip, summary, wrapped_title)
+from daxbench_analysis.plots.common import (Figure, LEGEND_BESIDE, Shape, accel_of, bar_chart,
+                                            case_label, error_bar, numeric, ordered_columns,
+                                            shape_text, shapes_by_workload_target, skip, summary,
+                                            wrapped_title)
 
 SWEEP_PARAMS = ("record_size", "commit_every")
 MIN_SWEEP_POINTS = 3
 
-# --- throughput ------------------------------------------------------------------------------
 
 def throughput_figures(run: Run) -> Iterator[Figure]:
     for (workload, target), shapes in shapes_by_workload_target(run).items():
@@ -44,8 +44,6 @@ def throughput_figures(run: Run) -> Iterator[Figure]:
         style.finish(fig, run.provenance(target), accel_of(run, target, all_cases))
         yield f"throughput-{workload}-{style.slug(target)}", fig
 
-
-# --- sweeps ----------------------------------------------------------------------------------
 
 def sweep_figures(run: Run) -> Iterator[Figure]:
     found_any = False
