@@ -94,6 +94,7 @@ def collect_series(connection: sqlite3.Connection) -> list[dict]:
                                      "better": points[-1]["better"] or metric.better,
                                      "points": metric_points(points, [
                                          judged[(key, i)] for i in range(1, len(points))])})
+    # The history keeps no run's registry: the registry's fallback mode order (model/registry.py).
     return sorted(by_key.values(), key=lambda s: (s["emulated"] is not None, s["workload"],
                                                   s["target"],
                                                   FALLBACK.mode_rank(s["mode"]), s["column"],
