@@ -1,6 +1,7 @@
 """report.tex: the document as a LaTeX fragment to \\input, with booktabs tables. Only the
 tables are drawn, each a float whose caption stands alone (headings, prose and lists are in
-the captions the sections wrote); optional columns are left out, emphasis is plain."""
+the captions the sections wrote); optional columns are left out, short headers used,
+emphasis is plain."""
 from __future__ import annotations
 
 from daxbench_analysis.sections.blocks import Cell, Document, Note, Span, Strong, Table, Title
@@ -29,7 +30,8 @@ def table_lines(table: Table) -> list[str]:
     if table.rows is not None:
         lines += [r"\begin{tabular}{" + "".join("l" if table.columns[i].align == "left" else "r"
                                                 for i in keep) + "}", r"\toprule",
-                  " & ".join(tex_escape(table.columns[i].header) for i in keep) + r" \\",
+                  " & ".join(tex_escape(table.columns[i].short or table.columns[i].header)
+                             for i in keep) + r" \\",
                   r"\midrule"]
         lines += [" & ".join(tex_cell(row[i]) for i in keep) + r" \\"
                   for row in table.rows if not isinstance(row[0], Span)]

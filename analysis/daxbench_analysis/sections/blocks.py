@@ -74,6 +74,7 @@ class Column:
     width: int | None = None    # fixed-width layouts: characters; None: fit the data
     gap: int = 2                # fixed-width layouts: spaces before the column
     optional: bool = False      # a detail a narrow layout may leave out
+    short: str | None = None    # the header where a column must stay narrow (a paper's table)
 
 
 @dataclass

@@ -24,10 +24,11 @@ RATIO_COLUMNS = (("engine", 7), ("daxbench", 8), ("fio", 7), ("fio/dax", 7), ("9
                  ("verdict", 10))
 LATENCY_COLUMNS = (("engine", 7), ("dax op", 8), ("fio op", 8), ("dax sync", 8),
                    ("fio sync", 8))
-FULL_COLUMNS = (("case", "left"), ("engine", "left"), ("daxbench ops/s", "right"),
-                ("fio ops/s", "right"), ("fio/daxbench", "right"), ("95% CI", "right"),
-                ("op p50 (ns) daxbench / fio", "right"),
-                ("sync p50 (ns) daxbench / fio", "right"), ("verdict", "left"))
+FULL_COLUMNS = (Column("case", "left"), Column("engine", "left"), Column("daxbench ops/s"),
+                Column("fio ops/s"), Column("fio/daxbench"), Column("95% CI"),
+                Column("op p50 (ns) daxbench / fio", short="op p50 (ns)"),
+                Column("sync p50 (ns) daxbench / fio", short="sync p50 (ns)"),
+                Column("verdict", "left"))
 
 
 def ci_text(ci: tuple[float, float]) -> str:
@@ -108,7 +109,7 @@ def target_blocks(run: Run, target: str, group: list[fio.Pair]) -> list[Block]:
         compact = [compact_table(ran, ratio_row, RATIO_COLUMNS),
                    compact_table(ran, latency_row, LATENCY_COLUMNS, title="latency p50 (ns)",
                                  footnotes=failed)]
-    blocks.append(Table([Column(h, a) for h, a in FULL_COLUMNS],
+    blocks.append(Table(list(FULL_COLUMNS),
                         [full_row(p) for p in ran] if ran else None,
                         caption=caption(run, target, group), compact=compact))
     explained = [p for p in ran if p.reasons]
