@@ -57,13 +57,16 @@ ensure_packages() {
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
-# Configures and builds into $1 with extra cmake arguments. The output goes to a log, shown
-# only if the build fails, so the last line of standard output stays the results folder.
+# Configures and builds into $1 with extra cmake arguments; `--target T` right after $1
+# builds only T. The output goes to a log, shown only if the build fails, so the last line of
+# standard output stays the results folder.
 build() {
   local dir="$1"; shift
+  local targets=()
+  if [ "${1:-}" = --target ]; then targets=(--target "$2"); shift 2; fi
   mkdir -p "$dir"
   if ! { cmake -S "$ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" &&
-         cmake --build "$dir" -j "$(nproc)"; } >"$dir/build.log" 2>&1; then
+         cmake --build "$dir" -j "$(nproc)" "${targets[@]}"; } >"$dir/build.log" 2>&1; then
     cat "$dir/build.log" >&2
     log "build failed (log: $dir/build.log)"
     exit 1
@@ -76,11 +79,12 @@ analysis() {
     "$PYTHON" -m daxbench_analysis "$@"
 }
 
-# `report`, `compare`, `history` and `dashboard`: build (the statistics module is C++), then
-# hand over to the analysis, whose exit status is ours.
+# `report`, `compare`, `history` and `dashboard`: build the statistics module (C++, the
+# analysis's only compiled part; not the driver, tests and micro-suite), then hand over to
+# the analysis, whose exit status is ours.
 analysis_command() {
   ensure_packages "${BUILD_PACKAGES[@]}" "${ANALYSIS_PACKAGES[@]}"
-  build "$BUILD"
+  build "$BUILD" --target _daxstats
   analysis "$@"
 }
 

@@ -45,7 +45,7 @@ def parse_alpha(text: str) -> float:
 
 
 def load(path: str):
-    from daxbench_analysis.runfolder import load_run
+    from daxbench_analysis.model.run import load_run
     folder = Path(path)
     if not folder.is_dir():
         raise InputError(f"{folder}: no such results folder")
@@ -68,7 +68,7 @@ def import_plots():
 
 
 def cmd_report(args) -> int:
-    from daxbench_analysis.report import write_reports
+    from daxbench_analysis.render.reports import write_reports
     run = load(args.run_dir)
     for path in write_reports(run, run.path, baseline=args.baseline):
         print(path)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from daxbench_analysis import stats
-from daxbench_analysis.runfolder import LATENCY, THROUGHPUT, Metric, Run
-from daxbench_analysis.tables import format_ratio, humanize
+from daxbench_analysis.model.run import LATENCY, THROUGHPUT, Metric, Run
+from daxbench_analysis.numbers import format_ratio, humanize
 
 # Counters are left out: most are exact counts that differ only when the code does, and the
 # ones that vary (journal commits) are system-wide and mostly measure the machine.

@@ -13,7 +13,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from daxbench_analysis import history, stats
-from daxbench_analysis.runfolder import LATENCY, THROUGHPUT, mode_rank
+from daxbench_analysis.model.registry import FALLBACK
+from daxbench_analysis.model.run import LATENCY, THROUGHPUT
 
 TEMPLATE = Path(__file__).with_name("dashboard_template.html")
 DATA_PLACEHOLDER = "__DAXBENCH_DATA__"
@@ -93,9 +94,10 @@ def collect_series(connection: sqlite3.Connection) -> list[dict]:
                                      "better": points[-1]["better"] or metric.better,
                                      "points": metric_points(points, [
                                          judged[(key, i)] for i in range(1, len(points))])})
+    # The history keeps no run's registry: the registry's fallback mode order (model/registry.py).
     return sorted(by_key.values(), key=lambda s: (s["emulated"] is not None, s["workload"],
                                                   s["target"],
-                                                  mode_rank(s["mode"]), s["column"],
+                                                  FALLBACK.mode_rank(s["mode"]), s["column"],
                                                   s["case_id"], s["host"], s["fingerprint"]))
 
 

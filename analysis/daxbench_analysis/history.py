@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from daxbench_analysis import stats
-from daxbench_analysis.runfolder import Case, Run, load_run
+from daxbench_analysis.model.run import Case, Run, load_run
 
 SCHEMA_VERSION = 1
 

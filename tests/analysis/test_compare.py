@@ -7,7 +7,7 @@ import re
 import fixtures
 from daxbench_analysis.__main__ import main
 from daxbench_analysis.compare import compare_runs, render_text
-from daxbench_analysis.runfolder import load_run
+from daxbench_analysis.model.run import load_run
 
 
 def compared(pair, **options):

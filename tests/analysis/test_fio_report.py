@@ -8,11 +8,13 @@ import xml.etree.ElementTree as ET
 import pytest
 
 import fixtures
-from daxbench_analysis import fio, history, plots, plots_fio, stats
+from daxbench_analysis import history, plots, stats
+from daxbench_analysis.model import fio
+from daxbench_analysis.plots import fio as plots_fio
 from daxbench_analysis.compare import compare_runs
-from daxbench_analysis.report import write_reports
-from daxbench_analysis.runfolder import load_run
-from daxbench_analysis.tables import group_tables
+from daxbench_analysis.render.reports import write_reports
+from daxbench_analysis.model.run import load_run
+from daxbench_analysis.sections.groups import group_tables
 
 TARGET = fixtures.PAGE_CACHE_TARGET
 REPETITIONS = 9

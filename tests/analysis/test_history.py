@@ -8,7 +8,7 @@ import pytest
 
 import fixtures
 from daxbench_analysis import history, stats
-from daxbench_analysis.runfolder import load_run
+from daxbench_analysis.model.run import load_run
 
 
 def table_counts(db) -> dict:

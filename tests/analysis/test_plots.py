@@ -6,8 +6,10 @@ import xml.etree.ElementTree as ET
 import pytest
 
 import fixtures
-from daxbench_analysis import plots, style
-from daxbench_analysis.runfolder import MODE_ORDER, load_run
+from daxbench_analysis import plots
+from daxbench_analysis.plots import common, crash, micro, style
+from daxbench_analysis.model.registry import FALLBACK_MODE_ORDER as MODE_ORDER
+from daxbench_analysis.model.run import load_run
 
 DAX = "file-mnt-pmem0"
 PLOTS_RUN_STEMS = (
@@ -150,20 +152,20 @@ def test_micro_figures_show_unsupported_and_crossover(rendered):
 
 def test_nt_crossover_is_where_nt_stays_cheaper():
     clwb = [(64, 10.0), (256, 10.0), (4096, 10.0), (65536, 10.0)]
-    assert plots.nt_crossover({"clwb": clwb, "nt": [(64, 5.0), (256, 12.0), (4096, 8.0),
+    assert micro.nt_crossover({"clwb": clwb, "nt": [(64, 5.0), (256, 12.0), (4096, 8.0),
                                                     (65536, 7.0)]}) == 4096
-    assert plots.nt_crossover({"clwb": clwb, "nt": [(s, 11.0) for s, _ in clwb]}) is None
+    assert micro.nt_crossover({"clwb": clwb, "nt": [(s, 11.0) for s, _ in clwb]}) is None
 
 
 def test_log_axis_only_for_a_wide_spread():
-    assert plots.use_log_scale([1.0, 31.0])
-    assert not plots.use_log_scale([1.0, 29.0])
-    assert not plots.use_log_scale([])
+    assert common.use_log_scale([1.0, 31.0])
+    assert not common.use_log_scale([1.0, 29.0])
+    assert not common.use_log_scale([])
 
 
 def test_rendering_is_deterministic(tmp_path, rendered):
     run, out, _ = rendered
-    stem, fig = next(plots.crash_figures(run))
+    stem, fig = next(crash.crash_figures(run))
     again = plots.save(fig, tmp_path, stem)
     for path in again:
         if path.suffix in (".svg", ".pdf"):

@@ -4,9 +4,11 @@ import re
 import pytest
 
 import fixtures
-from daxbench_analysis.report import tex_escape, write_reports
-from daxbench_analysis.runfolder import load_run
-from daxbench_analysis.tables import group_tables, humanize
+from daxbench_analysis.render.latex import tex_escape
+from daxbench_analysis.render.reports import write_reports
+from daxbench_analysis.model.run import load_run
+from daxbench_analysis.numbers import humanize
+from daxbench_analysis.sections.groups import group_tables
 
 
 def reports(folder, **options):

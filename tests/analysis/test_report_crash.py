@@ -1,9 +1,9 @@
 """The crash matrix in report.txt/.md: one row per mode x file state x filesystem, lost and
 acknowledged summed over cuts and workloads, the worst workload's verdict."""
 import fixtures
-from daxbench_analysis.crash_report import concurrent_rows, crash_cell_verdict, crash_matrix
-from daxbench_analysis.report import write_reports
-from daxbench_analysis.runfolder import load_run
+from daxbench_analysis.model.crash import concurrent_rows, crash_cell_verdict, crash_matrix
+from daxbench_analysis.render.reports import write_reports
+from daxbench_analysis.model.run import load_run
 
 
 def crash_record(mode, state, target, workload, cut, lost, verdict, status="ok"):

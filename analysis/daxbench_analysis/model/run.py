@@ -1,4 +1,4 @@
-"""One results folder (docs/results-schema.md) loaded for analysis: its context, its records
+"""The model of one results folder (docs/results-schema.md), loaded once: its context, its records
 grouped into cases, the metrics each case can be summarised by (each with its unit and
 direction), and the groups of cases that differ only in mode — the columns of a table.
 Records another tool made for comparison (`"tool": "fio"`) are kept apart, in Run.tools: they
@@ -9,13 +9,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# The registered modes in the order every table and figure uses (bench/modes/modes.def):
-# the syscall modes first, then the user-space flushing modes, then the controls.
-MODE_ORDER = ("fdatasync", "msync", "pwrite-fdatasync", "fsync-per-fault", "map-sync",
-              "sealed-extent", "flush-only", "none")
-# Parameters that belong to a mode, not to the workload: cases differing only in these and
-# the mode are the same experiment seen through different mechanisms.
-MODE_PARAMS = ("flush", "sync_call", "reprotect", "fault_sync")
+from daxbench_analysis.model.registry import FALLBACK, Registry, case_shape
+
 # The tool of a record that names none: folders written before fio records existed.
 DAXBENCH = "daxbench"
 
@@ -53,22 +48,6 @@ def counter_metric(name: str, record: dict) -> Metric:
     return Metric(f"counter:{name}", f"{name}/op", f"{counter['unit']}/op", counter["better"])
 
 
-def parse_shape(shape: str) -> dict[str, str]:
-    """`record_size=4K,commit_every=16` -> {"record_size": "4K", ...}; "defaults" -> {}.
-    A value holding a comma (a trace path) is rejoined."""
-    if shape in ("", "defaults"):
-        return {}
-    pairs: dict[str, str] = {}
-    last = None
-    for piece in shape.split(","):
-        if "=" in piece:
-            last, _, value = piece.partition("=")
-            pairs[last] = value
-        elif last is not None:
-            pairs[last] += "," + piece
-    return pairs
-
-
 @dataclass
 class Case:
     case_id: str
@@ -79,6 +58,7 @@ class Case:
     params: dict
     shape: dict[str, str]          # parameters not at their default, as in the case id
     records: list[dict] = field(default_factory=list)   # every repetition, any status
+    registry: Registry = field(default=FALLBACK, repr=False, compare=False)
 
     @property
     def ok_records(self) -> list[dict]:
@@ -104,13 +84,15 @@ class Case:
     @property
     def group_key(self) -> tuple[str, str, tuple]:
         """Cases with equal keys differ only in mode (and mode parameters): one table."""
-        workload_shape = tuple((k, v) for k, v in self.shape.items() if k not in MODE_PARAMS)
+        mode_params = self.registry.mode_params
+        workload_shape = tuple((k, v) for k, v in self.shape.items() if k not in mode_params)
         return (self.workload, self.target, workload_shape)
 
     @property
     def column(self) -> str:
         """The mode, with any mode parameter not at its default: `flush-only flush=clwb`."""
-        extra = ",".join(f"{k}={v}" for k, v in self.shape.items() if k in MODE_PARAMS)
+        mode_params = self.registry.mode_params
+        extra = ",".join(f"{k}={v}" for k, v in self.shape.items() if k in mode_params)
         return f"{self.mode} {extra}" if extra else self.mode
 
     def samples(self, metric: Metric) -> list[float]:
@@ -149,6 +131,7 @@ class Run:
     # Other tools' records (tool -> case id -> Case), never in `cases`: every table, figure,
     # comparison and history entry is daxbench's own, and fio.py pairs them by case id.
     tools: dict[str, dict[str, Case]] = field(default_factory=dict)
+    registry: Registry = FALLBACK       # the driver's modes and rules (model/registry.py)
 
     @property
     def records(self) -> list[dict]:
@@ -161,12 +144,12 @@ class Run:
         return self.tools.get("fio", {})
 
     def groups(self) -> dict[tuple, list[Case]]:
-        """Cases by group_key, each group's cases in MODE_ORDER, groups in first-seen order."""
+        """Cases by group_key, each group's cases in mode order, groups in first-seen order."""
         groups: dict[tuple, list[Case]] = {}
         for case in self.cases.values():
             groups.setdefault(case.group_key, []).append(case)
         for cases in groups.values():
-            cases.sort(key=lambda c: (mode_rank(c.mode), c.column))
+            cases.sort(key=lambda c: (self.registry.mode_rank(c.mode), c.column))
         return groups
 
     def target_context(self, spec: str) -> dict:
@@ -192,9 +175,8 @@ class Run:
     def emulated_targets(self) -> set[str]:
         return {c.target for c in self.cases.values() if c.emulated}
 
-
-def mode_rank(mode: str) -> int:
-    return MODE_ORDER.index(mode) if mode in MODE_ORDER else len(MODE_ORDER)
+    def mode_rank(self, mode: str) -> int:
+        return self.registry.mode_rank(mode)
 
 
 def _read_jsonl(path: Path) -> list[dict]:
@@ -216,21 +198,21 @@ def load_run(path: str | Path) -> Run:
         raise FileNotFoundError(f"{path}: no records.jsonl (not a daxbench results folder?)")
     context_path = path / "context.json"
     context = json.loads(context_path.read_text()) if context_path.is_file() else {}
+    registry = Registry.from_context(context)
     by_tool: dict[str, dict[str, Case]] = {DAXBENCH: {}}
     for record in _read_jsonl(path / "records.jsonl"):
         cases = by_tool.setdefault(record_tool(record), {})
         case_id = record["case_id"]
         if case_id not in cases:
-            prefix = f"{record['workload']}/{record['mode']}/{record['target']}/"
             cases[case_id] = Case(case_id, record["workload"], record["mode"], record["target"],
                                   record.get("flush"), record.get("params", {}),
-                                  parse_shape(case_id[len(prefix):]))
+                                  case_shape(record), registry=registry)
         cases[case_id].records.append(record)
     micro_path, crash_path = path / "micro.json", path / "crash.jsonl"
     micro = json.loads(micro_path.read_text()) if micro_path.is_file() else None
     crash = _read_jsonl(crash_path) if crash_path.is_file() else None
     cases = by_tool.pop(DAXBENCH)
-    return Run(path, context, cases, micro, crash, tools=by_tool)
+    return Run(path, context, cases, micro, crash, tools=by_tool, registry=registry)
 
 
 def record_tool(record: dict) -> str:

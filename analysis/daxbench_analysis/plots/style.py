@@ -10,7 +10,7 @@ import matplotlib
 matplotlib.use("Agg")  # before pyplot: figures are files, never windows
 import matplotlib.pyplot as plt  # noqa: E402
 
-from .runfolder import MODE_ORDER  # noqa: E402
+from daxbench_analysis.model.registry import FALLBACK  # noqa: E402
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable under every common form of
 # colour blindness.
@@ -20,6 +20,8 @@ OKABE_ITO = {
 }
 UNKNOWN_COLOR = "#999999"
 
+# A look per mode the registry knows (model/registry.py), in its order; another mode is grey.
+MODE_ORDER = FALLBACK.modes
 # Syscall modes in blues/green, the user-space flushing modes in warm colours, the controls
 # last: yellow only with a black edge and a hatch, since it is faint on white.
 MODE_COLORS = dict(zip(MODE_ORDER, (

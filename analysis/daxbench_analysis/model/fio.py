@@ -1,7 +1,7 @@
 """daxbench beside fio, case by case: the fio records of a run (`"tool": "fio"`, each naming
 the daxbench case it mirrors by case_id) paired with daxbench's own, their medians, the ratio
 fio/daxbench with its 95% interval, and a verdict — "agree" within ±10%, otherwise the likely
-reasons, from the rules in RULES. fio_report.py and plots_fio.py render what this computes."""
+reasons, from the rules in RULES. sections/fio.py and plots/fio.py present what this computes."""
 from __future__ import annotations
 
 import math
@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from daxbench_analysis import stats
-from daxbench_analysis.runfolder import LATENCY, MODE_PARAMS, THROUGHPUT, Case, Run, mode_rank
+from daxbench_analysis.model.run import LATENCY, THROUGHPUT, Case, Run
 
 # fio and daxbench "agree" when fio/daxbench is within this band around 1: closer than two
 # tools that time different things (fio per I/O, daxbench per thread interval) can be asked to be.
@@ -134,7 +134,8 @@ RULES = (
 
 def column_of(case: Case) -> str:
     """"msync", with mode parameters and a non-default workload shape: "none record_size=4K"."""
-    shape = ",".join(f"{k}={v}" for k, v in case.shape.items() if k not in MODE_PARAMS)
+    shape = ",".join(f"{k}={v}" for k, v in case.shape.items()
+                     if k not in case.registry.mode_params)
     return case.column + (f" {shape}" if shape else "")
 
 
@@ -197,12 +198,12 @@ def pair_case(run: Run, fio_case: Case) -> Pair:
 
 
 def pairs(run: Run) -> list[Pair]:
-    """Every case fio mirrored, by target in first-seen order, then in MODE_ORDER."""
+    """Every case fio mirrored, by target in first-seen order, then in mode order."""
     found = [pair_case(run, case) for case in run.fio.values()]
     targets = list(dict.fromkeys(p.target for p in found))
     workloads = list(dict.fromkeys(p.workload for p in found))
     return sorted(found, key=lambda p: (targets.index(p.target), workloads.index(p.workload),
-                                        mode_rank(p.mode.split(" ")[0]), p.label))
+                                        run.mode_rank(p.mode.split(" ")[0]), p.label))
 
 
 def by_target(found: list[Pair]) -> dict[str, list[Pair]]:

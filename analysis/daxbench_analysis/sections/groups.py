@@ -1,13 +1,15 @@
-"""The tables of a report as data, before any format: per group of cases (one workload,
-target and shape) the modes as columns, the metrics as rows, each cell a median with its
-95% interval and, in the "vs baseline" row, a significance mark. report.py renders them."""
+"""The main tables of a report as data: per group of cases (one workload, target and shape)
+the modes as columns, the metrics as rows, each cell a median with its 95% interval and, in
+the "vs baseline" row, a significance mark; and the run's and targets' facts. main.py makes
+them into blocks."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from daxbench_analysis import stats
-from daxbench_analysis.runfolder import LATENCY, THROUGHPUT, Case, Metric, Run, counter_metric
+from daxbench_analysis.model.run import LATENCY, THROUGHPUT, Case, Metric, Run, counter_metric
+from daxbench_analysis.numbers import format_percent, format_ratio, humanize
+from daxbench_analysis.sections.blocks import Cell
 
 # The per-operation counters that tell the modes apart, in row order; others are left out
 # of a report to keep it readable (they are all in records.jsonl and the plots).
@@ -36,14 +38,7 @@ def legend(baseline: str) -> list[str]:
 
 
 @dataclass
-class Cell:
-    value: str                 # the humanised median, "-" when not measured
-    spread: str | None = None  # the interval's half-width in % of the median, "1.2"
-    mark: str = ""             # significance mark(s) of a ratio cell
-
-
-@dataclass
-class Column:
+class ModeColumn:
     label: str
     durable: bool
 
@@ -64,7 +59,7 @@ class GroupTable:
     target: str
     shape: str                       # "record_size=4K, threads=2" or "defaults"
     emulated: str | None
-    columns: list[Column]
+    columns: list[ModeColumn]
     rows: list[Row]
     not_run: list[tuple[str, str, str]] = field(default_factory=list)  # column, status, reason
 
@@ -72,51 +67,6 @@ class GroupTable:
     def title(self) -> str:
         title = f"{self.workload} on {self.target}, {self.shape}"
         return f"{title} [EMULATED ({self.emulated.upper()})]" if self.emulated else title
-
-
-def humanize(value: float) -> str:
-    """Three significant digits with a k/M/G suffix: 12.3k, 1.52M, 0.01."""
-    if value is None or math.isnan(value):
-        return "-"
-    magnitude = abs(value)
-    if magnitude == 0:
-        return "0"
-    for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if magnitude >= scale * 0.9995:
-            return _three_digits(value / scale) + suffix
-    if magnitude < 0.001:
-        return f"{value:.1e}"
-    return _three_digits(value)
-
-
-def _three_digits(value: float) -> str:
-    magnitude = abs(value)
-    if magnitude >= 99.95:
-        return f"{value:.0f}"
-    if magnitude >= 9.995:
-        return f"{value:.1f}"
-    if magnitude >= 1:
-        return f"{value:.2f}"
-    return f"{value:.3g}"
-
-
-def format_ratio(ratio: float) -> str:
-    if ratio is None or not math.isfinite(ratio):
-        return "-"
-    if ratio >= 99.5:
-        return f"{ratio:.0f}x"
-    if ratio >= 9.95:
-        return f"{ratio:.1f}x"
-    if ratio >= 0.1:
-        return f"{ratio:.2f}x"
-    return f"{ratio:.3g}x"
-
-
-def format_percent(fraction: float) -> str:
-    percent = abs(fraction) * 100
-    if percent < 0.05:
-        return "<0.1"  # not "0.0": the repetitions did differ
-    return f"{percent:.0f}" if percent >= 9.95 else f"{percent:.1f}"
 
 
 def summary_cell(samples: list[float]) -> Cell:
@@ -189,7 +139,7 @@ def group_table(cases: list[Case], baseline_mode: str, comparisons: dict) -> Gro
     first = cases[0]
     shape = ", ".join(f"{k}={v}" for k, v in first.group_key[2]) or "defaults"
     table = GroupTable(first.workload, first.target, shape, first.emulated,
-                       [Column(c.column, c.durable) for c in ran], [])
+                       [ModeColumn(c.column, c.durable) for c in ran], [])
     for metric in (*ROW_METRICS, *counter_rows(ran)):
         cells = [summary_cell(c.samples(metric)) for c in ran]
         if any(cell.value != "-" for cell in cells):

@@ -10,9 +10,12 @@ from collections.abc import Iterator
 from matplotlib import transforms
 from matplotlib.patches import Patch
 
-from . import fio, style
-from .runfolder import Run
-from .tables import format_ratio
+from daxbench_analysis.model import fio
+from daxbench_analysis.model.run import Run
+from daxbench_analysis.numbers import format_ratio
+from daxbench_analysis.plots import style
+from daxbench_analysis.plots.common import LEGEND_BESIDE, accel_of, error_bar, skip, \
+    use_log_scale, wrapped_title
 
 FOOTNOTE_LINE_INCHES = 0.11
 BAR_WIDTH = 0.38
@@ -28,10 +31,9 @@ def fio_bar_style(mode: str) -> dict:
 
 
 def fio_figures(run: Run) -> Iterator[tuple[str, object]]:
-    from . import plots   # here, not above: plots.py imports this module to register it
     found = fio.pairs(run)
     if not found:
-        plots.skip("daxbench vs fio", "the run has no fio record")
+        skip("daxbench vs fio", "the run has no fio record")
         return
     for target, group in fio.by_target(found).items():
         yield f"fio-vs-daxbench-{style.slug(target)}", figure(run, target, group)
@@ -47,7 +49,6 @@ def footnote_lines(group: list[fio.Pair], width_inches: float) -> list[str]:
 
 
 def figure(run: Run, target: str, group: list[fio.Pair]):
-    from . import plots
     width = min(4.5 + 1.0 * len(group), 14)
     notes = footnote_lines(group, width)
     footnote_inches = FOOTNOTE_LINE_INCHES * len(notes) + (0.05 if notes else 0)
@@ -66,7 +67,7 @@ def figure(run: Run, target: str, group: list[fio.Pair]):
                                       (BAR_WIDTH / 2, pair.fio, fio_bar_style(pair.mode))):
             if summary is None:   # daxbench's bar stays where fio has none beside it
                 continue
-            low, high = plots.error_bar(summary)
+            low, high = error_bar(summary)
             ax.bar([x + offset], [summary.median], BAR_WIDTH, yerr=[[low], [high]], capsize=2,
                    error_kw={"linewidth": 0.8}, **look)
             tops.append(summary.median)
@@ -75,12 +76,12 @@ def figure(run: Run, target: str, group: list[fio.Pair]):
                     MISSING_TEXT.get(pair.status, pair.status), transform=where, rotation=90,
                     ha="center", va="bottom", fontsize=7, color="#555555")
             continue
-        top = max(pair.daxbench.median + plots.error_bar(pair.daxbench)[1],
-                  pair.fio.median + plots.error_bar(pair.fio)[1])
+        top = max(pair.daxbench.median + error_bar(pair.daxbench)[1],
+                  pair.fio.median + error_bar(pair.fio)[1])
         ax.annotate(format_ratio(pair.ratio), (x, top), xytext=(0, 3),
                     textcoords="offset points", ha="center", va="bottom", fontsize=7,
                     fontweight="bold" if pair.verdict == fio.VERDICT_DIFFER else "normal")
-    if plots.use_log_scale(tops):
+    if use_log_scale(tops):
         ax.set_yscale("log")
     ax.margins(y=0.12)   # room for the ratios above the tallest pair
     ax.set_xlim(-0.6, len(group) - 0.4)
@@ -93,13 +94,13 @@ def figure(run: Run, target: str, group: list[fio.Pair]):
                       linewidth=0.5),
                 Patch(label="fio: outlined", facecolor="white", edgecolor="#555555",
                       linewidth=1.2)]
-    ax.legend(handles=handles, **plots.LEGEND_BESIDE)
-    plots.wrapped_title(ax, f"daxbench vs fio on {target}: ops/s per case; "
+    ax.legend(handles=handles, **LEGEND_BESIDE)
+    wrapped_title(ax, f"daxbench vs fio on {target}: ops/s per case; "
                         "fio/daxbench above each pair", width)
     if notes:
         fig.text(0.005, (style.BOTTOM_STRIP_INCHES + footnote_inches - 0.02) / height,
                  "\n".join(notes), fontsize=style.SMALL_PRINT_SIZE, ha="left", va="top")
     style.finish(fig, run.provenance(target),
                  next((p.emulated for p in group if p.emulated), None)
-                 or plots.accel_of(run, target))
+                 or accel_of(run, target))
     return fig
