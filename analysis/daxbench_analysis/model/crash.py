@@ -9,7 +9,7 @@ from daxbench_analysis.model.run import Run
 
 
 def crash_cell_verdict(cut_verdicts: list[str], registry: Registry = FALLBACK) -> str:
-    """A cell over its cuts, as the driver decides it (bench/core/crash_run.cpp)."""
+    """A cell over its cuts, as the driver decides it (bench/lab/host/verdict.cpp)."""
     return registry.cell_verdict(cut_verdicts)
 
 

@@ -4,7 +4,7 @@ shape (its parameters not at their default) is read.
 
 Preferred source: what the driver writes into the results — `context["registry"]` and
 `record["shape"]` (proposed form below). Until it does, each falls back to the copy of the C++
-tables kept here (bench/modes/*, bench/core/crash_run.cpp) and to parsing the case id.
+tables kept here (bench/modes/*, bench/lab/host/verdict.cpp) and to parsing the case id.
 The fallback goes once the driver writes them: then delete the FALLBACK_* tables and
 `parse_shape_id`, and nothing else in the analysis changes.
 
@@ -27,7 +27,7 @@ FALLBACK_MODE_ORDER = ("fdatasync", "msync", "pwrite-fdatasync", "fsync-per-faul
 # FALLBACK: parameters that belong to a mode, not to the workload: cases differing only in
 # these and the mode are the same experiment seen through different mechanisms.
 FALLBACK_MODE_PARAMS = ("flush", "sync_call", "reprotect", "fault_sync")
-# FALLBACK: bench/core/crash_run.cpp's rules. A cell over its cuts: the first verdict of this
+# FALLBACK: bench/lab/host/verdict.cpp's rules. A cell over its cuts: the first verdict of this
 # list that any cut has (none: UNSUPPORTED). A crash-matrix row over its workloads: worst first.
 FALLBACK_CUT_VERDICTS = ("FAIL", "LOSS-EXPECTED", "NO-LOSS-SEEN", "PASS", "ERROR")
 FALLBACK_ROW_VERDICTS = ("FAIL", "NO-LOSS-SEEN", "ERROR", "LOSS-EXPECTED", "PASS", "UNSUPPORTED")
