@@ -119,6 +119,8 @@ run_tests() {
   fi
   log "layers (cmake/layers.txt: every #include looks down)"
   "$PYTHON" "$ROOT/tools/check_layers.py" "$ROOT"
+  log "plug-in names (each spelled only in its own plug-in's file)"
+  "$PYTHON" "$ROOT/tools/check_plugin_names.py" "$ROOT"
   log "unit tests, Release build"
   build "$BUILD"
   (cd "$BUILD" && ctest --output-on-failure -j 2)

@@ -118,7 +118,7 @@ struct Expansion {
                const std::vector<std::pair<const ParamSpec*, Values>>& axes, std::size_t i,
                ParamSet& params, std::map<std::string, YAML::Mark>& origin,
                const YAML::Mark& case_mark) {
-    if (i == axes.size()) return finish(workload, mode, target, axes, params, origin, case_mark);
+    if (i == axes.size()) return finish(workload, mode, target, params, origin, case_mark);
     const auto& [spec, values] = axes[i];
     for (const auto& [raw, mark] : values.items) {
       ParamValue value;
@@ -134,8 +134,8 @@ struct Expansion {
   }
 
   void finish(const WorkloadDesc& workload, const ModeDesc& mode, const std::string& target,
-              const std::vector<std::pair<const ParamSpec*, Values>>& axes, const ParamSet& params,
-              const std::map<std::string, YAML::Mark>& origin, const YAML::Mark& case_mark) {
+              const ParamSet& params, const std::map<std::string, YAML::Mark>& origin,
+              const YAML::Mark& case_mark) {
     auto where = [&](const char* key) {
       auto it = origin.find(key);
       return it == origin.end() ? case_mark : it->second;
@@ -152,8 +152,9 @@ struct Expansion {
       if (auto problem = workload.validate(params, view, config.dir))
         at.fail(where(params.has("trace") ? "trace" : "workload"),
                 std::string(workload.name) + ": " + *problem +
-                    (mode.fixed_file_state.empty() ? ""
-                                                   : " (sealed-extent never grows a sealed file)"));
+                    (mode.fixed_file_state.empty()
+                         ? ""
+                         : " (" + std::string(mode.name) + " never grows a sealed file)"));
 
     CaseSpec c;
     c.workload = &workload;
@@ -171,14 +172,8 @@ struct Expansion {
     c.counters = counters;
     c.fio = fio.covers(target);
     std::string shape;
-    for (const auto& [spec, values] : axes) {
-      if (!spec->shapes_case) continue;
-      ParamValue default_value;
-      const bool has_default = !parse_param(*spec, spec->default_value, default_value);
-      const std::string& text = c.params.text(spec->name);
-      if (has_default && default_value.text == text) continue;
-      shape += (shape.empty() ? "" : ",") + std::string(spec->name) + "=" + text;
-    }
+    for (const auto& [name, text] : case_shape(workload, mode, c.params))
+      shape += (shape.empty() ? "" : ",") + name + "=" + text;
     c.id = std::string(workload.name) + "/" + std::string(mode.name) + "/" + target + "/" +
            (shape.empty() ? "defaults" : shape);
     if (seen_ids.insert(c.id).second) {
@@ -211,6 +206,21 @@ std::vector<const ParamSpec*> applicable_params(const WorkloadDesc& workload,
   for (const ParamSpec& s : workload.params) specs.push_back(&s);
   for (const ParamSpec& s : mode.params) specs.push_back(&s);
   return specs;
+}
+
+std::vector<std::pair<std::string, std::string>> case_shape(const WorkloadDesc& workload,
+                                                            const ModeDesc& mode,
+                                                            const ParamSet& params) {
+  std::vector<std::pair<std::string, std::string>> shape;
+  for (const ParamSpec* spec : applicable_params(workload, mode)) {
+    if (!spec->shapes_case) continue;
+    ParamValue default_value;
+    const bool has_default = !parse_param(*spec, spec->default_value, default_value);
+    const std::string& text = params.text(spec->name);
+    if (has_default && default_value.text == text) continue;
+    shape.emplace_back(spec->name, text);
+  }
+  return shape;
 }
 
 Config parse_config(const std::string& text, const std::string& path,

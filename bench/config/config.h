@@ -6,6 +6,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bench/base/params.h"
@@ -80,6 +81,12 @@ struct Config {
 
 // The parameters a case of this workload and mode has: common, then workload, then mode.
 std::vector<const ParamSpec*> applicable_params(const WorkloadDesc& workload, const ModeDesc& mode);
+
+// A case's shape: its parameters that are in the case id (shape parameters not at their
+// default), in the id's order, as (name, canonical text). The id and record["shape"] use it.
+std::vector<std::pair<std::string, std::string>> case_shape(const WorkloadDesc& workload,
+                                                            const ModeDesc& mode,
+                                                            const ParamSet& params);
 
 // `targets` (from --target) replaces the config's own when not empty; with neither, the
 // target is a scratch folder under the system temp dir. Throws ConfigError.

@@ -79,17 +79,19 @@ void parse_concurrent_write(const Located& at, const YAML::Node& crash_node, Cra
     // Its cells join their mode's boot group, so the mode must be one crash: runs.
     crash.concurrent_modes = crash_names(at, node, "modes", crash.modes, section);
   } else {
-    for (const char* mode : {"map-sync", "sealed-extent"})
-      if (std::ranges::find(crash.modes, mode) != crash.modes.end())
-        crash.concurrent_modes.emplace_back(mode);
+    for (const std::string& mode : crash.modes)
+      if (const ModeDesc* desc = find_mode(mode); desc && desc->crash_concurrent_default)
+        crash.concurrent_modes.push_back(mode);
   }
   crash.concurrent_placements = crash_names(at, node, "placements", {"inside", "append"}, section);
-  std::vector<std::string> workload_names;
-  for (const crash::CrashWorkloadDesc* w : crash::crash_workloads())
+  std::vector<std::string> workload_names, default_workloads;
+  for (const crash::CrashWorkloadDesc* w : crash::crash_workloads()) {
     workload_names.emplace_back(w->name);
+    if (w->concurrent_default) default_workloads.emplace_back(w->name);
+  }
   crash.concurrent_workloads = node["workloads"]
                                    ? crash_names(at, node, "workloads", workload_names, section)
-                                   : std::vector<std::string>{"log-append"};
+                                   : default_workloads;
 }
 
 }  // namespace

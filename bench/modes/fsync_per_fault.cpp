@@ -244,7 +244,7 @@ extern const ModeDesc kFsyncPerFaultMode{
     .needs = kNeedsUserFlush | kNeedsFilesystem,
     .durability = Durability::kWhenPmem,
     .params = kParams,
-    .measure_without_sync = true,
+    .companion = {.param = "fault_sync", .metric = "fault_ns"},
     .create = [](const ModeSetup& setup) -> std::unique_ptr<Mode> {
       return std::make_unique<FsyncPerFaultMode>(setup);
     },

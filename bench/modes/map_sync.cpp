@@ -33,6 +33,7 @@ extern const ModeDesc kMapSyncMode{
         "filesystem",
     .needs = kNeedsUserFlush,
     .durability = Durability::kWhenPmem,
+    .crash_concurrent_default = true,
     .create = [](const ModeSetup& setup) -> std::unique_ptr<Mode> {
       return std::make_unique<MapSyncMode>(setup.flush);
     },

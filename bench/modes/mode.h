@@ -57,10 +57,23 @@ struct ModeDesc {
   unsigned needs = 0;
   Durability durability = Durability::kNever;
   std::span<const ParamSpec> params = {};
-  // sealed-extent prepares its own files (zeros + fsync); file_state does not apply to it.
+  // The mode prepares its own files in this state (sealed-extent: zeros + fsync), so
+  // file_state does not apply to it, and power-cut cells of other file states are skipped.
   std::string_view fixed_file_state = {};
-  // fsync-per-fault: also measure each repetition with fault_sync=off to isolate the trap.
-  bool measure_without_sync = false;
+  // A second run per repetition with the mode's on/off parameter `param` off: its `metric`
+  // is recorded as trap_ns beside the first run's figures (fsync-per-fault: fault_sync, to
+  // isolate the trap's cost). Empty: no second run.
+  struct Companion {
+    std::string_view param;
+    std::string_view metric;
+  } companion = {};
+  // A bool metric add_metrics writes that says the mode's promise held (sealed-extent: the
+  // block map did not change); 0 makes the repetition not durable, `seal_broken` says why.
+  std::string_view seal_metric = {};
+  std::string_view seal_broken = {};
+  // Power cuts: with no crash.concurrent_write.modes given, this mode's cells also run with a
+  // concurrent writer (modes whose promise a second process's allocations could break).
+  bool crash_concurrent_default = false;
   std::unique_ptr<Mode> (*create)(const ModeSetup& setup) = nullptr;
 };
 

@@ -51,6 +51,9 @@ extern const ModeDesc kSealedExtentMode{
     .needs = kNeedsUserFlush | kNeedsFilesystem,
     .durability = Durability::kWhenPmem,
     .fixed_file_state = "zeroed",
+    .seal_metric = "extent_map_unchanged",
+    .seal_broken = "the block map changed during the run: the seal did not hold",
+    .crash_concurrent_default = true,
     .create = [](const ModeSetup& setup) -> std::unique_ptr<Mode> {
       return std::make_unique<SealedExtentMode>(setup.flush);
     },

@@ -47,6 +47,13 @@ json optional_number(const std::optional<double>& v) {
 
 }  // namespace
 
+json shape_json(const CaseSpec& spec) {
+  json out = json::object();
+  for (const auto& [name, text] : case_shape(*spec.workload, *spec.mode, spec.params))
+    out[name] = text;
+  return out;
+}
+
 json params_json(const CaseSpec& spec) {
   json out = json::object();
   for (const ParamSpec* p : applicable_params(*spec.workload, *spec.mode)) {
@@ -117,6 +124,7 @@ json record_json(const CaseSpec& spec, const RepetitionResult& r, const std::str
       {"workload", spec.workload->name},
       {"flush", r.flush.empty() ? json(nullptr) : json(r.flush)},
       {"params", params_json(spec)},
+      {"shape", shape_json(spec)},
       {"repetition", repetition},
       {"status", r.status},
       {"reason", r.reason.empty() ? json(nullptr) : json(r.reason)},

@@ -16,6 +16,8 @@ namespace daxbench {
 
 // Every parameter of the case, resolved (numbers for integer, size and real parameters).
 nlohmann::ordered_json params_json(const CaseSpec& spec);
+// The case id's parameters (case_shape) as an object of their canonical texts.
+nlohmann::ordered_json shape_json(const CaseSpec& spec);
 
 nlohmann::ordered_json record_json(const CaseSpec& spec, const RepetitionResult& result,
                                    const std::string& run_id, int repetition);

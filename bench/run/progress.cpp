@@ -24,7 +24,7 @@ double expected_seconds(const CaseSpec& spec) {
   const bool by_ops = spec.params.integer("ops") > 0 || (spec.workload->flags & kFinite);
   double seconds =
       spec.params.real("warmup_s") + (by_ops ? 0.3 : spec.params.real("duration_s")) + 0.05;
-  if (spec.mode->measure_without_sync) seconds *= 2;
+  if (!spec.mode->companion.param.empty()) seconds *= 2;
   // fio's run of the same case follows each repetition: its ramp, runtime and start-up.
   if (spec.fio) seconds += spec.params.real("warmup_s") + spec.params.real("duration_s") + 0.3;
   return seconds;

@@ -292,11 +292,14 @@ RepetitionResult run_repetition(const CaseSpec& spec, Target& target, const std:
     result.reason = e.what();
     return result;
   }
-  if (const Metric* seal = result.metrics.find("extent_map_unchanged")) {
+  // A mode that proves its promise after the run (sealed-extent: the block map is unchanged)
+  // names the metric; a broken seal makes the repetition not durable.
+  if (const Metric* seal =
+          mode_desc.seal_metric.empty() ? nullptr : result.metrics.find(mode_desc.seal_metric)) {
     result.extent_map_unchanged = seal->value == 1.0;
     if (!*result.extent_map_unchanged) {
       result.durable = false;
-      result.durable_why = "the block map changed during the run: the seal did not hold";
+      result.durable_why = mode_desc.seal_broken;
     }
   }
   writers.clear();

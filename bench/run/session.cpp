@@ -26,6 +26,7 @@
 #include "bench/results/results_folder.h"
 #include "bench/run/micro_run.h"
 #include "bench/run/progress.h"
+#include "bench/run/registry_json.h"
 #include "bench/run/runner.h"
 #include "bench/targets/target.h"
 #include "workloads/workload.h"
@@ -51,20 +52,22 @@ void install_stop_handlers() {
 }
 
 bool wants_companion(const CaseSpec& spec) {
-  return spec.mode->measure_without_sync && spec.params.text("fault_sync") == "on";
+  const std::string_view param = spec.mode->companion.param;
+  return !param.empty() && spec.params.text(param) == "on";
 }
 
-// fsync-per-fault also runs with the sync removed: its fault cost is then the trap alone.
-// Returns false if a signal interrupted the second run.
+// A mode with a companion (fsync-per-fault) also runs with its parameter off (the sync
+// removed): its fault cost is then the trap alone. Returns false if a signal interrupted the second
+// run.
 bool add_companion(const CaseSpec& spec, Target& target, const std::string& config_dir,
                    RepetitionResult& result) {
   CaseSpec without_sync = spec;
   ParamValue off;
   off.text = "off";
-  without_sync.params.set("fault_sync", off);
+  without_sync.params.set(std::string(spec.mode->companion.param), off);
   const RepetitionResult companion = run_repetition(without_sync, target, config_dir, g_stop);
   if (companion.status == "interrupted") return false;
-  const Metric* trap = companion.metrics.find("fault_ns");
+  const Metric* trap = companion.metrics.find(spec.mode->companion.metric);
   const std::string why = companion.status == "ok"
                               ? (trap ? trap->status : "unavailable: no trap measured")
                               : "unavailable: " + companion.reason;
@@ -75,7 +78,7 @@ bool add_companion(const CaseSpec& spec, Target& target, const std::string& conf
       {"ops_per_sec_without_sync",
        companion.status == "ok" ? std::optional(companion.ops_per_sec) : std::nullopt, std::nullopt,
        "ops/s", Better::kHigher, companion.status == "ok" ? "ok" : why,
-       "throughput of the same case with fault_sync off"});
+       "throughput of the same case with " + std::string(spec.mode->companion.param) + " off"});
   return true;
 }
 
@@ -124,6 +127,7 @@ int run_session(const Config& config, const RunOptions& options) {
   }
   ResultsFolder& results = *created;
   nlohmann::ordered_json context = describe_context(config, facts, run_id, options.command_line);
+  context["registry"] = registry_json();
   results.write_context(context);
   install_stop_handlers();
 

@@ -62,6 +62,32 @@ TARGET_FACTS = {
                         "device": False, "emulated": None, "warning": None},
 }
 
+# What the driver writes as context.json's `registry` (bench/run/registry_json.cpp), cut to
+# what the analysis reads; tests/e2e/test_run.py pins the driver's against the same order.
+_FLUSH_PARAM = {"name": "flush", "kind": "choice", "default": "auto", "help": "fixture",
+                "shapes_case": True}
+REGISTRY = {
+    "modes": [{"name": name, "durability": durability, "summary": "fixture",
+               "params": [_FLUSH_PARAM] * (durability == "pmem" or name == "flush-only")
+               + [{"name": p, "kind": "choice", "default": "on", "help": "fixture",
+                   "shapes_case": True} for p in params]}
+              for name, durability, params in (
+                  ("fdatasync", "syscall", ()), ("msync", "syscall", ()),
+                  ("pwrite-fdatasync", "syscall", ()),
+                  ("fsync-per-fault", "pmem", ("sync_call", "reprotect", "fault_sync")),
+                  ("map-sync", "pmem", ()), ("sealed-extent", "pmem", ()),
+                  ("flush-only", "never", ()), ("none", "never", ()))],
+    "workloads": [{"name": name, "summary": "fixture", "params": []}
+                  for name in ("log-append", "random-update", "first-touch", "kv-put",
+                               "trace-replay")],
+    "flushes": [{"name": name, "summary": "fixture"}
+                for name in ("clwb", "clflushopt", "clflush", "ntstore", "libpmem", "none")],
+    "targets": [{"name": "file", "syntax": "file:DIR", "summary": "fixture"}],
+    "crash": {"cut_verdicts": ["FAIL", "LOSS-EXPECTED", "NO-LOSS-SEEN", "PASS", "ERROR"],
+              "row_verdicts": ["FAIL", "NO-LOSS-SEEN", "ERROR", "LOSS-EXPECTED", "PASS",
+                               "UNSUPPORTED"]},
+}
+
 DEFAULT_PARAMS = {"duration_s": 1.0, "ops": 0, "warmup_s": 0.2, "latency_sample_every": 1,
                   "threads": 1, "files": "per-thread", "file_state": "zeroed",
                   "working_set": 67108864, "background": "none", "flush": "auto",
@@ -156,6 +182,7 @@ def _base_record(spec: dict, run_id: str, repetition: int, emulated: str | None)
     return {"schema_version": schema.SCHEMA_VERSION, "run_id": run_id, "case_id": case_id(spec),
             "target": spec["target"], "mode": spec["mode"], "workload": spec["workload"],
             "flush": _flush(spec), "params": {**DEFAULT_PARAMS, **spec["shape"]},
+            "shape": {k: v if isinstance(v, str) else str(v) for k, v in spec["shape"].items()},
             "repetition": repetition, "status": spec["status"], "reason": spec["reason"],
             "durable": durable,
             "durable_reason": "fixture: durable" if durable else "fixture: promises nothing",
@@ -222,6 +249,7 @@ def make_context(run_id: str, host: str, targets: list[str], emulated: str | Non
                      "emulated": emulated} for spec in targets],
         "config": {"path": f"configs/{config_name}.yaml", "name": config_name,
                    "text": f"name: {config_name}\n"},
+        "registry": REGISTRY,
     }
 
 

@@ -70,6 +70,21 @@ def test_quick_config_covers_every_mode_and_workload(root, tmp_path, disk_tmp_pa
     context = json.loads((out / "context.json").read_text())
     schema.check_context(context)
     assert context["run_id"] == records[0]["run_id"]
+    # The driver's registry (docs/results-schema.md): the order and rules the analysis used
+    # to copy, and each record's shape is its case id's parameters.
+    from daxbench_analysis.model import registry
+    written = context["registry"]
+    assert tuple(m["name"] for m in written["modes"]) == registry.FALLBACK_MODE_ORDER
+    assert {m["name"] for m in written["modes"]} == MODES
+    assert {w["name"] for w in written["workloads"]} == WORKLOADS
+    assert {p["name"] for m in written["modes"] for p in m["params"]} == set(
+        registry.FALLBACK_MODE_PARAMS)
+    assert tuple(written["crash"]["cut_verdicts"]) == registry.FALLBACK_CUT_VERDICTS
+    assert tuple(written["crash"]["row_verdicts"]) == registry.FALLBACK_ROW_VERDICTS
+    for record in schema.read_records(out):
+        prefix = f"{record['workload']}/{record['mode']}/{record['target']}/"
+        assert record["shape"] == registry.parse_shape_id(record["case_id"][len(prefix):]), \
+            record["case_id"]
 
     with open(out / "summary.csv", newline="") as f:
         rows = list(csv.DictReader(f))

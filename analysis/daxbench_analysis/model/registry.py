@@ -2,24 +2,26 @@
 that belong to a mode rather than to the workload, the crash verdict rules, and how a case's
 shape (its parameters not at their default) is read.
 
-Preferred source: what the driver writes into the results — `context["registry"]` and
-`record["shape"]` (proposed form below). Until it does, each falls back to the copy of the C++
-tables kept here (bench/modes/*, bench/lab/host/verdict.cpp) and to parsing the case id.
-The fallback goes once the driver writes them: then delete the FALLBACK_* tables and
-`parse_shape_id`, and nothing else in the analysis changes.
-
-Proposed `context["registry"]` (what this module reads when present):
-    {"modes": [{"name": "fdatasync", "durability": "syscall",
-                "params": [{"name": "sync_call", ...}, ...]}, ...],   # in presentation order
+The source is what the driver writes into the results (docs/results-schema.md):
+`context["registry"]` (bench/run/registry_json.cpp; the verdict orders are
+bench/lab/host/verdict.h's) and `record["shape"]`:
+    {"modes": [{"name": "fdatasync", "durability": "syscall", "summary": "...",
+                "params": [{"name": "sync_call", "kind": "choice", ...}, ...]}, ...],  # in order
+     "workloads": [...], "flushes": [...], "targets": [...],
      "crash": {"cut_verdicts": ["FAIL", ...],   # a cell over its cuts: the first one present
                "row_verdicts": ["FAIL", ...]}}  # a row over its workloads: worst first
-and `record["shape"]`: {"record_size": "4K", ...}, the case id's parameters as an object."""
+and `record["shape"]`: {"record_size": "4K", ...}, the case id's parameters as an object.
+
+The FALLBACK_* tables and `parse_shape_id` are only for results folders written before the
+driver wrote these (and for the history, which keeps no run's registry): copies of the C++
+tables as they were then. tests/e2e/test_run.py checks that the driver's registry still
+equals them, so an old folder and a new one read the same."""
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 
-# FALLBACK (goes when the driver writes context["registry"]): the modes in the order every
+# FALLBACK (results folders without context["registry"]): the modes in the order every
 # table and figure uses — the syscall modes first, then the user-space flushing modes, then
 # the controls.
 FALLBACK_MODE_ORDER = ("fdatasync", "msync", "pwrite-fdatasync", "fsync-per-fault", "map-sync",

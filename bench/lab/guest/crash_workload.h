@@ -59,6 +59,8 @@ struct CrashWorkloadDesc {
   std::string_view summary;
   // How many seqs a file of `size` bytes takes; 0 when it is too small for one.
   std::uint64_t (*capacity)(std::uint64_t size) = nullptr;
+  // With no crash.concurrent_write.workloads given, the concurrent writer's cells use this one.
+  bool concurrent_default = false;
   std::unique_ptr<CrashWorkload> (*create)(const WorkloadSetup& setup) = nullptr;
 };
 

@@ -42,6 +42,7 @@ extern const CrashWorkloadDesc kCrashLogAppend{
     .name = "log-append",
     .summary = "record seq n at slot n-1 of the file, until it is full",
     .capacity = [](std::uint64_t size) { return size / kRecordSize; },
+    .concurrent_default = true,
     .create = [](const WorkloadSetup& setup) -> std::unique_ptr<CrashWorkload> {
       return std::make_unique<LogAppend>(setup);
     },

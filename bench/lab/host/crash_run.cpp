@@ -10,6 +10,7 @@
 
 #include "bench/base/rng.h"
 #include "bench/lab/host/power_cut.h"
+#include "bench/modes/mode.h"
 #include "bench/results/context.h"
 #include "bench/targets/target.h"
 
@@ -41,8 +42,9 @@ std::vector<Group> make_groups(const CrashConfig& config) {
     for (const std::string& mode : config.modes) {
       Group group{filesystem, mode, {}};
       for (const std::string& state : config.file_states) {
-        // sealed-extent prepares its own file: the writer takes only `zeroed` for it.
-        if (mode == "sealed-extent" && state != "zeroed") continue;
+        // A mode that prepares its own file (sealed-extent) takes only its own file state.
+        const ModeDesc* desc = find_mode(mode);
+        if (desc && !desc->fixed_file_state.empty() && state != desc->fixed_file_state) continue;
         for (const std::string& workload : config.workloads)
           group.cells.push_back({workload + "/" + mode + "/" + state, workload, mode, state, ""});
         // Concurrency cells join their mode's group: the second process never syncs, so it

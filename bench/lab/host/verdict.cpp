@@ -3,10 +3,13 @@
 
 #include <algorithm>
 
+#include "bench/modes/mode.h"
+
 namespace daxbench {
 
 bool crash_unsafe_control(const std::string& mode, const std::string& file_state) {
-  return (mode == "flush-only" || mode == "none") && file_state != "zeroed";
+  const ModeDesc* desc = find_mode(mode);
+  return desc && desc->durability == Durability::kNever && file_state != "zeroed";
 }
 
 std::string crash_cut_verdict(const std::string& mode, const std::string& file_state,
@@ -19,11 +22,11 @@ std::string crash_cut_verdict(const std::string& mode, const std::string& file_s
 }
 
 std::string crash_cell_verdict(const std::vector<std::string>& cut_verdicts) {
-  auto any = [&](const char* v) {
+  auto any = [&](std::string_view v) {
     return std::find(cut_verdicts.begin(), cut_verdicts.end(), v) != cut_verdicts.end();
   };
-  for (const char* v : {"FAIL", "LOSS-EXPECTED", "NO-LOSS-SEEN", "PASS", "ERROR"})
-    if (any(v)) return v;
+  for (const std::string_view v : kCutVerdictOrder)
+    if (any(v)) return std::string(v);
   return "UNSUPPORTED";
 }
 

@@ -4,11 +4,21 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace daxbench {
 
-// flush-only and none on a sparse or fallocated file: they must be seen to lose data.
+// The verdicts' orders, the one copy (context.json's registry.crash carries them to the
+// analysis). A cell over its cuts: the first of these that any cut has (none: UNSUPPORTED).
+inline constexpr std::string_view kCutVerdictOrder[] = {"FAIL", "LOSS-EXPECTED", "NO-LOSS-SEEN",
+                                                        "PASS", "ERROR"};
+// A crash-matrix row (a mode and file state over its workloads) in a report: worst first.
+inline constexpr std::string_view kRowVerdictOrder[] = {
+    "FAIL", "NO-LOSS-SEEN", "ERROR", "LOSS-EXPECTED", "PASS", "UNSUPPORTED"};
+
+// A mode that promises nothing (Durability::kNever: flush-only, none) on a sparse or
+// fallocated file: it must be seen to lose data.
 bool crash_unsafe_control(const std::string& mode, const std::string& file_state);
 
 // One cut of one cell: PASS | FAIL | LOSS-EXPECTED | NO-LOSS-SEEN, or ERROR (status failed) |
