@@ -68,7 +68,8 @@ ChildProcess::ChildProcess(const ChildOptions& options) : options_(options) {
   if (args.empty()) throw SyscallError("spawn (no argv)", EINVAL);
   for (std::string& s : args) argv.push_back(s.data());
   argv.push_back(nullptr);
-  const std::string cant = "cannot execute " + (options_.name.empty() ? args[0] : options_.name);
+  const std::string cant =
+      options_.exec_error.empty() ? "cannot execute " + args[0] : options_.exec_error;
   const std::string cwd = options_.cwd.string();
 
   // The child's descriptors, opened here (close-on-exec) so a failure is the caller's error.
@@ -191,13 +192,13 @@ void ChildProcess::stop(std::chrono::milliseconds grace, const LineFn& on_line) 
   drain(on_line);
 }
 
-void ChildProcess::kill() {
+void ChildProcess::kill(const LineFn& on_line) {
   if (!reaped_) {
     killpg(pid_, SIGKILL);
     ::kill(pid_, SIGKILL);  // an adopted child that never made its group
     try_reap(true);
   }
-  drain({});
+  drain(on_line);
 }
 
 ChildProcess::Until ChildProcess::run(std::optional<Clock::time_point> deadline,

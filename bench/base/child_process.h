@@ -34,9 +34,11 @@ struct ChildOptions {
   ChildStream err = ChildStream::kPipe;    // standard error
   std::filesystem::path file;              // for kFile
   std::filesystem::path copy;              // if set, everything read from the pipe is logged here
-  std::string name;                        // in "cannot execute <name>: ..."; empty: argv[0]
-  std::size_t tail_bytes = 2000;           // of the pipe's output, kept for error messages
-  std::size_t tail_lines = 15;             // the same, as whole lines
+  // What the child writes to its standard error, before ": <why>", if exec fails; empty:
+  // "cannot execute <argv[0]>".
+  std::string exec_error;
+  std::size_t tail_bytes = 2000;  // of the pipe's output, kept for error messages
+  std::size_t tail_lines = 15;    // the same, as whole lines
 };
 
 // How a reaped child ended: exactly one of the two is set.
@@ -75,8 +77,8 @@ class ChildProcess {
   // SIGTERM to the whole group, output still read for up to `grace`, then SIGKILL to the
   // group (also for members that outlived the leader), and the leader reaped.
   void stop(std::chrono::milliseconds grace, const LineFn& on_line = {});
-  // SIGKILL to the group now, and reaped: for a child whose state is disposable.
-  void kill();
+  // SIGKILL to the group now, and reaped: for a child whose state is disposable (a power cut).
+  void kill(const LineFn& on_line = {});
 
   // Runs to the end: wait(), and on a deadline or `stop` a stop(grace). Returns why wait ended.
   Until run(std::optional<Clock::time_point> deadline, const std::atomic<bool>* stop,

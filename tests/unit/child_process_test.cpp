@@ -56,7 +56,7 @@ TEST(ChildProcess, ReportsDeathBySignal) {
 TEST(ChildProcess, AProgramThatCannotBeExecutedExits127SayingWhy) {
   ChildOptions o;
   o.argv = {"/nonexistent/prog"};
-  o.name = "prog";
+  o.exec_error = "cannot execute prog";
   ChildProcess child(o);
   child.wait_for(10, nullptr);
   EXPECT_EQ(child.exit().code, 127);
