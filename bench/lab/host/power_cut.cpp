@@ -104,10 +104,10 @@ CutRun run_cut(Lab& lab, const fs::path& job, const json& manifest, double delay
     if (until == Until::kStop) {
       cut.interrupted = true;
     } else if (!started) {
-      cut.problem = !failed.empty()                  ? failed
+      cut.problem = !failed.empty()         ? failed
                     : until == Until::kTime ? "the writers did not start within " +
-                                                           std::to_string(int(kWriterBootS)) + " s"
-                                                     : "QEMU exited before the writers started";
+                                                  std::to_string(int(kWriterBootS)) + " s"
+                                            : "QEMU exited before the writers started";
       cut.problem += "; last console lines: " + guest->tail_lines(" | ");
     } else {
       // The cut: keep logging the console meanwhile; a writer boot that ends by itself
