@@ -172,6 +172,26 @@ TEST(ChildProcess, AStopRequestEndsTheWait) {
   EXPECT_EQ(child.exit().signal, SIGTERM);
 }
 
+TEST(ChildProcess, LeavesNoDescriptorOpen) {
+  auto open_fds = [] {
+    return std::distance(fs::directory_iterator("/proc/self/fd"), fs::directory_iterator{});
+  };
+  const auto before = open_fds();
+  const fs::path log = fs::temp_directory_path() / ("child_fd." + std::to_string(getpid()));
+  {
+    ChildOptions o = shell("echo out; echo err >&2");
+    o.out = ChildStream::kFile;
+    o.file = log;
+    ChildProcess child(o);
+    child.wait_for(10, nullptr);
+  }
+  {
+    ChildProcess child(shell("exec sleep 30"));  // killed by the destructor, pipe still open
+  }
+  EXPECT_EQ(open_fds(), before);
+  fs::remove(log);
+}
+
 TEST(ChildProcess, TheDestructorKillsAndReapsARunningChild) {
   pid_t pid;
   {
