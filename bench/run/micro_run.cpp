@@ -2,26 +2,17 @@
 // harness-overhead ratios.
 #include "bench/run/micro_run.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <optional>
-#include <thread>
 
+#include "bench/base/child_process.h"
 #include "bench/base/syscall_error.h"
 #include "bench/flush/flush.h"
 #include "bench/modes/mode.h"
 #include "workloads/workload.h"
-
-extern char** environ;
 
 namespace daxbench {
 namespace {
@@ -67,37 +58,22 @@ std::string number_or_empty(const json& b, const char* key) {
   return buf;
 }
 
-// Spawns the child with stdout and stderr in `log`; returns its exit status text, or "" for 0.
+// Runs the child with stdout and stderr in `log`; returns its exit status text, or "" for 0.
+// A stop request (Ctrl-C) stops it: SIGTERM to its group, SIGKILL if it lingers.
 std::string spawn_and_wait(const std::vector<std::string>& args, const std::filesystem::path& log,
                            const std::atomic<bool>& stop) {
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  pid_t pid = 0;
-  const int error = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (error) return errno_text("posix_spawn " + args[0], error);
-  // Polled, not a blocking wait, so a stop signal to the driver also ends the child.
-  bool killed = false;
-  int status = 0;
-  for (;;) {
-    const pid_t done = waitpid(pid, &status, WNOHANG);
-    if (done == pid) break;
-    if (done < 0 && errno != EINTR) return errno_text("waitpid", errno);
-    if (stop.load() && !killed) {
-      kill(pid, SIGTERM);
-      killed = true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ChildOptions options;
+  options.argv = args;
+  options.out = ChildStream::kFile;
+  options.err = ChildStream::kFile;
+  options.file = log;
+  try {
+    ChildProcess child(options);
+    child.run(std::nullopt, &stop, std::chrono::seconds(3));
+    return child.exit().code == 0 ? "" : child.exit().text();
+  } catch (const SyscallError& e) {
+    return e.what();
   }
-  if (WIFEXITED(status))
-    return WEXITSTATUS(status) ? "exit code " + std::to_string(WEXITSTATUS(status)) : "";
-  return "killed by signal " + std::to_string(WTERMSIG(status));
 }
 
 }  // namespace

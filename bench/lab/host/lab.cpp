@@ -2,7 +2,6 @@
 // hold the QEMU details. The session hands all of a lab target's cases to lab_run.
 #include "bench/lab/host/lab.h"
 
-#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -150,37 +149,25 @@ fs::path Lab::make_pmem_folder() const {
   return pattern;
 }
 
-GuestProcess Lab::launch(const fs::path& job_dir, const fs::path& pmem_file,
-                         const std::vector<std::string>& extra_args) const {
-  int console[2];
-  if (pipe2(console, O_CLOEXEC) != 0) throw TargetError(errno_text("pipe2", errno));
+std::unique_ptr<ChildProcess> Lab::launch(const fs::path& job_dir, const fs::path& pmem_file,
+                                          const fs::path& console_log,
+                                          const std::vector<std::string>& extra_args) const {
   const std::string script = (lab_dir_ / "launch.sh").string();
-  const std::string image = image_dir_.string(), pmem = pmem_file.string(), job = job_dir.string();
-  std::vector<const char*> argv = {script.c_str(), "--kind",      kind_.c_str(),
-                                   "--image",      image.c_str(), "--pmem",
-                                   pmem.c_str(),   "--job",       job.c_str()};
-  for (const std::string& arg : extra_args) argv.push_back(arg.c_str());
-  argv.push_back(nullptr);
-  const pid_t pid = fork();
-  if (pid < 0) {
-    close(console[0]);
-    close(console[1]);
-    throw TargetError(errno_text("fork", errno));
+  ChildOptions options;
+  options.argv = {script,   "--kind",           kind_,   "--image",       image_dir_.string(),
+                  "--pmem", pmem_file.string(), "--job", job_dir.string()};
+  options.argv.insert(options.argv.end(), extra_args.begin(), extra_args.end());
+  // Never the terminal: QEMU's serial console on stdio would put it in raw mode.
+  options.out = ChildStream::kPipe;
+  options.err = ChildStream::kPipe;
+  options.copy = console_log;
+  options.exec_error = std::string(lab::kLabMarker) + " FAILED cannot run " + script;
+  options.tail_lines = 15;  // quoted in a failed case's reason
+  try {
+    return std::make_unique<ChildProcess>(options);
+  } catch (const SyscallError& e) {
+    throw TargetError(e.what());
   }
-  if (pid == 0) {
-    setpgid(0, 0);
-    // Never the terminal: QEMU's serial console on stdio would put it in raw mode.
-    const int null = open("/dev/null", O_RDONLY);
-    dup2(null, STDIN_FILENO);
-    dup2(console[1], STDOUT_FILENO);
-    dup2(console[1], STDERR_FILENO);
-    execv(script.c_str(), const_cast<char* const*>(argv.data()));
-    std::fprintf(stderr, "%s FAILED cannot run %s: %s\n", std::string(lab::kLabMarker).c_str(),
-                 script.c_str(), errno_name(errno).c_str());
-    _exit(127);
-  }
-  close(console[1]);
-  return {pid, console[0]};
 }
 
 }  // namespace daxbench

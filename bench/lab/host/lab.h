@@ -3,21 +3,15 @@
 // its power cuts (crash_run.h). Inside the guest the spec opens bench/targets/lab.h's target.
 #pragma once
 
-#include <sys/types.h>
-
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "bench/base/child_process.h"
 #include "bench/targets/target.h"
 
 namespace daxbench {
-
-// A booted guest: QEMU's pid (SIGKILL of it is a power cut) and its console, read end.
-struct GuestProcess {
-  pid_t pid = -1;
-  int console_fd = -1;
-};
 
 class Lab {
  public:
@@ -46,10 +40,13 @@ class Lab {
   // A folder for one guest's pmem file, inside the image cache (never two guests per file).
   std::filesystem::path make_pmem_folder() const;
   // Boots a guest that runs `job_dir`/job.sh, in its own process group so a terminal's
-  // Ctrl-C reaches the driver, which then stops the guest itself. `extra_args` go to
-  // launch.sh (e.g. --journal long). Throws TargetError.
-  GuestProcess launch(const std::filesystem::path& job_dir, const std::filesystem::path& pmem_file,
-                      const std::vector<std::string>& extra_args = {}) const;
+  // Ctrl-C reaches the driver, which then stops the guest itself. The guest is QEMU (launch.sh
+  // execs it; its kill() is a power cut), its output the serial console, logged whole to
+  // `console_log`. `extra_args` go to launch.sh (e.g. --journal long). Throws TargetError.
+  std::unique_ptr<ChildProcess> launch(const std::filesystem::path& job_dir,
+                                       const std::filesystem::path& pmem_file,
+                                       const std::filesystem::path& console_log,
+                                       const std::vector<std::string>& extra_args = {}) const;
 
  private:
   std::string kind_;

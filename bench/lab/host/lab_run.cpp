@@ -4,14 +4,8 @@
 // gets ready, panics, hangs or goes silent costs a timeout, never the run.
 #include "bench/lab/host/lab_run.h"
 
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdlib>
-#include <deque>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -27,8 +21,6 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using json = nlohmann::ordered_json;
-
-constexpr std::size_t kConsoleTail = 15;  // lines quoted in a failed case's reason
 
 }  // namespace
 
@@ -94,9 +86,9 @@ LabRunReport run_in_lab(Lab& lab, const Config& config, const std::vector<const 
   write_job(job, config, spec, run_id);
   const fs::path pmem_folder = lab.make_pmem_folder();
   const auto start = Clock::now();
-  GuestProcess guest;
+  std::unique_ptr<ChildProcess> guest;
   try {
-    guest = lab.launch(job, pmem_folder / "pmem.img");
+    guest = lab.launch(job, pmem_folder / "pmem.img", job / "console.log");
   } catch (const TargetError& e) {
     fs::remove_all(pmem_folder);
     report.status = std::string("failed: ") + e.what();
@@ -104,18 +96,13 @@ LabRunReport run_in_lab(Lab& lab, const Config& config, const std::vector<const 
     return report;
   }
 
-  std::ofstream console(job / "console.log");
-  std::deque<std::string> tail;
-  std::string partial, problem;
+  std::string problem;
   bool ready = false;
-  auto last_output = start;
   auto seconds_since = [](Clock::time_point t) {
     return std::chrono::duration<double>(Clock::now() - t).count();
   };
-  auto take_line = [&](std::string line) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    tail.push_back(line);
-    if (tail.size() > kConsoleTail) tail.pop_front();
+  // True at READY, so the wait below starts watching for silence instead of the boot.
+  auto take_line = [&](const std::string& line) {
     const auto [word, rest] = lab_marker(line);
     if (word == "ACCEL") {
       report.accel = rest;
@@ -124,6 +111,7 @@ LabRunReport run_in_lab(Lab& lab, const Config& config, const std::vector<const 
       report.boot_s = seconds_since(start);
       std::cerr << "daxbench: " << spec << ": guest ready in " << report.boot_s << " s (" << rest
                 << ")\n";
+      return true;
     } else if (word == "EXIT") {
       report.guest_exit = std::atoi(rest.c_str());
     } else if (word == "FAILED") {
@@ -132,55 +120,40 @@ LabRunReport run_in_lab(Lab& lab, const Config& config, const std::vector<const 
       // Progress, warnings and kernel messages; the guest's own end table stays in the log.
       std::cerr << "  " << spec << " | " << line << '\n';
     }
+    return false;
   };
 
+  const auto boot =
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(limits.boot_s));
+  const auto silence =
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(limits.silence_s));
   bool killed = false;
   for (;;) {
-    pollfd p{guest.console_fd, POLLIN, 0};
-    const int n = poll(&p, 1, 250);
-    if (n > 0) {
-      char buffer[4096];
-      const ssize_t got = read(guest.console_fd, buffer, sizeof buffer);
-      if (got <= 0) break;  // QEMU exited
-      console.write(buffer, got);
-      console.flush();
-      last_output = Clock::now();
-      partial.append(buffer, static_cast<std::size_t>(got));
-      for (std::size_t nl; (nl = partial.find('\n')) != std::string::npos;) {
-        take_line(partial.substr(0, nl));
-        partial.erase(0, nl + 1);
-      }
-    }
+    const auto deadline = ready ? guest->last_output() + silence : start + boot;
+    const ChildProcess::Until until = guest->wait(deadline, &stop, take_line);
+    if (until == ChildProcess::Until::kExit) break;  // QEMU exited
     std::string why;
-    if (stop.load())
+    if (until == ChildProcess::Until::kStop)
       why = "interrupted";
     else if (!ready && seconds_since(start) > limits.boot_s)
       why = "the guest was not ready within " + std::to_string(int(limits.boot_s)) + " s";
-    else if (ready && seconds_since(last_output) > limits.silence_s)
+    else if (ready && seconds_since(guest->last_output()) > limits.silence_s)
       why = "the guest printed nothing for " + std::to_string(int(limits.silence_s)) +
             " s (hung, or QEMU paused on an internal error)";
     if (!why.empty()) {
       if (why != "interrupted") problem = why;
-      stop_lab_guest(guest.pid);
+      guest->kill(take_line);  // the guest's state is disposable
       killed = true;
       break;
     }
   }
-  if (!partial.empty()) take_line(partial);
-  close(guest.console_fd);
-  int wait_status = 0;
-  waitpid(guest.pid, &wait_status, 0);
   report.wall_s = seconds_since(start);
   std::error_code ignored;
   fs::remove_all(pmem_folder, ignored);
 
   if (problem.empty() && !stop.load()) {
     if (!ready)
-      problem =
-          "QEMU exited before the guest was ready (" +
-          (WIFSIGNALED(wait_status) ? "signal " + std::to_string(WTERMSIG(wait_status))
-                                    : "exit code " + std::to_string(WEXITSTATUS(wait_status))) +
-          ")";
+      problem = "QEMU exited before the guest was ready (" + guest->exit().text() + ")";
     else if (report.guest_exit < 0)
       problem = "the guest stopped before its job finished (kernel panic or power-off)";
   }
@@ -218,9 +191,8 @@ LabRunReport run_in_lab(Lab& lab, const Config& config, const std::vector<const 
   if (problem.empty() && report.guest_exit > 0)
     problem = "the guest's daxbench exited " + std::to_string(report.guest_exit);
   if (!problem.empty()) {
-    std::string console_tail;
-    for (const std::string& line : tail) console_tail += (console_tail.empty() ? "" : " | ") + line;
-    const std::string reason = "lab guest: " + problem + "; last console lines: " + console_tail;
+    const std::string reason =
+        "lab guest: " + problem + "; last console lines: " + guest->tail_lines(" | ");
     // A case the guest did not finish gets one failed record at its first missing repetition.
     for (const CaseSpec* c : cases) {
       const int wanted = static_cast<int>(c->params.integer("repetitions"));
@@ -249,12 +221,6 @@ std::pair<std::string, std::string> lab_marker(const std::string& line) {
   const std::size_t space = rest.find(' ');
   if (space == std::string::npos) return {rest, ""};
   return {rest.substr(0, space), rest.substr(space + 1)};
-}
-
-void stop_lab_guest(pid_t pid) {
-  // The whole group (launch.sh exec'd QEMU as its leader); the guest's state is disposable.
-  killpg(pid, SIGKILL);
-  kill(pid, SIGKILL);
 }
 
 nlohmann::ordered_json to_json(const LabRunReport& report) {

@@ -2,8 +2,6 @@
 // progress, watches for a panic, hang or silence, and imports the records it wrote.
 #pragma once
 
-#include <sys/types.h>
-
 #include <atomic>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -48,8 +46,5 @@ std::pair<std::string, std::string> lab_marker(const std::string& line);
 std::string driver_binary();
 // `text` as one word for /bin/sh, whatever it holds.
 std::string shell_quote(const std::string& text);
-
-// Power cut: SIGKILL of QEMU (launch.sh exec'd it, in its own process group).
-void stop_lab_guest(pid_t pid);
 
 }  // namespace daxbench

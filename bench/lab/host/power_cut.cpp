@@ -2,11 +2,9 @@
 // boot has a deadline, and a boot that ends by itself before the cut is no power cut.
 #include "bench/lab/host/power_cut.h"
 
-#include <sys/wait.h>
-
 #include <fstream>
 
-#include "bench/lab/host/console.h"
+#include "bench/base/child_process.h"
 #include "bench/lab/host/lab_run.h"
 #include "bench/lab/protocol.h"
 #include "bench/targets/target.h"
@@ -16,6 +14,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::ordered_json;
+using Until = ChildProcess::Until;
 
 constexpr double kWriterBootS = 180;   // QEMU start to WRITERS-STARTED
 constexpr double kCheckerBootS = 300;  // QEMU start to power-off after crash-check
@@ -64,19 +63,18 @@ CutRun run_cut(Lab& lab, const fs::path& job, const json& manifest, double delay
   write_script(job / "job.sh", binary + " crash-writer --manifest " +
                                    shell_quote(manifest_path.string()) + "\necho \"" +
                                    std::string(lab::kWriterExit) + " $?\"\nexec sleep 3600");
-  GuestProcess guest;
+  std::unique_ptr<ChildProcess> guest;
   try {
-    guest = lab.launch(job, pmem, journal_long);
+    guest = lab.launch(job, pmem, job / "console-writer.log", journal_long);
   } catch (const TargetError& e) {
     cut.problem = std::string("launch: ") + e.what();
     finish();
     return cut;
   }
   {
-    Console console(guest.console_fd, job / "console-writer.log");
     bool started = false;
     std::string failed;
-    const auto until = console.read(kWriterBootS, stop, [&](const std::string& line) {
+    const auto until = guest->wait_for(kWriterBootS, &stop, [&](const std::string& line) {
       const auto [word, rest] = lab_marker(line);
       if (word == "ACCEL") cut.accel = rest;
       if (word == "READY") {
@@ -103,32 +101,30 @@ CutRun run_cut(Lab& lab, const fs::path& job, const json& manifest, double delay
       }
       return false;
     });
-    if (until == Console::Until::kStop) {
+    if (until == Until::kStop) {
       cut.interrupted = true;
     } else if (!started) {
-      cut.problem = !failed.empty()                  ? failed
-                    : until == Console::Until::kTime ? "the writers did not start within " +
-                                                           std::to_string(int(kWriterBootS)) + " s"
-                                                     : "QEMU exited before the writers started";
-      cut.problem += "; last console lines: " + console.tail();
+      cut.problem = !failed.empty()         ? failed
+                    : until == Until::kTime ? "the writers did not start within " +
+                                                  std::to_string(int(kWriterBootS)) + " s"
+                                            : "QEMU exited before the writers started";
+      cut.problem += "; last console lines: " + guest->tail_lines(" | ");
     } else {
       // The cut: keep logging the console meanwhile; a writer boot that ends by itself
       // powered off cleanly, which is no power cut.
       std::string ended;
-      const auto slept = console.read(delay_s, stop, [&](const std::string& line) {
+      const auto slept = guest->wait_for(delay_s, &stop, [&](const std::string& line) {
         const auto [word, rest] = lab_marker(line);
         if (word == "EXIT" || word == "FAILED") ended = word + " " + rest;
         return !ended.empty();
       });
-      if (slept == Console::Until::kStop) cut.interrupted = true;
-      if (!ended.empty() || slept == Console::Until::kEof)
+      if (slept == Until::kStop) cut.interrupted = true;
+      if (!ended.empty() || slept == Until::kExit)
         cut.problem = "the writer boot ended before the cut (" +
                       (ended.empty() ? std::string("QEMU exited") : ended) +
-                      "); last console lines: " + console.tail();
+                      "); last console lines: " + guest->tail_lines(" | ");
     }
-    stop_lab_guest(guest.pid);
-    int status = 0;
-    waitpid(guest.pid, &status, 0);
+    guest->kill();  // the power cut
   }
   if (!cut.problem.empty() || cut.interrupted) {
     finish();
@@ -141,35 +137,32 @@ CutRun run_cut(Lab& lab, const fs::path& job, const json& manifest, double delay
                                    shell_quote(manifest_path.string()) + " --out " +
                                    shell_quote(check.string()));
   try {
-    guest = lab.launch(job, pmem, journal_long);
+    guest = lab.launch(job, pmem, job / "console-check.log", journal_long);
   } catch (const TargetError& e) {
     cut.problem = std::string("launch (checker): ") + e.what();
     finish();
     return cut;
   }
   {
-    Console console(guest.console_fd, job / "console-check.log");
     int exit_code = -1;
     std::string failed;
-    const auto until = console.read(kCheckerBootS, stop, [&](const std::string& line) {
+    const auto until = guest->wait_for(kCheckerBootS, &stop, [&](const std::string& line) {
       const auto [word, rest] = lab_marker(line);
       if (word == "EXIT") exit_code = std::atoi(rest.c_str());
       if (word == "FAILED") failed = rest;
       return false;
     });
-    if (until != Console::Until::kEof) stop_lab_guest(guest.pid);
-    int status = 0;
-    waitpid(guest.pid, &status, 0);
-    if (until == Console::Until::kStop)
+    if (until != Until::kExit) guest->kill();
+    if (until == Until::kStop)
       cut.interrupted = true;
-    else if (until == Console::Until::kTime)
+    else if (until == Until::kTime)
       cut.problem =
           "the checker boot did not finish within " + std::to_string(int(kCheckerBootS)) + " s";
     else if (!failed.empty())
       cut.problem = "the checker boot failed: " + failed;
     else if (exit_code != 0)
       cut.problem = "crash-check exited " + std::to_string(exit_code);
-    if (!cut.problem.empty()) cut.problem += "; last console lines: " + console.tail();
+    if (!cut.problem.empty()) cut.problem += "; last console lines: " + guest->tail_lines(" | ");
   }
   finish();
   if (!cut.problem.empty() || cut.interrupted) return cut;
