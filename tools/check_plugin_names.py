@@ -56,8 +56,7 @@ EXEMPT = {
     ("bench/micro/raw_loop_bench.cpp", "*"):
         "the raw loops are hand-written mirrors of random-update with none and sealed-extent",
     ("bench/run/micro_run.cpp", "*"):
-        "pairs the raw loops with their driver cases by name; the supervisor files are being "
-        "unified elsewhere (wt-super), to move after that",
+        "pairs the raw loops with their driver cases by name; moves with the raw loops",
 }
 
 
