@@ -1,3 +1,4 @@
+// Writes the registry: each .def list walked in its order, the modes sorted by durability class.
 #include "bench/run/registry_json.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// The flush conformance checks (flush_conformance.h) and the expected lines of a range.
 #include "tests/unit/flush_conformance.h"
 
 #include <algorithm>
