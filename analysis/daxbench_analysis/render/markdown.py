@@ -2,6 +2,7 @@
 80-column text's), emphasised cells in bold."""
 from __future__ import annotations
 
+from daxbench_analysis.render.flow import flow, gap_before
 from daxbench_analysis.sections.blocks import (Cell, Document, Facts, Heading, ItemList, Note,
                                                Paragraph, Span, Strong, Table, Title)
 
@@ -32,9 +33,7 @@ def table_lines(table: Table) -> list[str]:
 
 
 def block_lines(block, previous) -> list[str]:
-    # A blank line between blocks; a title or heading brings its own (lists add theirs).
-    gap = [] if isinstance(previous, (Title, Heading)) and not isinstance(block, ItemList) \
-        else [""]
+    gap = gap_before(block, previous)
     if isinstance(block, Title):
         return [f"# {block.name}: {md_escape(block.subject)}", ""]
     if isinstance(block, Heading):
@@ -61,9 +60,5 @@ def block_lines(block, previous) -> list[str]:
 
 
 def render(document: Document) -> str:
-    lines: list[str] = []
-    previous = None
-    for block in document.blocks:
-        lines += block_lines(block, previous)
-        previous = block
+    lines = flow(document.blocks, block_lines)
     return "\n".join(lines) + "\n"

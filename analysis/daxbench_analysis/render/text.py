@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import textwrap
 
+from daxbench_analysis.render.flow import flow, gap_before
 from daxbench_analysis.sections.blocks import (Cell, Document, Facts, Heading, ItemList, Note,
                                                Paragraph, Span, Strong, Table, Title)
 
@@ -112,9 +113,7 @@ def table_lines(table: Table) -> list[str]:
 
 
 def block_lines(block, previous) -> list[str]:
-    # A blank line between blocks, none right under a title or heading (lists excepted).
-    gap = [] if isinstance(previous, (Title, Heading)) and not isinstance(block, ItemList) \
-        else [""]
+    gap = gap_before(block, previous)
     if isinstance(block, Title):
         return [f"{block.name}: {block.subject}", "=" * WIDTH]
     if isinstance(block, Heading):
@@ -143,19 +142,11 @@ def block_lines(block, previous) -> list[str]:
         return lines
     if isinstance(block, Table):
         if block.compact is not None:
-            lines = []
-            for part in block.compact:
-                lines += block_lines(part, previous)
-                previous = part
-            return lines
+            return flow(block.compact, block_lines, previous)
         return (gap + table_lines(block)) if block.rows is not None else []
     raise TypeError(f"no text rendering of {type(block).__name__}")
 
 
 def render(document: Document) -> str:
-    lines: list[str] = []
-    previous = None
-    for block in document.blocks:
-        lines += block_lines(block, previous)
-        previous = block
+    lines = flow(document.blocks, block_lines)
     return "\n".join(folded for line in lines for folded in wrap(line)) + "\n"
