@@ -82,183 +82,256 @@ bool add_companion(const CaseSpec& spec, Target& target, const std::string& conf
   return true;
 }
 
-}  // namespace
-
-int run_session(const Config& config, const RunOptions& options) {
-  // A target whose cases run elsewhere (the registry says which: on the host, the lab's)
-  // opens as a Lab, which boots guests; every other one as a place for files here.
+// The run's targets: a place for files here, or a Lab for those whose cases run elsewhere.
+struct OpenTargets {
   std::map<std::string, std::unique_ptr<Target>> targets;
   std::map<std::string, std::unique_ptr<Lab>> labs;
-  std::vector<const TargetFacts*> facts;
+  std::vector<const TargetFacts*> facts;  // in config order
+};
+
+// A target whose cases run elsewhere (the registry says which: on the host, the lab's)
+// opens as a Lab, which boots guests; every other one as a place for files here. False
+// (the error printed) if one cannot be opened.
+bool open_targets(const Config& config, OpenTargets& open) {
   try {
     for (const std::string& spec : config.targets) {
       const TargetFacts* opened = nullptr;
       if (target_runs_cases_elsewhere(spec)) {
         auto lab = std::make_unique<Lab>(std::string_view(spec).substr(spec.find(':') + 1));
         opened = &lab->facts();
-        labs.emplace(spec, std::move(lab));
+        open.labs.emplace(spec, std::move(lab));
       } else {
         auto target = open_target(spec);
         opened = &target->facts();
-        targets.emplace(spec, std::move(target));
+        open.targets.emplace(spec, std::move(target));
       }
       if (!opened->warning.empty())
         std::cerr << "daxbench: warning: " << spec << ": " << opened->warning << '\n';
-      facts.push_back(opened);
+      open.facts.push_back(opened);
     }
   } catch (const TargetError& e) {
     std::cerr << "daxbench: " << e.what() << '\n';
-    return 2;
+    return false;
   }
+  return true;
+}
 
+// Creates the results folder and names the run; null (the error printed) if it cannot.
+std::unique_ptr<ResultsFolder> make_folder(const Config& config, const RunOptions& options,
+                                           std::string& run_id) {
   std::random_device entropy;
   char suffix[9];
   std::snprintf(suffix, sizeof suffix, "%08x", entropy());
   const std::filesystem::path folder =
       options.out.empty() ? default_results_path(options.results_root, config.name) : options.out;
-  const std::string run_id =
-      options.run_id.empty() ? folder.filename().string() + "-" + suffix : options.run_id;
-  std::unique_ptr<ResultsFolder> created;
+  run_id = options.run_id.empty() ? folder.filename().string() + "-" + suffix : options.run_id;
   try {
-    created = std::make_unique<ResultsFolder>(folder);
+    return std::make_unique<ResultsFolder>(folder);
   } catch (const std::exception& e) {
     std::cerr << "daxbench: " << e.what() << '\n';
-    return 2;
+    return nullptr;
   }
-  ResultsFolder& results = *created;
-  nlohmann::ordered_json context = describe_context(config, facts, run_id, options.command_line);
-  context["registry"] = registry_json();
-  results.write_context(context);
-  install_stop_handlers();
+}
 
-  // Cases on the lab's targets run later, in a guest per target; the rest run here.
+// What every step of a run shares.
+struct Session {
+  const Config& config;
+  OpenTargets& open;
+  ResultsFolder& results;
+  const std::string& run_id;
+  Progress& progress;
+  nlohmann::ordered_json& context;  // context.json, rewritten as each step adds its block
+  int failed = 0;
+  std::map<std::string, bool> unsupported{};      // a case the target cannot run is recorded once
+  std::map<std::string, bool> fio_unsupported{};  // the same for a case fio cannot express
+};
+
+// Cases on the lab's targets run later, in a guest per target; the rest run here.
+struct CaseSplit {
   std::vector<const CaseSpec*> local;
   std::map<std::string, std::vector<const CaseSpec*>> in_lab;
-  for (const CaseSpec& c : config.cases) {
-    if (labs.contains(c.target))
-      in_lab[c.target].push_back(&c);
-    else
-      local.push_back(&c);
-  }
+};
 
+CaseSplit split_cases(const Config& config, const OpenTargets& open) {
+  CaseSplit split;
+  for (const CaseSpec& c : config.cases) {
+    if (open.labs.contains(c.target))
+      split.in_lab[c.target].push_back(&c);
+    else
+      split.local.push_back(&c);
+  }
+  return split;
+}
+
+// fio's run of the same case, right after it, on a freshly prepared file. False if it was
+// interrupted.
+bool run_fio(Session& s, const CaseSpec* cp, Target& target, int rep, int reps) {
+  const CaseSpec& c = *cp;
+  s.progress.fio_repetition(c, rep, reps);
+  const std::size_t serial = static_cast<std::size_t>(cp - s.config.cases.data());
+  fio::CaseOutcome fio =
+      fio::run_case(c, target, s.config.fio, s.results.path(), serial, s.run_id, rep, g_stop);
+  if (fio.record.is_null()) return false;  // interrupted
+  s.fio_unsupported[c.id] = fio.unsupported;
+  if (fio.record["status"] == "failed") {
+    ++s.failed;
+    std::fprintf(stderr, "%sdaxbench: %s: fio failed: %s\n", s.progress.tty() ? "\n" : "",
+                 c.id.c_str(), fio.record["reason"].get<std::string>().c_str());
+  }
+  s.results.append_json(std::move(fio.record));
+  return true;
+}
+
+// Repetition `rep` of one host case, its companion and its fio run. False if interrupted.
+bool run_local_case(Session& s, const CaseSpec* cp, int rep) {
+  const CaseSpec& c = *cp;
+  const int reps = static_cast<int>(c.params.integer("repetitions"));
+  if (rep >= reps) return true;
+  s.progress.repetition(c, rep, reps);
+  if (s.unsupported[c.id]) return true;
+
+  Target& target = *s.open.targets.at(c.target);
+  RepetitionResult result = run_repetition(c, target, s.config.dir, g_stop);
+  if (result.status == "ok" && wants_companion(c) &&
+      !add_companion(c, target, s.config.dir, result))
+    result.status = "interrupted";
+  // An unfinished repetition is not a result; one that finished as the signal came is.
+  if (result.status == "interrupted") return false;
+  if (result.status == "unsupported") s.unsupported[c.id] = true;
+  if (result.status == "failed") {
+    ++s.failed;
+    std::fprintf(stderr, "%sdaxbench: %s failed: %s\n", s.progress.tty() ? "\n" : "", c.id.c_str(),
+                 result.reason.c_str());
+  }
+  s.results.append_record(c, result, s.run_id, rep);
+  if (c.fio && !s.fio_unsupported[c.id] && !g_stop) return run_fio(s, cp, target, rep, reps);
+  return true;
+}
+
+// The host's cases, repetitions outermost.
+void run_local(Session& s, const std::vector<const CaseSpec*>& local) {
   int max_repetitions = 0;
   for (const CaseSpec* c : local)
     max_repetitions = std::max(max_repetitions, static_cast<int>(c->params.integer("repetitions")));
-
-  Progress progress(local);
-  std::map<std::string, bool> unsupported;      // a case the target cannot run is recorded once
-  std::map<std::string, bool> fio_unsupported;  // the same for a case fio cannot express
-  int failed = 0;
-  const bool tty = progress.tty();
   for (int rep = 0; rep < max_repetitions && !g_stop; ++rep) {
     for (const CaseSpec* cp : local) {
-      const CaseSpec& c = *cp;
       if (g_stop) break;
-      const int reps = static_cast<int>(c.params.integer("repetitions"));
-      if (rep >= reps) continue;
-      progress.repetition(c, rep, reps);
-      if (unsupported[c.id]) continue;
-
-      Target& target = *targets.at(c.target);
-      RepetitionResult result = run_repetition(c, target, config.dir, g_stop);
-      if (result.status == "ok" && wants_companion(c) &&
-          !add_companion(c, target, config.dir, result))
-        result.status = "interrupted";
-      // An unfinished repetition is not a result; one that finished as the signal came is.
-      if (result.status == "interrupted") break;
-      if (result.status == "unsupported") unsupported[c.id] = true;
-      if (result.status == "failed") {
-        ++failed;
-        std::fprintf(stderr, "%sdaxbench: %s failed: %s\n", tty ? "\n" : "", c.id.c_str(),
-                     result.reason.c_str());
-      }
-      results.append_record(c, result, run_id, rep);
-      // fio's run of the same case, right after it, on a freshly prepared file.
-      if (c.fio && !fio_unsupported[c.id] && !g_stop) {
-        progress.fio_repetition(c, rep, reps);
-        const std::size_t serial = static_cast<std::size_t>(cp - config.cases.data());
-        fio::CaseOutcome fio =
-            fio::run_case(c, target, config.fio, results.path(), serial, run_id, rep, g_stop);
-        if (fio.record.is_null()) break;  // interrupted
-        fio_unsupported[c.id] = fio.unsupported;
-        if (fio.record["status"] == "failed") {
-          ++failed;
-          std::fprintf(stderr, "%sdaxbench: %s: fio failed: %s\n", tty ? "\n" : "", c.id.c_str(),
-                       fio.record["reason"].get<std::string>().c_str());
-        }
-        results.append_json(std::move(fio.record));
-      }
+      if (!run_local_case(s, cp, rep)) break;
     }
   }
-  if (tty && progress.done() > 0) std::fputc('\n', stderr);
+  if (s.progress.tty() && s.progress.done() > 0) std::fputc('\n', stderr);
+}
 
-  // The micro-benchmarks run on the host after its cases (so they do not disturb them) and
-  // before the lab's guests; a failure is reported and counted, the case results stay.
+// The micro-benchmarks run on the host after its cases (so they do not disturb them) and
+// before the lab's guests; a failure is reported and counted, the case results stay.
+MicroOutcome run_micro_step(Session& s) {
   MicroOutcome micro;
-  if (config.micro.enabled && !g_stop) {
-    micro = run_micro(config, facts, results.path(), g_stop);
-    if (micro.failed) ++failed;
-    context["micro"] = micro.context;
-    results.write_context(context);
-  }
+  if (!s.config.micro.enabled || g_stop) return micro;
+  micro = run_micro(s.config, s.open.facts, s.results.path(), g_stop);
+  if (micro.failed) ++s.failed;
+  s.context["micro"] = micro.context;
+  s.results.write_context(s.context);
+  return micro;
+}
 
+LabRunLimits lab_limits(const std::vector<const CaseSpec*>& lab_cases) {
+  LabRunLimits limits;
+  double longest = 0;
+  for (const CaseSpec* c : lab_cases) longest = std::max(longest, expected_seconds(*c));
+  // Kernel paths run 5-10x slower under emulation; a repetition prints a line as it starts.
+  limits.silence_s = 60 + 30 * longest;
+  if (const char* boot = std::getenv("DAXBENCH_LAB_BOOT_TIMEOUT")) limits.boot_s = std::atof(boot);
+  if (const char* quiet = std::getenv("DAXBENCH_LAB_SILENCE_TIMEOUT"))
+    limits.silence_s = std::atof(quiet);
+  return limits;
+}
+
+void run_labs(Session& s, const std::map<std::string, std::vector<const CaseSpec*>>& in_lab) {
   for (auto& [spec, lab_cases] : in_lab) {
     if (g_stop) break;
-    LabRunLimits limits;
-    double longest = 0;
-    for (const CaseSpec* c : lab_cases) longest = std::max(longest, expected_seconds(*c));
-    // Kernel paths run 5-10x slower under emulation; a repetition prints a line as it starts.
-    limits.silence_s = 60 + 30 * longest;
-    if (const char* boot = std::getenv("DAXBENCH_LAB_BOOT_TIMEOUT"))
-      limits.boot_s = std::atof(boot);
-    if (const char* quiet = std::getenv("DAXBENCH_LAB_SILENCE_TIMEOUT"))
-      limits.silence_s = std::atof(quiet);
+    const LabRunLimits limits = lab_limits(lab_cases);
     std::fprintf(stderr, "daxbench: %s: %zu cases in the lab's guest\n", spec.c_str(),
                  lab_cases.size());
     const LabRunReport report =
-        run_in_lab(*labs.at(spec), config, lab_cases, results, run_id, g_stop, limits);
-    progress.add_done(static_cast<int>(report.records));
-    failed += static_cast<int>(report.failed_cases);
-    context["lab"][spec] = to_json(report);
-    results.write_context(context);
+        run_in_lab(*s.open.labs.at(spec), s.config, lab_cases, s.results, s.run_id, g_stop, limits);
+    s.progress.add_done(static_cast<int>(report.records));
+    s.failed += static_cast<int>(report.failed_cases);
+    s.context["lab"][spec] = to_json(report);
+    s.results.write_context(s.context);
   }
-  // Power cuts last: each boots its own guests (docs/crash.md, "The host side").
+}
+
+// Power cuts last: each boots its own guests (docs/crash.md, "The host side").
+CrashOutcome run_crash_step(Session& s) {
   CrashOutcome crash;
-  if (config.crash.enabled && !g_stop) {
-    std::map<std::string, Lab*> by_filesystem;
-    for (const std::string& fs : config.crash.filesystems)
-      by_filesystem[fs] = labs.at("lab:" + fs).get();
-    crash = run_crash(config.crash, by_filesystem, results.path(), run_id, g_stop);
-    failed += crash.failed_cells;
-    context["crash"] = crash.context;
-    results.write_context(context);
-  }
+  if (!s.config.crash.enabled || g_stop) return crash;
+  std::map<std::string, Lab*> by_filesystem;
+  for (const std::string& fs : s.config.crash.filesystems)
+    by_filesystem[fs] = s.open.labs.at("lab:" + fs).get();
+  crash = run_crash(s.config.crash, by_filesystem, s.results.path(), s.run_id, g_stop);
+  s.failed += crash.failed_cells;
+  s.context["crash"] = crash.context;
+  s.results.write_context(s.context);
+  return crash;
+}
+
+// Closes the run: tracefs, the summary and table, the end lines, the scratch files.
+void finish(Session& s, const MicroOutcome& micro, const CrashOutcome& crash) {
   // Tracefs, if this run mounted it, is unmounted now that every counter is closed; the
   // context says so (results-schema.md, context.json `counters.tracefs.at_end`).
   if (const std::optional<std::string> tracefs = perf::release_tracefs()) {
-    context["counters"]["tracefs"]["at_end"] = *tracefs;
-    results.write_context(context);
+    s.context["counters"]["tracefs"]["at_end"] = *tracefs;
+    s.results.write_context(s.context);
   }
-  results.write_summary();
-  if (progress.done() > 0) results.print_table(stderr);
+  s.results.write_summary();
+  if (s.progress.done() > 0) s.results.print_table(stderr);
   for (const std::string& line : crash.lines) std::fprintf(stderr, "%s\n", line.c_str());
   for (const std::string& line : micro.lines) std::fprintf(stderr, "%s\n", line.c_str());
-  for (auto& [spec, target] : targets) target->remove_scratch();
+  for (auto& [spec, target] : s.open.targets) target->remove_scratch();
+}
 
-  const double wall = progress.elapsed_s();
+// The closing line and the folder's path; returns the exit code.
+int report_end(const Session& s) {
+  const double wall = s.progress.elapsed_s();
   if (g_stop) {
     std::fprintf(
         stderr,
         "daxbench: stopped by signal %d after %s; finished cases are in the results folder\n",
         g_signal.load(), clock_text(wall).c_str());
   } else {
-    std::fprintf(stderr, "daxbench: %d case runs in %s%s\n", progress.done(),
+    std::fprintf(stderr, "daxbench: %d case runs in %s%s\n", s.progress.done(),
                  clock_text(wall).c_str(),
-                 failed ? (", " + std::to_string(failed) + " failed").c_str() : "");
+                 s.failed ? (", " + std::to_string(s.failed) + " failed").c_str() : "");
   }
-  std::cout << results.path().string() << std::endl;
+  std::cout << s.results.path().string() << std::endl;
   if (g_stop) return 128 + g_signal.load();
-  return failed ? 1 : 0;
+  return s.failed ? 1 : 0;
+}
+
+}  // namespace
+
+int run_session(const Config& config, const RunOptions& options) {
+  OpenTargets open;
+  if (!open_targets(config, open)) return 2;
+  std::string run_id;
+  const std::unique_ptr<ResultsFolder> created = make_folder(config, options, run_id);
+  if (!created) return 2;
+  ResultsFolder& results = *created;
+  nlohmann::ordered_json context =
+      describe_context(config, open.facts, run_id, options.command_line);
+  context["registry"] = registry_json();
+  results.write_context(context);
+  install_stop_handlers();
+
+  const CaseSplit split = split_cases(config, open);
+  Progress progress(split.local);
+  Session s{config, open, results, run_id, progress, context};
+  run_local(s, split.local);
+  const MicroOutcome micro = run_micro_step(s);
+  run_labs(s, split.in_lab);
+  const CrashOutcome crash = run_crash_step(s);
+  finish(s, micro, crash);
+  return report_end(s);
 }
 
 }  // namespace daxbench

@@ -90,173 +90,247 @@ std::vector<std::string> crash_cells(const CrashConfig& config) {
   return cells;
 }
 
-CrashOutcome run_crash(const CrashConfig& config, const std::map<std::string, Lab*>& labs,
-                       const fs::path& results, const std::string& run_id,
-                       const std::atomic<bool>& stop) {
-  CrashOutcome outcome;
-  const auto start = Clock::now();
-  const fs::path root = fs::absolute(results);  // the guest mounts the job folder at this path
-  const std::vector<Group> groups = make_groups(config);
-  std::ofstream out(root / "crash.jsonl", std::ios::app);
+namespace {
+
+// The whole run's state, carried from cut to cut.
+struct CrashRun {
+  const CrashConfig& config;
+  fs::path root;  // the guest mounts the job folder at this path
+  const std::string& run_id;
+  std::ofstream out;
   std::map<std::string, CellTotals> totals;
-  std::vector<std::string> order;
+  std::vector<std::string> order;  // cell keys, as first seen
   std::map<std::string, std::string> journal_window;
-  int rounds_done = 0;
+  CrashOutcome outcome;
+};
 
-  for (int round = 0; round < config.cuts && !stop.load(); ++round) {
-    for (std::size_t g = 0; g < groups.size() && !stop.load(); ++g) {
-      const Group& group = groups[g];
-      Lab& lab = *labs.at(group.filesystem);
-      const auto cut_start = Clock::now();
-      // Everything random about this cut comes from one seed: (config seed, round, group).
-      std::uint64_t mix = config.seed ^ (0x9e3779b97f4a7c15ull * (std::uint64_t(round) + 1)) ^
-                          (0xd1b54a32d192ed03ull * (std::uint64_t(g) + 1));
-      const std::uint64_t cut_seed = splitmix64(mix);
-      Rng rng(cut_seed, 0);
-      const std::uint64_t nonce = rng.next() | 1;
-      const double delay =
-          config.cut_after_min_s + rng.unit() * (config.cut_after_max_s - config.cut_after_min_s);
-      const fs::path job =
-          root / "crash" / (group.filesystem + "-" + group.mode + "-cut" + std::to_string(round));
-      fs::create_directories(job);
-      json manifest = {{"nonce", nonce}, {"cells", json::array()}};
-      for (std::size_t i = 0; i < group.cells.size(); ++i) {
-        const Cell& c = group.cells[i];
-        manifest["cells"].push_back(
-            {{"id", c.id},
-             {"workload", c.workload},
-             {"mode", c.mode},
-             {"file_state", c.file_state},
-             {"flush", "auto"},
-             {"file", "/mnt/pmem/daxbench-crash/c" + std::to_string(i) + ".dat"},
-             {"ack", (job / ("c" + std::to_string(i) + ".ack")).string()},
-             {"size", config.file_size},
-             {"seed", rng.next()},
-             {"max_seconds", config.cut_after_max_s + 30}});
-        if (!c.placement.empty())
-          manifest["cells"].back()["concurrent_write"] = {
-              {"placement", c.placement},
-              {"written", (job / ("c" + std::to_string(i) + ".written")).string()}};
-      }
+// One cut of one group before it runs: its seed and everything drawn from it.
+struct CutPlan {
+  int round = 0;
+  std::uint64_t seed = 0;
+  double delay = 0;
+  fs::path job;
+  json manifest;
+};
 
-      CutRun cut;
-      const Lab::Problem& lab_problem = lab.problem();
-      if (!lab_problem.empty())
-        cut.problem = "lab: " + lab_problem.reason;
-      else
-        cut = run_cut(lab, job, manifest, delay, stop);
-      if (cut.interrupted) break;  // an unfinished cut is not a result
-      if (!cut.journal.empty()) journal_window[group.filesystem] = cut.journal;
-      // A platform that cannot run the lab is unsupported; a broken lab fails every cell.
-      const bool unavailable = lab_problem.status == "unsupported";
-
-      std::uint64_t group_acked = 0, group_lost = 0;
-      std::vector<std::string> bad;
-      for (const Cell& c : group.cells) {
-        const std::string key = cell_key(group, c);
-        json record = {{"schema_version", kSchemaVersion},
-                       {"run_id", run_id},
-                       {"kind", "crash-cut"},
-                       {"cell", key},
-                       {"workload", c.workload},
-                       {"mode", c.mode},
-                       {"file_state", c.file_state},
-                       {"target", "lab:" + group.filesystem},
-                       {"cut", round},
-                       {"seed", cut_seed},
-                       {"cut_after_s", delay},
-                       {"journal_window", cut.journal.empty() ? json(nullptr) : json(cut.journal)},
-                       {"emulated", cut.accel.empty() ? json(nullptr) : json(cut.accel)},
-                       {"job_dir", fs::relative(job, root).string()}};
-        std::string status = "ok", reason;
-        const auto checked = cut.checked.find(c.id);
-        if (unavailable) {
-          status = "unsupported", reason = cut.problem;
-        } else if (!cut.problem.empty()) {
-          status = "failed", reason = cut.problem;
-        } else if (auto u = cut.unsupported.find(c.id); u != cut.unsupported.end()) {
-          status = "unsupported", reason = u->second;
-        } else if (checked == cut.checked.end()) {
-          status = "failed", reason = "crash-check wrote no line for " + c.id;
-        } else if (const json& w = checked->second["writer"];
-                   w.is_object() && w.value("status", "") == "failed") {
-          status = "failed", reason = "the cell's writer failed: " + w.value("reason", "");
-        } else if (w.is_object() && w.value("status", "") == "unsupported") {
-          status = "unsupported", reason = w.value("reason", "the writer refused the cell");
-        }
-        record["status"] = status;
-        record["reason"] = reason.empty() ? json(nullptr) : json(reason);
-        const json row = status == "ok" ? checked->second : json::object();
-        for (const char* key2 : {"acknowledged", "expected", "present_valid", "lost", "torn",
-                                 "torn_in_flight", "unacknowledged_present"})
-          record[key2] = status == "ok" ? json(count(row, key2)) : json(nullptr);
-        record["first_lost_seq"] =
-            status == "ok" ? row.value("first_lost_seq", json(nullptr)) : json(nullptr);
-        record["file_missing"] =
-            status == "ok" ? json(row.value("file_missing", false)) : json(nullptr);
-        // What survived of the second process's unsynced writes: informative, no verdict.
-        record["concurrent_write"] = c.placement.empty() ? json(nullptr)
-                                     : status == "ok" ? row.value("concurrent_write", json(nullptr))
-                                                      : json{{"placement", c.placement}};
-        const std::string verdict =
-            crash_cut_verdict(c.mode, c.file_state, status, count(row, "lost"), count(row, "torn"),
-                              count(row, "torn_in_flight"));
-        record["verdict"] = verdict;
-        out << record.dump() << '\n';
-        out.flush();
-        ++outcome.records;
-
-        auto [it, fresh] = totals.try_emplace(key);
-        CellTotals& t = it->second;
-        if (fresh) {
-          order.push_back(key);
-          t.workload = c.workload, t.mode = c.mode, t.file_state = c.file_state;
-          t.placement = c.placement;
-          t.target = "lab:" + group.filesystem;
-        }
-        ++t.cuts;
-        t.verdicts.push_back(verdict);
-        if (status == "ok") {
-          ++t.ok_cuts;
-          t.acknowledged += count(row, "acknowledged");
-          t.lost += count(row, "lost");
-          t.torn += count(row, "torn");
-          t.torn_in_flight += count(row, "torn_in_flight");
-          t.unacked_present += count(row, "unacknowledged_present");
-          if (const auto w = row.find("concurrent_write"); w != row.end() && w->is_object()) {
-            t.concurrent_written += count(*w, "written");
-            t.concurrent_present += count(*w, "present_valid");
-          }
-          group_acked += count(row, "acknowledged");
-          group_lost += count(row, "lost");
-        }
-        if (verdict == "FAIL") {
-          t.fail_seeds.push_back(cut_seed);
-          bad.push_back(c.id);
-        }
-      }
-      std::fprintf(
-          stderr,
-          "daxbench: crash cut %d/%d %s %s: %zu cells, cut %.2f s after start: %s "
-          "(%.1f s)\n",
-          round + 1, config.cuts, group.filesystem.c_str(), group.mode.c_str(), group.cells.size(),
-          delay,
-          !cut.problem.empty()
-              ? cut.problem.substr(0, 300).c_str()
-              : ("lost " + std::to_string(group_lost) + " of " + std::to_string(group_acked) +
-                 " acknowledged" + (bad.empty() ? "" : "; FAIL, seed " + std::to_string(cut_seed)))
-                    .c_str(),
-          seconds_since(cut_start));
-    }
-    if (!stop.load()) ++rounds_done;
+CutPlan plan_cut(const CrashRun& run, const Group& group, std::size_t g, int round) {
+  const CrashConfig& config = run.config;
+  CutPlan plan;
+  plan.round = round;
+  // Everything random about this cut comes from one seed: (config seed, round, group).
+  std::uint64_t mix = config.seed ^ (0x9e3779b97f4a7c15ull * (std::uint64_t(round) + 1)) ^
+                      (0xd1b54a32d192ed03ull * (std::uint64_t(g) + 1));
+  plan.seed = splitmix64(mix);
+  Rng rng(plan.seed, 0);
+  const std::uint64_t nonce = rng.next() | 1;
+  plan.delay =
+      config.cut_after_min_s + rng.unit() * (config.cut_after_max_s - config.cut_after_min_s);
+  plan.job =
+      run.root / "crash" / (group.filesystem + "-" + group.mode + "-cut" + std::to_string(round));
+  fs::create_directories(plan.job);
+  plan.manifest = {{"nonce", nonce}, {"cells", json::array()}};
+  for (std::size_t i = 0; i < group.cells.size(); ++i) {
+    const Cell& c = group.cells[i];
+    const std::string stem = "c" + std::to_string(i);
+    plan.manifest["cells"].push_back({{"id", c.id},
+                                      {"workload", c.workload},
+                                      {"mode", c.mode},
+                                      {"file_state", c.file_state},
+                                      {"flush", "auto"},
+                                      {"file", "/mnt/pmem/daxbench-crash/" + stem + ".dat"},
+                                      {"ack", (plan.job / (stem + ".ack")).string()},
+                                      {"size", config.file_size},
+                                      {"seed", rng.next()},
+                                      {"max_seconds", config.cut_after_max_s + 30}});
+    if (!c.placement.empty())
+      plan.manifest["cells"].back()["concurrent_write"] = {
+          {"placement", c.placement}, {"written", (plan.job / (stem + ".written")).string()}};
   }
+  return plan;
+}
 
+// A cut that ran (or the lab's problem instead), as the cells' records see it.
+struct CutView {
+  const Group& group;
+  const CutPlan& plan;
+  CutRun cut;
+  bool unavailable = false;  // a platform that cannot run the lab: every cell unsupported
+};
+
+// What one cell's cut came to: status, reason and, when ok, crash-check's row for it.
+struct CellResult {
+  std::string status = "ok", reason;
+  json row;
+};
+
+CellResult classify(CutView& view, const Cell& c) {
+  CutRun& cut = view.cut;
+  CellResult r;
+  const auto checked = cut.checked.find(c.id);
+  if (view.unavailable) {
+    r.status = "unsupported", r.reason = cut.problem;
+  } else if (!cut.problem.empty()) {
+    r.status = "failed", r.reason = cut.problem;
+  } else if (auto u = cut.unsupported.find(c.id); u != cut.unsupported.end()) {
+    r.status = "unsupported", r.reason = u->second;
+  } else if (checked == cut.checked.end()) {
+    r.status = "failed", r.reason = "crash-check wrote no line for " + c.id;
+  } else if (const json& w = checked->second["writer"];
+             w.is_object() && w.value("status", "") == "failed") {
+    r.status = "failed", r.reason = "the cell's writer failed: " + w.value("reason", "");
+  } else if (w.is_object() && w.value("status", "") == "unsupported") {
+    r.status = "unsupported", r.reason = w.value("reason", "the writer refused the cell");
+  }
+  r.row = r.status == "ok" ? checked->second : json::object();
+  return r;
+}
+
+json cut_record(const CrashRun& run, const CutView& view, const Cell& c, const CellResult& r) {
+  const CutRun& cut = view.cut;
+  const bool ok = r.status == "ok";
+  json record = {{"schema_version", kSchemaVersion},
+                 {"run_id", run.run_id},
+                 {"kind", "crash-cut"},
+                 {"cell", cell_key(view.group, c)},
+                 {"workload", c.workload},
+                 {"mode", c.mode},
+                 {"file_state", c.file_state},
+                 {"target", "lab:" + view.group.filesystem},
+                 {"cut", view.plan.round},
+                 {"seed", view.plan.seed},
+                 {"cut_after_s", view.plan.delay},
+                 {"journal_window", cut.journal.empty() ? json(nullptr) : json(cut.journal)},
+                 {"emulated", cut.accel.empty() ? json(nullptr) : json(cut.accel)},
+                 {"job_dir", fs::relative(view.plan.job, run.root).string()}};
+  record["status"] = r.status;
+  record["reason"] = r.reason.empty() ? json(nullptr) : json(r.reason);
+  for (const char* key : {"acknowledged", "expected", "present_valid", "lost", "torn",
+                          "torn_in_flight", "unacknowledged_present"})
+    record[key] = ok ? json(count(r.row, key)) : json(nullptr);
+  record["first_lost_seq"] = ok ? r.row.value("first_lost_seq", json(nullptr)) : json(nullptr);
+  record["file_missing"] = ok ? json(r.row.value("file_missing", false)) : json(nullptr);
+  // What survived of the second process's unsynced writes: informative, no verdict.
+  record["concurrent_write"] = c.placement.empty() ? json(nullptr)
+                               : ok                ? r.row.value("concurrent_write", json(nullptr))
+                                                   : json{{"placement", c.placement}};
+  return record;
+}
+
+void add_to_totals(CrashRun& run, const CutView& view, const Cell& c, const CellResult& r,
+                   const std::string& verdict) {
+  const std::string key = cell_key(view.group, c);
+  auto [it, fresh] = run.totals.try_emplace(key);
+  CellTotals& t = it->second;
+  if (fresh) {
+    run.order.push_back(key);
+    t.workload = c.workload, t.mode = c.mode, t.file_state = c.file_state;
+    t.placement = c.placement;
+    t.target = "lab:" + view.group.filesystem;
+  }
+  ++t.cuts;
+  t.verdicts.push_back(verdict);
+  if (r.status == "ok") {
+    ++t.ok_cuts;
+    t.acknowledged += count(r.row, "acknowledged");
+    t.lost += count(r.row, "lost");
+    t.torn += count(r.row, "torn");
+    t.torn_in_flight += count(r.row, "torn_in_flight");
+    t.unacked_present += count(r.row, "unacknowledged_present");
+    if (const auto w = r.row.find("concurrent_write"); w != r.row.end() && w->is_object()) {
+      t.concurrent_written += count(*w, "written");
+      t.concurrent_present += count(*w, "present_valid");
+    }
+  }
+  if (verdict == "FAIL") t.fail_seeds.push_back(view.plan.seed);
+}
+
+// The group's figures over this cut, for its progress line.
+struct GroupTally {
+  std::uint64_t acked = 0, lost = 0;
+  std::vector<std::string> bad;  // manifest ids of the cells that failed
+};
+
+// One crash.jsonl record per cell of the cut, each flushed as written.
+GroupTally record_cells(CrashRun& run, CutView& view) {
+  GroupTally tally;
+  for (const Cell& c : view.group.cells) {
+    const CellResult r = classify(view, c);
+    const std::string verdict =
+        crash_cut_verdict(c.mode, c.file_state, r.status, count(r.row, "lost"),
+                          count(r.row, "torn"), count(r.row, "torn_in_flight"));
+    json record = cut_record(run, view, c, r);
+    record["verdict"] = verdict;
+    run.out << record.dump() << '\n';
+    run.out.flush();
+    ++run.outcome.records;
+    add_to_totals(run, view, c, r, verdict);
+    if (r.status == "ok") {
+      tally.acked += count(r.row, "acknowledged");
+      tally.lost += count(r.row, "lost");
+    }
+    if (verdict == "FAIL") tally.bad.push_back(c.id);
+  }
+  return tally;
+}
+
+void print_cut(const CrashRun& run, const CutView& view, const GroupTally& tally,
+               Clock::time_point cut_start) {
+  const CutRun& cut = view.cut;
+  const std::uint64_t seed = view.plan.seed;
+  std::fprintf(
+      stderr,
+      "daxbench: crash cut %d/%d %s %s: %zu cells, cut %.2f s after start: %s "
+      "(%.1f s)\n",
+      view.plan.round + 1, run.config.cuts, view.group.filesystem.c_str(), view.group.mode.c_str(),
+      view.group.cells.size(), view.plan.delay,
+      !cut.problem.empty()
+          ? cut.problem.substr(0, 300).c_str()
+          : ("lost " + std::to_string(tally.lost) + " of " + std::to_string(tally.acked) +
+             " acknowledged" + (tally.bad.empty() ? "" : "; FAIL, seed " + std::to_string(seed)))
+                .c_str(),
+      seconds_since(cut_start));
+}
+
+// Returns false if the cut was interrupted: an unfinished cut is not a result.
+bool run_group_cut(CrashRun& run, const Group& group, std::size_t g, int round, Lab& lab,
+                   const std::atomic<bool>& stop) {
+  const auto cut_start = Clock::now();
+  const CutPlan plan = plan_cut(run, group, g, round);
+  CutView view{group, plan, {}};
+  const Lab::Problem& lab_problem = lab.problem();
+  if (!lab_problem.empty())
+    view.cut.problem = "lab: " + lab_problem.reason;
+  else
+    view.cut = run_cut(lab, plan.job, plan.manifest, plan.delay, stop);
+  if (view.cut.interrupted) return false;
+  if (!view.cut.journal.empty()) run.journal_window[group.filesystem] = view.cut.journal;
+  // A platform that cannot run the lab is unsupported; a broken lab fails every cell.
+  view.unavailable = lab_problem.status == "unsupported";
+  const GroupTally tally = record_cells(run, view);
+  print_cut(run, view, tally, cut_start);
+  return true;
+}
+
+std::string matrix_line(const std::string& key, const CellTotals& t, const std::string& verdict) {
+  char line[512];
+  std::snprintf(
+      line, sizeof line, "  %-48s %8llu/%-9llu torn %llu (%llu in flight)  %s%s", key.c_str(),
+      static_cast<unsigned long long>(t.lost), static_cast<unsigned long long>(t.acknowledged),
+      static_cast<unsigned long long>(t.torn), static_cast<unsigned long long>(t.torn_in_flight),
+      verdict.c_str(),
+      t.fail_seeds.empty() ? "" : (" (seed " + std::to_string(t.fail_seeds.front()) + ")").c_str());
+  return line;
+}
+
+// The per-cell totals as context.json's matrix, and the summary lines printed at the end.
+json summarise(CrashRun& run) {
   json matrix = json::array();
-  outcome.lines.push_back("crash matrix (lost/acknowledged summed over cuts):");
-  for (const std::string& key : order) {
-    const CellTotals& t = totals[key];
+  std::vector<std::string>& lines = run.outcome.lines;
+  lines.push_back("crash matrix (lost/acknowledged summed over cuts):");
+  for (const std::string& key : run.order) {
+    const CellTotals& t = run.totals[key];
     const std::string verdict = crash_cell_verdict(t.verdicts);
-    if (crash_verdict_is_failure(verdict)) ++outcome.failed_cells;
+    if (crash_verdict_is_failure(verdict)) ++run.outcome.failed_cells;
     matrix.push_back({{"cell", key},
                       {"workload", t.workload},
                       {"mode", t.mode},
@@ -275,31 +349,42 @@ CrashOutcome run_crash(const CrashConfig& config, const std::map<std::string, La
       matrix.back()["concurrent_write"] = {{"placement", t.placement},
                                            {"written", t.concurrent_written},
                                            {"present_valid", t.concurrent_present}};
-    char line[512];
-    std::snprintf(
-        line, sizeof line, "  %-48s %8llu/%-9llu torn %llu (%llu in flight)  %s%s", key.c_str(),
-        static_cast<unsigned long long>(t.lost), static_cast<unsigned long long>(t.acknowledged),
-        static_cast<unsigned long long>(t.torn), static_cast<unsigned long long>(t.torn_in_flight),
-        verdict.c_str(),
-        t.fail_seeds.empty() ? ""
-                             : (" (seed " + std::to_string(t.fail_seeds.front()) + ")").c_str());
-    outcome.lines.push_back(line);
+    lines.push_back(matrix_line(key, t, verdict));
     if (!t.placement.empty())
-      outcome.lines.push_back("    its concurrent write() (" + t.placement +
-                              "): " + std::to_string(t.concurrent_present) + " of " +
-                              std::to_string(t.concurrent_written) + " written records survived");
+      lines.push_back("    its concurrent write() (" + t.placement +
+                      "): " + std::to_string(t.concurrent_present) + " of " +
+                      std::to_string(t.concurrent_written) + " written records survived");
   }
-  outcome.context = {{"cuts", config.cuts},
-                     {"rounds_done", rounds_done},
-                     {"groups", groups.size()},
-                     {"seed", config.seed},
-                     {"cut_after_s", {config.cut_after_min_s, config.cut_after_max_s}},
-                     {"file_size", config.file_size},
-                     {"wall_s", seconds_since(start)},
-                     {"journal_window", journal_window},
-                     {"failed_cells", outcome.failed_cells},
-                     {"matrix", matrix}};
-  return outcome;
+  return matrix;
+}
+
+}  // namespace
+
+CrashOutcome run_crash(const CrashConfig& config, const std::map<std::string, Lab*>& labs,
+                       const fs::path& results, const std::string& run_id,
+                       const std::atomic<bool>& stop) {
+  const auto start = Clock::now();
+  CrashRun run{config, fs::absolute(results), run_id, {}, {}, {}, {}, {}};
+  run.out.open(run.root / "crash.jsonl", std::ios::app);
+  const std::vector<Group> groups = make_groups(config);
+  int rounds_done = 0;
+  for (int round = 0; round < config.cuts && !stop.load(); ++round) {
+    for (std::size_t g = 0; g < groups.size() && !stop.load(); ++g)
+      if (!run_group_cut(run, groups[g], g, round, *labs.at(groups[g].filesystem), stop)) break;
+    if (!stop.load()) ++rounds_done;
+  }
+  const json matrix = summarise(run);
+  run.outcome.context = {{"cuts", config.cuts},
+                         {"rounds_done", rounds_done},
+                         {"groups", groups.size()},
+                         {"seed", config.seed},
+                         {"cut_after_s", {config.cut_after_min_s, config.cut_after_max_s}},
+                         {"file_size", config.file_size},
+                         {"wall_s", seconds_since(start)},
+                         {"journal_window", run.journal_window},
+                         {"failed_cells", run.outcome.failed_cells},
+                         {"matrix", matrix}};
+  return std::move(run.outcome);
 }
 
 }  // namespace daxbench

@@ -59,112 +59,136 @@ void write_job(const fs::path& job, const Config& config, const std::string& tar
 
 }  // namespace
 
-LabRunReport run_in_lab(Lab& lab, const Config& config, const std::vector<const CaseSpec*>& cases,
-                        ResultsFolder& results, const std::string& run_id,
-                        const std::atomic<bool>& stop, const LabRunLimits& limits) {
-  LabRunReport report;
-  const std::string spec = lab.facts().spec;
-  auto record_all = [&](const std::string& status, const std::string& reason) {
-    for (const CaseSpec* c : cases) {
-      RepetitionResult r;
-      r.status = status;
-      r.reason = reason;
-      r.emulated = report.accel;
-      results.append_record(*c, r, run_id, 0);
-    }
-  };
-  if (const Lab::Problem& problem = lab.problem(); !problem.empty()) {
-    report.status = problem.status + ": " + problem.reason;
-    record_all(problem.status, "lab: " + problem.reason);
-    if (problem.status == "failed") report.failed_cases = cases.size();
-    return report;
-  }
+namespace {
 
-  const fs::path job = results.path() / ("lab-" + lab.kind());
-  report.job_dir = job.filename().string();
-  fs::create_directories(job);
-  write_job(job, config, spec, run_id);
-  const fs::path pmem_folder = lab.make_pmem_folder();
-  const auto start = Clock::now();
-  std::unique_ptr<ChildProcess> guest;
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// One lab target's run, as its steps share it.
+struct LabRun {
+  Lab& lab;
+  const std::vector<const CaseSpec*>& cases;
+  ResultsFolder& results;
+  const std::string& run_id;
+  const std::atomic<bool>& stop;
+  const LabRunLimits& limits;
+  std::string spec;
+  LabRunReport report{};
+  fs::path job{}, pmem_folder{};
+  Clock::time_point start{};
+  std::unique_ptr<ChildProcess> guest{};
+  std::string problem{};  // why the guest's run failed; empty: it did not
+  bool ready = false, killed = false;
+};
+
+void record_all(LabRun& run, const std::string& status, const std::string& reason) {
+  for (const CaseSpec* c : run.cases) {
+    RepetitionResult r;
+    r.status = status;
+    r.reason = reason;
+    r.emulated = run.report.accel;
+    run.results.append_record(*c, r, run.run_id, 0);
+  }
+}
+
+// Writes the job and boots the guest; false (every case recorded failed) if it cannot boot.
+bool start_guest(LabRun& run, const Config& config) {
+  run.job = run.results.path() / ("lab-" + run.lab.kind());
+  run.report.job_dir = run.job.filename().string();
+  fs::create_directories(run.job);
+  write_job(run.job, config, run.spec, run.run_id);
+  run.pmem_folder = run.lab.make_pmem_folder();
+  run.start = Clock::now();
   try {
-    guest = lab.launch(job, pmem_folder / "pmem.img", job / "console.log");
+    run.guest = run.lab.launch(run.job, run.pmem_folder / "pmem.img", run.job / "console.log");
   } catch (const TargetError& e) {
-    fs::remove_all(pmem_folder);
-    report.status = std::string("failed: ") + e.what();
-    record_all("failed", std::string("lab: ") + e.what());
-    return report;
-  }
-
-  std::string problem;
-  bool ready = false;
-  auto seconds_since = [](Clock::time_point t) {
-    return std::chrono::duration<double>(Clock::now() - t).count();
-  };
-  // True at READY, so the wait below starts watching for silence instead of the boot.
-  auto take_line = [&](const std::string& line) {
-    const auto [word, rest] = lab_marker(line);
-    if (word == "ACCEL") {
-      report.accel = rest;
-    } else if (word == "READY") {
-      ready = true;
-      report.boot_s = seconds_since(start);
-      std::cerr << "daxbench: " << spec << ": guest ready in " << report.boot_s << " s (" << rest
-                << ")\n";
-      return true;
-    } else if (word == "EXIT") {
-      report.guest_exit = std::atoi(rest.c_str());
-    } else if (word == "FAILED") {
-      problem = "the guest reported: " + rest;
-    } else if (ready && (line.starts_with("[") || line.find("daxbench") != std::string::npos)) {
-      // Progress, warnings and kernel messages; the guest's own end table stays in the log.
-      std::cerr << "  " << spec << " | " << line << '\n';
-    }
+    fs::remove_all(run.pmem_folder);
+    run.report.status = std::string("failed: ") + e.what();
+    record_all(run, "failed", std::string("lab: ") + e.what());
     return false;
-  };
+  }
+  return true;
+}
 
+// One console line. True at READY, so the wait starts watching for silence instead of the boot.
+bool take_line(LabRun& run, const std::string& line) {
+  const auto [word, rest] = lab_marker(line);
+  if (word == "ACCEL") {
+    run.report.accel = rest;
+  } else if (word == "READY") {
+    run.ready = true;
+    run.report.boot_s = seconds_since(run.start);
+    std::cerr << "daxbench: " << run.spec << ": guest ready in " << run.report.boot_s << " s ("
+              << rest << ")\n";
+    return true;
+  } else if (word == "EXIT") {
+    run.report.guest_exit = std::atoi(rest.c_str());
+  } else if (word == "FAILED") {
+    run.problem = "the guest reported: " + rest;
+  } else if (run.ready && (line.starts_with("[") || line.find("daxbench") != std::string::npos)) {
+    // Progress, warnings and kernel messages; the guest's own end table stays in the log.
+    std::cerr << "  " << run.spec << " | " << line << '\n';
+  }
+  return false;
+}
+
+// Why the guest must be killed now: "interrupted", a timeout's text, or "" to keep waiting.
+std::string why_kill(const LabRun& run, ChildProcess::Until until) {
+  const LabRunLimits& limits = run.limits;
+  if (until == ChildProcess::Until::kStop) return "interrupted";
+  if (!run.ready && seconds_since(run.start) > limits.boot_s)
+    return "the guest was not ready within " + std::to_string(int(limits.boot_s)) + " s";
+  if (run.ready && seconds_since(run.guest->last_output()) > limits.silence_s)
+    return "the guest printed nothing for " + std::to_string(int(limits.silence_s)) +
+           " s (hung, or QEMU paused on an internal error)";
+  return "";
+}
+
+// Relays the guest's console until QEMU exits, a deadline passes or `stop` is set.
+void watch_guest(LabRun& run) {
   const auto boot =
-      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(limits.boot_s));
-  const auto silence =
-      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(limits.silence_s));
-  bool killed = false;
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(run.limits.boot_s));
+  const auto silence = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(run.limits.silence_s));
+  const ChildProcess::LineFn on_line = [&run](const std::string& line) {
+    return take_line(run, line);
+  };
   for (;;) {
-    const auto deadline = ready ? guest->last_output() + silence : start + boot;
-    const ChildProcess::Until until = guest->wait(deadline, &stop, take_line);
+    const auto deadline = run.ready ? run.guest->last_output() + silence : run.start + boot;
+    const ChildProcess::Until until = run.guest->wait(deadline, &run.stop, on_line);
     if (until == ChildProcess::Until::kExit) break;  // QEMU exited
-    std::string why;
-    if (until == ChildProcess::Until::kStop)
-      why = "interrupted";
-    else if (!ready && seconds_since(start) > limits.boot_s)
-      why = "the guest was not ready within " + std::to_string(int(limits.boot_s)) + " s";
-    else if (ready && seconds_since(guest->last_output()) > limits.silence_s)
-      why = "the guest printed nothing for " + std::to_string(int(limits.silence_s)) +
-            " s (hung, or QEMU paused on an internal error)";
-    if (!why.empty()) {
-      if (why != "interrupted") problem = why;
-      guest->kill(take_line);  // the guest's state is disposable
-      killed = true;
+    if (const std::string why = why_kill(run, until); !why.empty()) {
+      if (why != "interrupted") run.problem = why;
+      run.guest->kill(on_line);  // the guest's state is disposable
+      run.killed = true;
       break;
     }
   }
-  report.wall_s = seconds_since(start);
+  run.report.wall_s = seconds_since(run.start);
   std::error_code ignored;
-  fs::remove_all(pmem_folder, ignored);
-
-  if (problem.empty() && !stop.load()) {
-    if (!ready)
-      problem = "QEMU exited before the guest was ready (" + guest->exit().text() + ")";
-    else if (report.guest_exit < 0)
-      problem = "the guest stopped before its job finished (kernel panic or power-off)";
+  fs::remove_all(run.pmem_folder, ignored);
+  if (run.problem.empty() && !run.stop.load()) {
+    if (!run.ready)
+      run.problem = "QEMU exited before the guest was ready (" + run.guest->exit().text() + ")";
+    else if (run.report.guest_exit < 0)
+      run.problem = "the guest stopped before its job finished (kernel panic or power-off)";
   }
+}
 
-  // Fold in every whole record the guest wrote for one of our cases; a line cut short by
-  // the guest's end is not a record.
-  std::map<std::string, const CaseSpec*> by_id;
-  for (const CaseSpec* c : cases) by_id[c->id] = c;
+// What the guest's records said of each case: daxbench repetitions seen, unsupported ones.
+struct Imported {
   std::map<std::string, int> seen;
   std::set<std::string> unsupported;
-  std::ifstream records(job / "out" / "records.jsonl");
+};
+
+// Folds in every whole record the guest wrote for one of our cases; a line cut short by the
+// guest's end is not a record. Then the guest's own context.
+Imported import_records(LabRun& run) {
+  std::map<std::string, const CaseSpec*> by_id;
+  for (const CaseSpec* c : run.cases) by_id[c->id] = c;
+  Imported imported;
+  std::ifstream records(run.job / "out" / "records.jsonl");
   for (std::string line; std::getline(records, line);) {
     json record = json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (record.is_discarded() || !record.is_object() || !record.contains("case_id") ||
@@ -174,43 +198,64 @@ LabRunReport run_in_lab(Lab& lab, const Config& config, const std::vector<const 
     if (!by_id.count(id)) continue;
     // fio's records of a case ride along; only daxbench's count as the case's repetitions.
     if (record.value("tool", "daxbench") != "fio") {
-      ++seen[id];
-      if (record.value("status", "") == "unsupported") unsupported.insert(id);
+      ++imported.seen[id];
+      if (record.value("status", "") == "unsupported") imported.unsupported.insert(id);
     }
-    results.append_json(std::move(record));
-    ++report.records;
+    run.results.append_json(std::move(record));
+    ++run.report.records;
   }
-  std::ifstream guest_context(job / "out" / "context.json");
+  std::ifstream guest_context(run.job / "out" / "context.json");
+  LabRunReport& report = run.report;
   if (guest_context) report.guest_context = json::parse(guest_context, nullptr, false);
   if (report.guest_context.is_discarded()) report.guest_context = nullptr;
+  return imported;
+}
 
-  if (stop.load() && problem.empty()) {
-    report.status = "interrupted";
-    return report;
+// A case the guest did not finish gets one failed record at its first missing repetition.
+void record_unfinished(LabRun& run, Imported& imported) {
+  const std::string reason =
+      "lab guest: " + run.problem + "; last console lines: " + run.guest->tail_lines(" | ");
+  for (const CaseSpec* c : run.cases) {
+    const int wanted = static_cast<int>(c->params.integer("repetitions"));
+    if (imported.unsupported.count(c->id) || imported.seen[c->id] >= wanted) continue;
+    RepetitionResult r;
+    r.status = "failed";
+    r.reason = reason;
+    r.emulated = run.report.accel;
+    run.results.append_record(*c, r, run.run_id, imported.seen[c->id]);
+    ++run.report.failed_cases;
   }
-  if (problem.empty() && report.guest_exit > 0)
-    problem = "the guest's daxbench exited " + std::to_string(report.guest_exit);
-  if (!problem.empty()) {
-    const std::string reason =
-        "lab guest: " + problem + "; last console lines: " + guest->tail_lines(" | ");
-    // A case the guest did not finish gets one failed record at its first missing repetition.
-    for (const CaseSpec* c : cases) {
-      const int wanted = static_cast<int>(c->params.integer("repetitions"));
-      if (unsupported.count(c->id) || seen[c->id] >= wanted) continue;
-      RepetitionResult r;
-      r.status = "failed";
-      r.reason = reason;
-      r.emulated = report.accel;
-      results.append_record(*c, r, run_id, seen[c->id]);
-      ++report.failed_cases;
-    }
-    report.status = "failed: " + problem;
-    std::cerr << "daxbench: " << spec << ": " << problem
-              << " (console: " << (job / "console.log").string() << ")\n";
-  } else {
-    report.status = killed ? "interrupted" : "ok";
+  run.report.status = "failed: " + run.problem;
+  std::cerr << "daxbench: " << run.spec << ": " << run.problem
+            << " (console: " << (run.job / "console.log").string() << ")\n";
+}
+
+}  // namespace
+
+LabRunReport run_in_lab(Lab& lab, const Config& config, const std::vector<const CaseSpec*>& cases,
+                        ResultsFolder& results, const std::string& run_id,
+                        const std::atomic<bool>& stop, const LabRunLimits& limits) {
+  LabRun run{lab, cases, results, run_id, stop, limits, lab.facts().spec};
+  if (const Lab::Problem& problem = lab.problem(); !problem.empty()) {
+    run.report.status = problem.status + ": " + problem.reason;
+    record_all(run, problem.status, "lab: " + problem.reason);
+    if (problem.status == "failed") run.report.failed_cases = cases.size();
+    return run.report;
   }
-  return report;
+  if (!start_guest(run, config)) return run.report;
+  watch_guest(run);
+  Imported imported = import_records(run);
+  if (stop.load() && run.problem.empty()) {
+    run.report.status = "interrupted";
+    return run.report;
+  }
+  if (run.problem.empty() && run.report.guest_exit > 0)
+    run.problem = "the guest's daxbench exited " + std::to_string(run.report.guest_exit);
+  if (!run.problem.empty())
+    record_unfinished(run, imported);
+  else
+    run.report.status = run.killed ? "interrupted" : "ok";
+  return run.report;
 }
 
 std::pair<std::string, std::string> lab_marker(const std::string& line) {
