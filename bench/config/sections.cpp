@@ -1,10 +1,14 @@
-// Parsing the sections: unknown keys are errors that name the valid ones, values are range
-// checked, names are checked against the registries (modes, crash workloads, targets, counters).
+// Parsing the sections: each is a table of keys (a ParamSpec each) read by one shared
+// function with one unknown-key check; values are range checked by parse_param, names are
+// checked against the registries (modes, crash workloads, targets, counters).
 #include "bench/config/sections.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <iterator>
+#include <limits>
+#include <map>
 
 #include "bench/counters/counter_table.h"
 #include "bench/lab/guest/crash_workload.h"
@@ -14,15 +18,122 @@
 namespace daxbench::config_detail {
 namespace {
 
-constexpr std::string_view kCounterKeys[] = {"set", "add"};
-constexpr std::string_view kMicroKeys[] = {"set", "min_time"};
+// One key of a section. A key the table cannot describe (a list, a map, a name from a
+// registry) is `by_hand`: the section's own step reads it, after the shared key check.
+struct SectionKey {
+  ParamSpec spec;
+  // The message after "SECTION.KEY: " when parse_param rejects `raw` (its own `problem`).
+  std::string (*reject)(const std::string& raw, const std::string& problem) = nullptr;
+  bool by_hand = false;
+};
 
-constexpr std::string_view kFioKeys[] = {"binary"};
+using Parsed = std::map<std::string, std::pair<ParamValue, YAML::Mark>>;
 
-constexpr std::string_view kCrashKeys[] = {"filesystems", "modes",     "file_states",
-                                           "workloads",   "cuts",      "cut_after_s",
-                                           "seed",        "file_size", "concurrent_write"};
-constexpr std::string_view kConcurrentWriteKeys[] = {"modes", "placements", "workloads"};
+std::string key_names(std::span<const SectionKey> keys, std::string_view sep) {
+  std::string out;
+  for (const SectionKey& k : keys)
+    out += (out.empty() ? "" : std::string(sep)) + std::string(k.spec.name);
+  return out;
+}
+
+// The one unknown-key check: "unknown key 'k' in SECTION; valid: <table order>".
+void check_keys(const Located& at, const YAML::Node& map, std::span<const SectionKey> keys,
+                const std::string& section) {
+  std::vector<std::string> valid;
+  for (const SectionKey& k : keys) valid.emplace_back(k.spec.name);
+  for (const auto& entry : map) {
+    const std::string key = entry.first.Scalar();
+    if (std::find(valid.begin(), valid.end(), key) == valid.end())
+      at.fail(entry.first.Mark(),
+              "unknown key '" + key + "' in " + section + "; " + valid_list(valid, key));
+  }
+}
+
+// The shared reader: `node` must be a mapping (else `shape_error`), every key one of `keys`;
+// each key present and not `by_hand` is parsed by parse_param.
+Parsed parse_section(const Located& at, const YAML::Node& node, std::span<const SectionKey> keys,
+                     const std::string& section, const std::string& shape_error) {
+  if (!node.IsMap()) at.fail(node.Mark(), shape_error);
+  check_keys(at, node, keys, section);
+  Parsed out;
+  for (const SectionKey& k : keys) {
+    const YAML::Node value = node[std::string(k.spec.name)];
+    if (!value || k.by_hand) continue;
+    const std::string field = section + "." + std::string(k.spec.name);
+    const std::string raw = scalar_text(at, value, field);
+    ParamValue parsed;
+    if (auto problem = parse_param(k.spec, raw, parsed))
+      at.fail(value.Mark(), field + ": " + (k.reject ? k.reject(raw, *problem) : *problem));
+    out[std::string(k.spec.name)] = {parsed, value.Mark()};
+  }
+  return out;
+}
+
+// strtol's spelling of a whole number (leading blanks, a '+'), which the config always took,
+// reduced to the digits parse_param reads.
+std::string c_integer(std::string raw) {
+  std::size_t i = 0;
+  while (i < raw.size() && std::isspace(static_cast<unsigned char>(raw[i]))) ++i;
+  if (i < raw.size() && raw[i] == '+' && i + 1 < raw.size() && raw[i + 1] != '-') ++i;
+  return raw.substr(i);
+}
+
+constexpr std::string_view kMicroSets[] = {"full", "quick"};
+const SectionKey kMicroKeys[] = {
+    {{"set", ParamKind::kChoice, "quick", "benchmark set", kMicroSets},
+     [](const std::string& raw, const std::string&) {
+       return "unknown set '" + raw + "'; " + valid_list({"full", "quick"}, raw);
+     }},
+    // (0, 60]: the smallest positive double is the exclusive bound 0.
+    {{"min_time",
+      ParamKind::kReal,
+      "0.05",
+      "seconds per benchmark",
+      {},
+      std::numeric_limits<double>::denorm_min(),
+      60},
+     [](const std::string& raw, const std::string&) {
+       return "expected seconds in (0, 60], got '" + raw + "'";
+     }},
+};
+
+const SectionKey kFioKeys[] = {
+    {{"binary", ParamKind::kText, "fio", "a path, or a name looked up on PATH"},
+     [](const std::string&, const std::string&) {
+       return std::string("expected a path or a name");
+     }},
+};
+
+const SectionKey kCounterKeys[] = {
+    {{"set", ParamKind::kText, "default", "a built-in counter set"}, nullptr, true},
+    {{"add", ParamKind::kText, "", "counters added to the set"}, nullptr, true},
+};
+
+const SectionKey kCrashKeys[] = {
+    {{"filesystems", ParamKind::kText, "all", "ext4, xfs"}, nullptr, true},
+    {{"modes", ParamKind::kText, "all", "registered modes"}, nullptr, true},
+    {{"file_states", ParamKind::kText, "all", "sparse, fallocated, zeroed"}, nullptr, true},
+    {{"workloads", ParamKind::kText, "all", "crash workloads"}, nullptr, true},
+    // Read by hand (c_integer) to keep strtol's spelling.
+    {{"cuts", ParamKind::kInteger, "6", "power cuts per cell", {}, 1, 10000}, nullptr, true},
+    {{"cut_after_s", ParamKind::kText, "[0.5, 3]", "[min, max] seconds"}, nullptr, true},
+    // By hand: a seed takes the whole uint64 range, beyond parse_param's int64.
+    {{"seed", ParamKind::kText, "1", "seed of the cut delays"}, nullptr, true},
+    {{"file_size", ParamKind::kSize, "1M", "each file's size", {}, 65536, 1 << 30},
+     [](const std::string&, const std::string& problem) {
+       return problem + " (at least 64K, at most 1G)";
+     }},
+    {{"concurrent_write", ParamKind::kText, "", "none, or {modes, placements, workloads}"},
+     nullptr,
+     true},
+};
+constexpr ParamSpec kCutAfter{"cut_after_s", ParamKind::kReal, "", "", {}, 0, 60};
+
+const SectionKey kConcurrentWriteKeys[] = {
+    {{"modes", ParamKind::kText, "", ""}, nullptr, true},
+    {{"placements", ParamKind::kText, "", ""}, nullptr, true},
+    {{"workloads", ParamKind::kText, "", ""}, nullptr, true},
+};
 
 // A `crash:` list: names from `valid` (or `all`), in the order given, without repeats.
 // `section` names the parent in messages ("crash", "crash.concurrent_write").
@@ -44,15 +155,13 @@ std::vector<std::string> crash_names(const Located& at, const YAML::Node& parent
   return out;
 }
 
-double crash_real(const Located& at, const YAML::Node& node, const std::string& key, double min,
-                  double max) {
+// One end of `cut_after_s`, through parse_param, with the message the config always gave.
+double crash_real(const Located& at, const YAML::Node& node, const std::string& key) {
   const std::string text = scalar_text(at, node, key);
-  char* end = nullptr;
-  const double value = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end || !(value >= min && value <= max))
-    at.fail(node.Mark(), key + ": expected seconds in [" + std::to_string(int(min)) + ", " +
-                             std::to_string(int(max)) + "], got '" + text + "'");
-  return value;
+  ParamValue value;
+  if (parse_param(kCutAfter, text, value))
+    at.fail(node.Mark(), key + ": expected seconds in [0, 60], got '" + text + "'");
+  return value.real;
 }
 
 // `concurrent_write: {modes: [map-sync, sealed-extent], placements: [inside, append],
@@ -62,19 +171,10 @@ void parse_concurrent_write(const Located& at, const YAML::Node& crash_node, Cra
   const YAML::Node given = crash_node["concurrent_write"];
   if (given && given.IsScalar() && given.Scalar() == "none") return;
   const YAML::Node node = !given || given.IsNull() ? YAML::Node(YAML::NodeType::Map) : given;
-  if (!node.IsMap())
-    at.fail(node.Mark(),
-            "crash.concurrent_write: expected none or a mapping with keys modes, placements, "
-            "workloads");
-  for (const auto& entry : node) {
-    const std::string key = entry.first.Scalar();
-    if (std::ranges::find(kConcurrentWriteKeys, key) == std::end(kConcurrentWriteKeys))
-      at.fail(
-          entry.first.Mark(),
-          "unknown key '" + key + "' in crash.concurrent_write; " +
-              valid_list({std::begin(kConcurrentWriteKeys), std::end(kConcurrentWriteKeys)}, key));
-  }
   const std::string section = "crash.concurrent_write";
+  parse_section(
+      at, node, kConcurrentWriteKeys, section,
+      section + ": expected none or a mapping with keys " + key_names(kConcurrentWriteKeys, ", "));
   if (node["modes"]) {
     // Its cells join their mode's boot group, so the mode must be one crash: runs.
     crash.concurrent_modes = crash_names(at, node, "modes", crash.modes, section);
@@ -94,72 +194,20 @@ void parse_concurrent_write(const Located& at, const YAML::Node& crash_node, Cra
                                    : default_workloads;
 }
 
-}  // namespace
-
-MicroConfig parse_micro(const Located& at, const YAML::Node& node) {
-  if (!node.IsMap()) at.fail(node.Mark(), "micro: expected a mapping with keys set, min_time");
-  for (const auto& entry : node) {
-    const std::string key = entry.first.Scalar();
-    if (std::find(std::begin(kMicroKeys), std::end(kMicroKeys), key) == std::end(kMicroKeys))
-      at.fail(entry.first.Mark(),
-              "unknown key '" + key + "' in micro; " +
-                  valid_list({std::begin(kMicroKeys), std::end(kMicroKeys)}, key));
-  }
-  MicroConfig micro;
-  micro.enabled = true;
-  if (const YAML::Node set = node["set"]) {
-    micro.set = scalar_text(at, set, "micro.set");
-    if (micro.set != "full" && micro.set != "quick")
-      at.fail(set.Mark(), "micro.set: unknown set '" + micro.set + "'; " +
-                              valid_list({"full", "quick"}, micro.set));
-  }
-  if (const YAML::Node min_time = node["min_time"]) {
-    const std::string text = scalar_text(at, min_time, "micro.min_time");
-    char* end = nullptr;
-    micro.min_time = std::strtod(text.c_str(), &end);
-    if (text.empty() || *end || !(micro.min_time > 0 && micro.min_time <= 60))
-      at.fail(min_time.Mark(), "micro.min_time: expected seconds in (0, 60], got '" + text + "'");
-  }
-  return micro;
-}
-
-CrashConfig parse_crash(const Located& at, const YAML::Node& given) {
-  // `crash:` alone means every default.
-  const YAML::Node node = given.IsNull() ? YAML::Node(YAML::NodeType::Map) : given;
-  if (!node.IsMap())
-    at.fail(node.Mark(),
-            "crash: expected a mapping with keys filesystems, modes, file_states, "
-            "workloads, cuts, cut_after_s, seed, file_size, concurrent_write");
-  for (const auto& entry : node) {
-    const std::string key = entry.first.Scalar();
-    if (std::find(std::begin(kCrashKeys), std::end(kCrashKeys), key) == std::end(kCrashKeys))
-      at.fail(entry.first.Mark(),
-              "unknown key '" + key + "' in crash; " +
-                  valid_list({std::begin(kCrashKeys), std::end(kCrashKeys)}, key));
-  }
-  CrashConfig crash;
-  crash.enabled = true;
-  std::vector<std::string> mode_names, workload_names;
-  for (const ModeDesc* m : modes()) mode_names.emplace_back(m->name);
-  for (const crash::CrashWorkloadDesc* w : crash::crash_workloads())
-    workload_names.emplace_back(w->name);
-  crash.filesystems = crash_names(at, node, "filesystems", {"ext4", "xfs"});
-  crash.modes = crash_names(at, node, "modes", mode_names);
-  crash.file_states = crash_names(at, node, "file_states", {"sparse", "fallocated", "zeroed"});
-  crash.workloads = crash_names(at, node, "workloads", workload_names);
+// `cuts`, `cut_after_s` and `seed`: the numbers a table row cannot read as they were written.
+void parse_crash_numbers(const Located& at, const YAML::Node& node, CrashConfig& crash) {
   if (const YAML::Node cuts = node["cuts"]) {
     const std::string text = scalar_text(at, cuts, "crash.cuts");
-    char* end = nullptr;
-    const long value = std::strtol(text.c_str(), &end, 10);
-    if (text.empty() || *end || value < 1 || value > 10000)
+    ParamValue value;
+    if (parse_param(kCrashKeys[4].spec, c_integer(text), value))
       at.fail(cuts.Mark(), "crash.cuts: expected a whole number in [1, 10000], got '" + text + "'");
-    crash.cuts = static_cast<int>(value);
+    crash.cuts = static_cast<int>(value.integer);
   }
   if (const YAML::Node window = node["cut_after_s"]) {
     if (!window.IsSequence() || window.size() != 2)
       at.fail(window.Mark(), "crash.cut_after_s: expected [min, max] in seconds");
-    crash.cut_after_min_s = crash_real(at, window[0], "crash.cut_after_s", 0, 60);
-    crash.cut_after_max_s = crash_real(at, window[1], "crash.cut_after_s", 0, 60);
+    crash.cut_after_min_s = crash_real(at, window[0], "crash.cut_after_s");
+    crash.cut_after_max_s = crash_real(at, window[1], "crash.cut_after_s");
     if (crash.cut_after_max_s < crash.cut_after_min_s)
       at.fail(window.Mark(), "crash.cut_after_s: max is below min");
   }
@@ -170,14 +218,40 @@ CrashConfig parse_crash(const Located& at, const YAML::Node& given) {
     if (text.empty() || *end || text[0] == '-')
       at.fail(seed.Mark(), "crash.seed: expected a whole number >= 0, got '" + text + "'");
   }
-  if (const YAML::Node size = node["file_size"]) {
-    static constexpr ParamSpec kFileSize{"file_size", ParamKind::kSize, "1M", "", {},
-                                         65536,       1 << 30};
-    ParamValue value;
-    if (auto problem = parse_param(kFileSize, scalar_text(at, size, "crash.file_size"), value))
-      at.fail(size.Mark(), "crash.file_size: " + *problem + " (at least 64K, at most 1G)");
-    crash.file_size = static_cast<std::uint64_t>(value.integer);
-  }
+}
+
+}  // namespace
+
+MicroConfig parse_micro(const Located& at, const YAML::Node& node) {
+  const Parsed values =
+      parse_section(at, node, kMicroKeys, "micro",
+                    "micro: expected a mapping with keys " + key_names(kMicroKeys, ", "));
+  MicroConfig micro;
+  micro.enabled = true;
+  if (auto it = values.find("set"); it != values.end()) micro.set = it->second.first.text;
+  if (auto it = values.find("min_time"); it != values.end()) micro.min_time = it->second.first.real;
+  return micro;
+}
+
+CrashConfig parse_crash(const Located& at, const YAML::Node& given) {
+  // `crash:` alone means every default.
+  const YAML::Node node = given.IsNull() ? YAML::Node(YAML::NodeType::Map) : given;
+  const Parsed values =
+      parse_section(at, node, kCrashKeys, "crash",
+                    "crash: expected a mapping with keys " + key_names(kCrashKeys, ", "));
+  CrashConfig crash;
+  crash.enabled = true;
+  std::vector<std::string> mode_names, workload_names;
+  for (const ModeDesc* m : modes()) mode_names.emplace_back(m->name);
+  for (const crash::CrashWorkloadDesc* w : crash::crash_workloads())
+    workload_names.emplace_back(w->name);
+  crash.filesystems = crash_names(at, node, "filesystems", {"ext4", "xfs"});
+  crash.modes = crash_names(at, node, "modes", mode_names);
+  crash.file_states = crash_names(at, node, "file_states", {"sparse", "fallocated", "zeroed"});
+  crash.workloads = crash_names(at, node, "workloads", workload_names);
+  parse_crash_numbers(at, node, crash);
+  if (auto it = values.find("file_size"); it != values.end())
+    crash.file_size = static_cast<std::uint64_t>(it->second.first.integer);
   parse_concurrent_write(at, node, crash);
   return crash;
 }
@@ -212,34 +286,19 @@ FioChoice parse_fio_switch(const Located& at, const YAML::Node& node) {
 }
 
 FioConfig parse_fio(const Located& at, const YAML::Node& node) {
-  if (!node.IsMap())
-    at.fail(node.Mark(),
-            "fio: expected a mapping with key binary (to run fio beside a case, write "
-            "`fio: true` in the case or in defaults:)");
-  for (const auto& entry : node) {
-    const std::string key = entry.first.Scalar();
-    if (std::find(std::begin(kFioKeys), std::end(kFioKeys), key) == std::end(kFioKeys))
-      at.fail(entry.first.Mark(), "unknown key '" + key + "' in fio; " +
-                                      valid_list({std::begin(kFioKeys), std::end(kFioKeys)}, key));
-  }
+  const Parsed values =
+      parse_section(at, node, kFioKeys, "fio",
+                    "fio: expected a mapping with key binary (to run fio beside a case, write "
+                    "`fio: true` in the case or in defaults:)");
   FioConfig fio;
-  if (const YAML::Node binary = node["binary"]) {
-    fio.binary = scalar_text(at, binary, "fio.binary");
-    if (fio.binary.empty()) at.fail(binary.Mark(), "fio.binary: expected a path or a name");
-  }
+  if (auto it = values.find("binary"); it != values.end()) fio.binary = it->second.first.text;
   return fio;
 }
 
 std::shared_ptr<const perf::CounterTable> parse_counters(const Located& at,
                                                          const YAML::Node& node) {
-  if (!node.IsMap()) at.fail(node.Mark(), "counters: expected a mapping with keys set, add");
-  for (const auto& entry : node) {
-    const std::string key = entry.first.Scalar();
-    if (std::find(std::begin(kCounterKeys), std::end(kCounterKeys), key) == std::end(kCounterKeys))
-      at.fail(entry.first.Mark(),
-              "unknown key '" + key + "' in counters; " +
-                  valid_list({std::begin(kCounterKeys), std::end(kCounterKeys)}, key));
-  }
+  parse_section(at, node, kCounterKeys, "counters",
+                "counters: expected a mapping with keys " + key_names(kCounterKeys, ", "));
   auto table = std::make_shared<perf::CounterTable>();
   std::string set = "default";
   if (node["set"]) set = scalar_text(at, node["set"], "counters.set");
