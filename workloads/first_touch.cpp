@@ -130,6 +130,11 @@ extern const WorkloadDesc kFirstTouchWorkload{
     .create = [](const WorkloadSetup& setup) -> std::unique_ptr<Workload> {
       return std::make_unique<FirstTouch>(setup);
     },
+    .fio =
+        {.refusal =
+             "first-touch: one store per page, each page once, in order or shuffled; fio's random "
+             "map works in blocks of bs, not pages (rw=write:<4096-record_size> for the ordered "
+             "case is not mapped)"},
 };
 
 }  // namespace daxbench

@@ -95,6 +95,9 @@ extern const WorkloadDesc kKvPutWorkload{
     .create = [](const WorkloadSetup& setup) -> std::unique_ptr<Workload> {
       return std::make_unique<KvPut>(setup);
     },
+    .fio = {.refusal =
+                "kv-put: two dependent ordering points per put (value append, then index slot) are "
+                "not a fio I/O pattern"},
 };
 
 }  // namespace daxbench

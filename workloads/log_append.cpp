@@ -56,6 +56,7 @@ extern const WorkloadDesc kLogAppendWorkload{
     .create = [](const WorkloadSetup& setup) -> std::unique_ptr<Workload> {
       return std::make_unique<LogAppend>(setup);
     },
+    .fio = {.rw = "write"},
 };
 
 }  // namespace daxbench

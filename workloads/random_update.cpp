@@ -60,6 +60,7 @@ extern const WorkloadDesc kRandomUpdateWorkload{
     .create = [](const WorkloadSetup& setup) -> std::unique_ptr<Workload> {
       return std::make_unique<RandomUpdate>(setup);
     },
+    .fio = {.rw = "randwrite", .norandommap = true},
 };
 
 }  // namespace daxbench

@@ -165,6 +165,9 @@ extern const WorkloadDesc kTraceReplayWorkload{
     .create = [](const WorkloadSetup& setup) -> std::unique_ptr<Workload> {
       return std::make_unique<TraceReplay>(setup);
     },
+    .fio = {.refusal =
+                "trace-replay: the trace would need converting to fio's iolog v2 (read_iolog), "
+                "which daxbench does not do"},
 };
 
 }  // namespace daxbench

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/base/fio_rows.h"
 #include "bench/base/params.h"
 #include "bench/base/rng.h"
 #include "bench/io/writer.h"
@@ -77,6 +78,8 @@ struct WorkloadDesc {
   std::optional<std::string> (*validate)(const ParamSet& params, std::uint64_t view,
                                          const std::string& config_dir) = nullptr;
   std::unique_ptr<Workload> (*create)(const WorkloadSetup& setup) = nullptr;
+  // Its fio pattern, or why fio has none (bench/base/fio_rows.h).
+  fio::WorkloadRow fio = {};
 };
 
 std::span<const WorkloadDesc* const> workloads();

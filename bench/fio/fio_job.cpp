@@ -1,110 +1,37 @@
-// daxbench case → fio job. The mapping is two tables of data (one row per mode and kind of
-// target, one per flush primitive); the code only looks rows up and checks the few
-// parameters fio cannot take. What each engine does per write and per sync is cited from
-// fio's engines/{mmap,libpmem,dev-dax}.c in docs/fio.md.
+// daxbench case → fio job. The mapping is data in the plug-ins' own descriptors (rows per
+// mode and kind of target, one per flush primitive, one per workload: bench/base/fio_rows.h);
+// the code only looks rows up and checks the few parameters fio cannot take. What each engine does
+// per write and per sync is cited from fio's engines/{mmap,libpmem,dev-dax}.c in docs/fio.md.
 #include "bench/fio/fio_job.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
+#include <span>
 #include <sstream>
 
+#include "bench/flush/flush.h"
 #include "bench/modes/mode.h"
 #include "workloads/workload.h"
 
 namespace daxbench::fio {
 namespace {
 
-// How a daxbench commit becomes fio options.
-enum class Sync {
-  kNone,         // no sync at all
-  kFsync,        // fsync=N: a sync io_u every N writes (the mmap engine msyncs the mapping)
-  kFdatasync,    // fdatasync=N
-  kDrain,        // libpmem: sync=1 drains every write; fsync=N drains every N
-  kPersistEach,  // dev-dax: every write is pmem_memcpy_persist, syncs do nothing
-};
-
-enum class Where { kAny, kPageCache, kDax, kDevice };
-
-struct ModeRow {
-  std::string_view mode;
-  Where where;
-  std::string_view engine;  // empty: fio cannot express it, `note` says why
-  Sync sync;
-  std::string_view note;
-};
-
-// First matching row wins. A mode that needs a filesystem is refused on a device before this.
-constexpr ModeRow kModeRows[] = {
-    {"fsync-per-fault", Where::kAny, "", Sync::kNone,
-     "fio has no engine that syncs the file from a write-fault handler"},
-    {"fdatasync", Where::kAny, "", Sync::kNone,
-     "fio's mmap engine turns fdatasync= into msync(MS_SYNC) of the whole mapping, and psync "
-     "stores with pwrite rather than into a mapping"},
-    {"none", Where::kDevice, "", Sync::kNone,
-     "fio's dev-dax engine persists every write (pmem_memcpy_persist); none stores without "
-     "flushing"},
-    {"none", Where::kAny, "mmap", Sync::kNone,
-     "memcpy into a MAP_SHARED mapping, no sync, as none; fio adds its own per-write overhead "
-     "and madvise(RANDOM/SEQUENTIAL) where daxbench sets MADV_NOHUGEPAGE"},
-    {"msync", Where::kAny, "mmap", Sync::kFsync,
-     "msync(MS_SYNC) of the whole mapping per sync (fsync=N); daxbench msyncs only the "
-     "page-aligned dirty range"},
-    {"pwrite-fdatasync", Where::kAny, "psync", Sync::kFdatasync,
-     "pwrite per record, fdatasync every commit_every records: the same calls"},
-    {"map-sync", Where::kPageCache, "", Sync::kNone,
-     "MAP_SYNC is refused off DAX (daxbench records this case unsupported); fio's libpmem "
-     "engine would fall back to a plain MAP_SHARED mapping without saying so"},
-    {"map-sync", Where::kDax, "libpmem", Sync::kDrain,
-     "libpmem maps with MAP_SYNC, flushes each write (pmem_memcpy) and drains at each commit, "
-     "as map-sync"},
-    {"sealed-extent", Where::kDax, "libpmem", Sync::kDrain,
-     "libpmem maps with MAP_SYNC where sealed-extent maps plain MAP_SHARED over a sealed file; "
-     "flush per write, drain at each commit"},
-    {"flush-only", Where::kDax, "libpmem", Sync::kDrain,
-     "libpmem maps with MAP_SYNC where the kernel accepts it: on DAX this is map-sync's mapping, "
-     "not flush-only's plain MAP_SHARED; flush per write, drain at each commit"},
-    {"sealed-extent", Where::kPageCache, "libpmem", Sync::kDrain,
-     "page cache: PMEM_IS_PMEM_FORCE=1 makes libpmem flush the CPU cache as if this were pmem, "
-     "a cost comparison only, not durable (as daxbench's flush modes here)"},
-    {"flush-only", Where::kPageCache, "libpmem", Sync::kDrain,
-     "page cache: PMEM_IS_PMEM_FORCE=1 makes libpmem flush the CPU cache as if this were pmem, "
-     "a cost comparison only, not durable (as daxbench's flush-only here)"},
-    {"map-sync", Where::kDevice, "dev-dax", Sync::kPersistEach,
-     "device-DAX: pmem_memcpy_persist (flush + drain) per write, as a commit per record"},
-    {"flush-only", Where::kDevice, "dev-dax", Sync::kPersistEach,
-     "device-DAX: pmem_memcpy_persist (flush + drain) per write, as a commit per record"},
-};
-
-// How a flush primitive is asked of libpmem (the libpmem and dev-dax engines call it).
-struct FlushRow {
-  std::string_view flush;
-  std::array<std::string_view, 2> env;  // PMEM_* switches set to 1
-  std::string_view option;              // an engine option, or empty
-  bool on_device;                       // the dev-dax engine can honour it
-  std::string_view note;
-};
-
-constexpr FlushRow kFlushRows[] = {
-    {"clwb", {}, "", true, "libpmem picks CLWB first where the CPU has it"},
-    {"clflushopt", {"PMEM_NO_CLWB"}, "", true, "PMEM_NO_CLWB=1 leaves libpmem CLFLUSHOPT"},
-    {"clflush",
-     {"PMEM_NO_CLWB", "PMEM_NO_CLFLUSHOPT"},
-     "",
-     true,
-     "PMEM_NO_CLWB=1 PMEM_NO_CLFLUSHOPT=1 leave libpmem CLFLUSH"},
-    {"ntstore",
-     {},
-     "direct=1",
-     false,
-     "direct=1: pmem_memcpy with PMEM_F_MEM_NONTEMPORAL (libpmem's own edge handling)"},
-    {"libpmem", {}, "", true, "pmem_memcpy + pmem_drain, as daxbench's libpmem primitive"},
-    {"none",
-     {"PMEM_NO_FLUSH"},
-     "",
-     true,
-     "PMEM_NO_FLUSH=1: libpmem skips the flush and keeps the SFENCE, as flush: none"},
-};
+// fio's name of each engine; "libpmem" here is fio's ioengine=libpmem, not the flush primitive.
+std::string_view engine_name(Engine engine) {
+  switch (engine) {
+    case Engine::kNone:
+      break;
+    case Engine::kMmap:
+      return "mmap";
+    case Engine::kPsync:
+      return "psync";
+    case Engine::kLibpmem:
+      return "libpmem";
+    case Engine::kDevDax:
+      return "dev-dax";
+  }
+  return {};
+}
 
 constexpr std::string_view kPrepopulateNote =
     "; fio's libpmem engine first writes the whole file with write(2) (prepopulate_file) and "
@@ -138,20 +65,11 @@ Job cannot(std::string why) {
 
 // A workload or parameter fio has no equivalent for; empty when there is none.
 std::string unexpressible_shape(const CaseSpec& spec, const TargetView& target) {
-  const std::string_view workload = spec.workload->name;
+  const WorkloadDesc& workload = *spec.workload;
   const ParamSet& p = spec.params;
-  if (workload == "first-touch")
-    return "first-touch: one store per page, each page once, in order or shuffled; fio's random "
-           "map works in blocks of bs, not pages (rw=write:<4096-record_size> for the ordered "
-           "case is not mapped)";
-  if (workload == "kv-put")
-    return "kv-put: two dependent ordering points per put (value append, then index slot) are "
-           "not a fio I/O pattern";
-  if (workload == "trace-replay")
-    return "trace-replay: the trace would need converting to fio's iolog v2 (read_iolog), "
-           "which daxbench does not do";
-  if (workload != "log-append" && workload != "random-update")
-    return std::string(workload) + ": no fio mapping for this workload";
+  if (!workload.fio.refusal.empty()) return std::string(workload.fio.refusal);
+  if (workload.fio.rw.empty())
+    return std::string(workload.name) + ": no fio mapping for this workload";
   if (p.has("distribution") && p.text("distribution") == "zipfian")
     return "distribution: zipfian: fio's random_distribution=zipf:theta hashes ranks to blocks "
            "with its own hash, so its hot set is not daxbench's scrambled (YCSB) zipfian";
@@ -206,15 +124,16 @@ Job plan_job(const CaseSpec& spec, const TargetView& target, std::string_view fl
     return cannot(std::string(mode) +
                   " on device-DAX: the mode needs a filesystem (daxbench "
                   "records it unsupported there too)");
-  const auto row = std::find_if(std::begin(kModeRows), std::end(kModeRows), [&](const ModeRow& r) {
-    return r.mode == mode && matches(r.where, target);
-  });
-  if (row == std::end(kModeRows))
+  const std::span<const ModeRow> rows = spec.mode->fio;
+  const auto row = std::find_if(rows.begin(), rows.end(),
+                                [&](const ModeRow& r) { return matches(r.where, target); });
+  if (row == rows.end())
     return cannot(std::string(mode) + " on this target: no fio engine row for it");
-  if (row->engine.empty()) return cannot(std::string(mode) + ": " + std::string(row->note));
+  if (row->engine == Engine::kNone)
+    return cannot(std::string(mode) + ": " + std::string(row->note));
 
   Job job;
-  job.engine = row->engine;
+  job.engine = engine_name(row->engine);
   job.mapping = row->note;
   const std::uint64_t record = spec.params.size("record_size");
   const std::int64_t every = spec.params.integer("commit_every");
@@ -251,17 +170,17 @@ Job plan_job(const CaseSpec& spec, const TargetView& target, std::string_view fl
                       "syncs, so only commit_every 1 maps");
       break;
   }
-  if (job.engine == "mmap" && spec.params.size("working_set") > kMmapTotal)
+  if (row->engine == Engine::kMmap && spec.params.size("working_set") > kMmapTotal)
     return cannot(
         "working_set above 1G with the mmap engine: it maps at most 1 GiB "
         "(MMAP_TOTAL_SZ) and remaps as it goes");
 
-  if (job.engine == "libpmem" || job.engine == "dev-dax") {
-    const auto f = std::find_if(std::begin(kFlushRows), std::end(kFlushRows),
-                                [&](const FlushRow& r) { return r.flush == flush; });
-    if (f == std::end(kFlushRows))
+  const FlushOps* flush_ops = find_flush(flush);
+  if (row->engine == Engine::kLibpmem || row->engine == Engine::kDevDax) {
+    if (flush_ops == nullptr || flush_ops->fio.note.empty())
       return cannot("flush " + std::string(flush) + ": no libpmem switch for it");
-    if (job.engine == "dev-dax" && !f->on_device)
+    const FlushRow* f = &flush_ops->fio;
+    if (row->engine == Engine::kDevDax && !f->on_device)
       return cannot("flush " + std::string(flush) +
                     " on device-DAX: fio's dev-dax engine lets pmem_memcpy_persist choose "
                     "temporal or non-temporal stores itself");
@@ -274,7 +193,7 @@ Job plan_job(const CaseSpec& spec, const TargetView& target, std::string_view fl
     }
     job.mapping += "; flush " + std::string(flush) + ": " + std::string(f->note);
   }
-  if (job.engine == "libpmem") {
+  if (row->engine == Engine::kLibpmem) {
     // On DAX the first write to a page of a sparse or fallocated file is the metadata fault
     // daxbench measures; fio's prepopulation would remove every one of them (170x faster
     // map-sync in the lab on a sparse 2 MiB file). On page cache it is a cost comparison
@@ -302,7 +221,7 @@ Job plan_job(const CaseSpec& spec, const TargetView& target, std::string_view fl
   } else if (!target.dax) {
     job.durable_reason =
         "page cache: libpmem's flushes write back the CPU cache, not the page cache";
-  } else if (flush == "none") {
+  } else if (!flush_ops->writes_back) {
     job.durable_reason = "flush none: durable only where the CPU caches are persistent (eADR)";
   } else {
     job.durable = true;
@@ -317,7 +236,7 @@ void write_job_text(const CaseSpec& spec, const std::vector<std::string>& files,
   const auto threads = static_cast<unsigned>(p.integer("threads"));
   const bool shared = p.text("files") == "shared";
   const auto [sliced, view] = thread_view(*spec.workload, p);
-  const bool random = spec.workload->name == "random-update";
+  const WorkloadRow& pattern = spec.workload->fio;
   std::ostringstream out;
   out << "; daxbench case " << spec.id << "\n"
       << "; " << job.mapping << "\n";
@@ -329,10 +248,10 @@ void write_job_text(const CaseSpec& spec, const std::vector<std::string>& files,
   }
   out << "[global]\n"
       << "ioengine=" << job.engine << "\n"
-      << "rw=" << (random ? "randwrite" : "write") << "\n"
+      << "rw=" << pattern.rw << "\n"
       << "bs=" << p.size("record_size") << "\n";
   // Uniform with replacement, as daxbench draws: fio's random map would visit each block once.
-  if (random) out << "norandommap=1\n";
+  if (pattern.norandommap) out << "norandommap=1\n";
   out << "randseed=" << p.integer("seed") << "\n";
   if (const std::int64_t ops = p.integer("ops"); ops > 0)
     out << "number_ios=" << ops << "\n";  // per job, as daxbench's ops is per thread

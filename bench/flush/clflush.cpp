@@ -34,6 +34,8 @@ extern const FlushOps kClflushFlush{
     .flush = clflush_flush,
     .drain = sfence_drain,
     .auto_candidate = true,
+    .fio = {.env = {"PMEM_NO_CLWB", "PMEM_NO_CLFLUSHOPT"},
+            .note = "PMEM_NO_CLWB=1 PMEM_NO_CLFLUSHOPT=1 leave libpmem CLFLUSH"},
 };
 
 }  // namespace daxbench

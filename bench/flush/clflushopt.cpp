@@ -35,6 +35,7 @@ extern const FlushOps kClflushoptFlush{
     .flush = clflushopt_flush,
     .drain = sfence_drain,
     .auto_candidate = true,
+    .fio = {.env = {"PMEM_NO_CLWB"}, .note = "PMEM_NO_CLWB=1 leaves libpmem CLFLUSHOPT"},
 };
 
 }  // namespace daxbench

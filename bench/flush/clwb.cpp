@@ -34,6 +34,7 @@ extern const FlushOps kClwbFlush{
     .flush = clwb_flush,
     .drain = sfence_drain,
     .auto_candidate = true,
+    .fio = {.note = "libpmem picks CLWB first where the CPU has it"},
 };
 
 }  // namespace daxbench

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "bench/base/fio_rows.h"
+
 namespace daxbench {
 
 inline constexpr std::size_t kCacheLine = 64;
@@ -41,6 +43,8 @@ struct FlushOps {
   // A cache-flush instruction that `auto` may pick; not ntstore, libpmem or none, which
   // change what is measured rather than which instruction measures it.
   bool auto_candidate = false;
+  // How fio's libpmem and dev-dax engines are told to use it (PMEM_* switches).
+  fio::FlushRow fio = {};
 };
 
 // Registered primitives, in preference order (flush.def).

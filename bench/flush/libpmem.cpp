@@ -44,6 +44,7 @@ extern const FlushOps kLibpmemFlush{
     .drain = libpmem_drain,
     .copy = libpmem_copy,
     .library = true,
+    .fio = {.note = "pmem_memcpy + pmem_drain, as daxbench's libpmem primitive"},
 };
 
 }  // namespace daxbench

@@ -25,6 +25,9 @@ extern const FlushOps kNoneFlush{
     .flush = no_flush,
     .drain = sfence_drain,
     .writes_back = false,
+    .fio = {.env = {"PMEM_NO_FLUSH"},
+            .note =
+                "PMEM_NO_FLUSH=1: libpmem skips the flush and keeps the SFENCE, as flush: none"},
 };
 
 }  // namespace daxbench

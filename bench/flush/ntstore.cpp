@@ -56,6 +56,10 @@ extern const FlushOps kNtstoreFlush{
     .flush = edge_flush,
     .drain = sfence_drain,
     .copy = ntstore_copy,
+    .fio = {.option = "direct=1",
+            .on_device = false,
+            .note =
+                "direct=1: pmem_memcpy with PMEM_F_MEM_NONTEMPORAL (libpmem's own edge handling)"},
 };
 
 }  // namespace daxbench

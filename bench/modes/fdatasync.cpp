@@ -31,11 +31,19 @@ class FdatasyncMode final : public Mode {
 
 }  // namespace
 
+// fio's counterpart (docs/fio.md), per kind of target.
+constexpr fio::ModeRow kFioRows[] = {
+    {fio::Where::kAny, fio::Engine::kNone, fio::Sync::kNone,
+     "fio's mmap engine turns fdatasync= into msync(MS_SYNC) of the whole mapping, and psync "
+     "stores with pwrite rather than into a mapping"},
+};
+
 extern const ModeDesc kFdatasyncMode{
     .name = "fdatasync",
     .summary = "stores through MAP_SHARED, fdatasync(fd) at each commit",
     .needs = kNeedsFilesystem,
     .durability = Durability::kBySyscall,
+    .fio = kFioRows,
     .create = [](const ModeSetup&) -> std::unique_ptr<Mode> {
       return std::make_unique<FdatasyncMode>();
     },

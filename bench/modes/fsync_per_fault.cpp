@@ -236,6 +236,12 @@ constexpr ParamSpec kParams[] = {
 
 }  // namespace
 
+// fio's counterpart (docs/fio.md), per kind of target.
+constexpr fio::ModeRow kFioRows[] = {
+    {fio::Where::kAny, fio::Engine::kNone, fio::Sync::kNone,
+     "fio has no engine that syncs the file from a write-fault handler"},
+};
+
 extern const ModeDesc kFsyncPerFaultMode{
     .name = "fsync-per-fault",
     .summary =
@@ -245,6 +251,7 @@ extern const ModeDesc kFsyncPerFaultMode{
     .durability = Durability::kWhenPmem,
     .params = kParams,
     .companion = {.param = "fault_sync", .metric = "fault_ns"},
+    .fio = kFioRows,
     .create = [](const ModeSetup& setup) -> std::unique_ptr<Mode> {
       return std::make_unique<FsyncPerFaultMode>(setup);
     },

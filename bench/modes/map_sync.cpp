@@ -26,6 +26,18 @@ class MapSyncMode final : public UserFlushMode {
 
 }  // namespace
 
+// fio's counterpart (docs/fio.md), per kind of target.
+constexpr fio::ModeRow kFioRows[] = {
+    {fio::Where::kPageCache, fio::Engine::kNone, fio::Sync::kNone,
+     "MAP_SYNC is refused off DAX (daxbench records this case unsupported); fio's libpmem "
+     "engine would fall back to a plain MAP_SHARED mapping without saying so"},
+    {fio::Where::kDax, fio::Engine::kLibpmem, fio::Sync::kDrain,
+     "libpmem maps with MAP_SYNC, flushes each write (pmem_memcpy) and drains at each commit, "
+     "as map-sync"},
+    {fio::Where::kDevice, fio::Engine::kDevDax, fio::Sync::kPersistEach,
+     "device-DAX: pmem_memcpy_persist (flush + drain) per write, as a commit per record"},
+};
+
 extern const ModeDesc kMapSyncMode{
     .name = "map-sync",
     .summary =
@@ -34,6 +46,7 @@ extern const ModeDesc kMapSyncMode{
     .needs = kNeedsUserFlush,
     .durability = Durability::kWhenPmem,
     .crash_concurrent_default = true,
+    .fio = kFioRows,
     .create = [](const ModeSetup& setup) -> std::unique_ptr<Mode> {
       return std::make_unique<MapSyncMode>(setup.flush);
     },

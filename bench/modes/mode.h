@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "bench/base/fio_rows.h"
 #include "bench/base/metric.h"
 #include "bench/base/params.h"
 #include "bench/io/writer.h"
@@ -74,6 +75,9 @@ struct ModeDesc {
   // Power cuts: with no crash.concurrent_write.modes given, this mode's cells also run with a
   // concurrent writer (modes whose promise a second process's allocations could break).
   bool crash_concurrent_default = false;
+  // Its fio counterpart per kind of target, first match wins (bench/base/fio_rows.h); none:
+  // fio has no counterpart anywhere, and `fio: true` records why.
+  std::span<const fio::ModeRow> fio = {};
   std::unique_ptr<Mode> (*create)(const ModeSetup& setup) = nullptr;
 };
 

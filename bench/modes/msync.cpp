@@ -46,11 +46,19 @@ class MsyncMode final : public Mode {
 
 }  // namespace
 
+// fio's counterpart (docs/fio.md), per kind of target.
+constexpr fio::ModeRow kFioRows[] = {
+    {fio::Where::kAny, fio::Engine::kMmap, fio::Sync::kFsync,
+     "msync(MS_SYNC) of the whole mapping per sync (fsync=N); daxbench msyncs only the "
+     "page-aligned dirty range"},
+};
+
 extern const ModeDesc kMsyncMode{
     .name = "msync",
     .summary = "stores through MAP_SHARED, msync(MS_SYNC) of the dirty page span at each commit",
     .needs = kNeedsFilesystem,
     .durability = Durability::kBySyscall,
+    .fio = kFioRows,
     .create = [](const ModeSetup&) -> std::unique_ptr<Mode> {
       return std::make_unique<MsyncMode>();
     },

@@ -25,10 +25,21 @@ class NoneMode final : public Mode {
 
 }  // namespace
 
+// fio's counterpart (docs/fio.md), per kind of target.
+constexpr fio::ModeRow kFioRows[] = {
+    {fio::Where::kDevice, fio::Engine::kNone, fio::Sync::kNone,
+     "fio's dev-dax engine persists every write (pmem_memcpy_persist); none stores without "
+     "flushing"},
+    {fio::Where::kAny, fio::Engine::kMmap, fio::Sync::kNone,
+     "memcpy into a MAP_SHARED mapping, no sync, as none; fio adds its own per-write overhead "
+     "and madvise(RANDOM/SEQUENTIAL) where daxbench sets MADV_NOHUGEPAGE"},
+};
+
 extern const ModeDesc kNoneMode{
     .name = "none",
     .summary = "stores only, no flush, no syscall: upper bound, not durable",
     .durability = Durability::kNever,
+    .fio = kFioRows,
     .create = [](const ModeSetup&) -> std::unique_ptr<Mode> {
       return std::make_unique<NoneMode>();
     },

@@ -43,11 +43,18 @@ class PwriteMode final : public Mode {
 
 }  // namespace
 
+// fio's counterpart (docs/fio.md), per kind of target.
+constexpr fio::ModeRow kFioRows[] = {
+    {fio::Where::kAny, fio::Engine::kPsync, fio::Sync::kFdatasync,
+     "pwrite per record, fdatasync every commit_every records: the same calls"},
+};
+
 extern const ModeDesc kPwriteFdatasyncMode{
     .name = "pwrite-fdatasync",
     .summary = "no mapping: pwrite for each store, fdatasync at each commit",
     .needs = kNeedsFilesystem,
     .durability = Durability::kBySyscall,
+    .fio = kFioRows,
     .create = [](const ModeSetup&) -> std::unique_ptr<Mode> {
       return std::make_unique<PwriteMode>();
     },

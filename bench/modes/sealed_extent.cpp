@@ -44,6 +44,16 @@ class SealedExtentMode final : public UserFlushMode {
 
 }  // namespace
 
+// fio's counterpart (docs/fio.md), per kind of target.
+constexpr fio::ModeRow kFioRows[] = {
+    {fio::Where::kDax, fio::Engine::kLibpmem, fio::Sync::kDrain,
+     "libpmem maps with MAP_SYNC where sealed-extent maps plain MAP_SHARED over a sealed file; "
+     "flush per write, drain at each commit"},
+    {fio::Where::kPageCache, fio::Engine::kLibpmem, fio::Sync::kDrain,
+     "page cache: PMEM_IS_PMEM_FORCE=1 makes libpmem flush the CPU cache as if this were pmem, "
+     "a cost comparison only, not durable (as daxbench's flush modes here)"},
+};
+
 extern const ModeDesc kSealedExtentMode{
     .name = "sealed-extent",
     .summary =
@@ -54,6 +64,7 @@ extern const ModeDesc kSealedExtentMode{
     .seal_metric = "extent_map_unchanged",
     .seal_broken = "the block map changed during the run: the seal did not hold",
     .crash_concurrent_default = true,
+    .fio = kFioRows,
     .create = [](const ModeSetup& setup) -> std::unique_ptr<Mode> {
       return std::make_unique<SealedExtentMode>(setup.flush);
     },
