@@ -17,14 +17,50 @@ function(daxbench_layer_target layer out)
   set(${out} daxbench_${name} PARENT_SCOPE)
 endfunction()
 
-# daxbench_layer(<layer> SOURCES <files relative to the current folder>...): the layer's
-# library (INTERFACE when it is headers only), linked to its floors.
+# daxbench_plugin_sources(<list.def> <out-var>): the file of each plug-in a .def list
+# registers. A DAXBENCH_X(symbol) line names a descriptor; its file is the one .cpp of the
+# folder that defines `const <Type> symbol{`. So the .def line is the plug-in's only
+# registration, for the build as for the code (a mode is one file + one .def line).
+function(daxbench_plugin_sources def_file out)
+  get_filename_component(def_path ${def_file} ABSOLUTE)
+  get_filename_component(def_folder ${def_path} DIRECTORY)
+  file(STRINGS ${def_path} lines REGEX "^[ \t]*DAXBENCH_[A-Z_]+\\([ \t]*[A-Za-z0-9_]+[ \t]*\\)")
+  # Re-run the configure step when a file appears, so a new plug-in's file is found.
+  file(GLOB candidates CONFIGURE_DEPENDS ${def_folder}/*.cpp)
+  set(found "")
+  foreach(line IN LISTS lines)
+    string(REGEX REPLACE "^[ \t]*DAXBENCH_[A-Z_]+\\([ \t]*([A-Za-z0-9_]+).*" "\\1" symbol "${line}")
+    set(owners "")
+    foreach(candidate IN LISTS candidates)
+      file(STRINGS ${candidate} hits REGEX "const[ \t]+[A-Za-z0-9_:]+[ \t]+${symbol}[ \t]*[{]")
+      if(hits)
+        list(APPEND owners ${candidate})
+      endif()
+    endforeach()
+    list(LENGTH owners count)
+    if(NOT count EQUAL 1)
+      message(FATAL_ERROR "${def_file}: ${symbol} is defined in ${count} files of "
+                          "${def_folder}, expected one: ${owners}")
+    endif()
+    list(APPEND found ${owners})
+  endforeach()
+  set(${out} ${found} PARENT_SCOPE)
+endfunction()
+
+# daxbench_layer(<layer> [PLUGINS <list.def>] SOURCES <files relative to the current
+# folder>...): the layer's library (INTERFACE when it is headers only), linked to its floors.
+# With PLUGINS, the files of the plug-ins the .def list registers are added to SOURCES.
 function(daxbench_layer layer)
-  cmake_parse_arguments(ARG "" "" "SOURCES" ${ARGN})
+  cmake_parse_arguments(ARG "" "PLUGINS" "SOURCES" ${ARGN})
   if(NOT DEFINED DAXBENCH_LAYER_${layer}_FOLDER)
     message(FATAL_ERROR "layer '${layer}' is not in cmake/layers.txt")
   endif()
   set(folder ${CMAKE_SOURCE_DIR}/${DAXBENCH_LAYER_${layer}_FOLDER})
+  if(ARG_PLUGINS)
+    daxbench_plugin_sources(${ARG_PLUGINS} plugin_sources)
+    list(APPEND ARG_SOURCES ${ARG_PLUGINS} ${plugin_sources})
+    list(REMOVE_DUPLICATES ARG_SOURCES)
+  endif()
   set(compiled "")
   foreach(source IN LISTS ARG_SOURCES)
     get_filename_component(path ${source} ABSOLUTE)
