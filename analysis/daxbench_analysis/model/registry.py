@@ -15,7 +15,8 @@ and `record["shape"]`: {"record_size": "4K", ...}, the case id's parameters as a
 The FALLBACK_* tables and `parse_shape_id` are only for results folders written before the
 driver wrote these (and for the history, which keeps no run's registry): copies of the C++
 tables as they were then. tests/e2e/test_run.py checks that the driver's registry still
-equals them, so an old folder and a new one read the same."""
+holds them in the same order, so an old folder and a new one read the same; a mode added
+later needs no entry here (old folders cannot hold it)."""
 from __future__ import annotations
 
 import json
