@@ -197,6 +197,151 @@ void add_crash_targets(Config& config) {
   }
 }
 
+// The document's root, which must be a mapping; a YAML syntax error is located like the rest.
+YAML::Node load_root(const Located& at, const std::string& text) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    at.fail(e.mark, "YAML syntax: " + e.msg);
+  }
+  if (!root.IsMap())
+    at.fail(root.Mark(),
+            "expected a mapping with keys: name, description, targets, defaults, cases");
+  return root;
+}
+
+// What the path alone gives: the directory relative paths are read from, the default name.
+Config config_at(const std::string& path, const std::string& text) {
+  Config config;
+  config.path = path;
+  config.text = text;
+  config.dir = std::filesystem::path(path).parent_path().string();
+  if (config.dir.empty()) config.dir = ".";
+  config.name = std::filesystem::path(path).stem().string();
+  return config;
+}
+
+void check_top_level_keys(const Located& at, const YAML::Node& root) {
+  for (const auto& entry : root) {
+    const std::string key = entry.first.Scalar();
+    if (std::find(std::begin(kTopLevelKeys), std::end(kTopLevelKeys), key) ==
+        std::end(kTopLevelKeys)) {
+      std::vector<std::string> valid(std::begin(kTopLevelKeys), std::end(kTopLevelKeys));
+      at.fail(entry.first.Mark(),
+              "unknown key '" + key + "' at top level; " + valid_list(valid, key));
+    }
+  }
+}
+
+// The sections read before the targets and the cases, so their errors are reported first.
+void read_sections(const Located& at, const YAML::Node& root, Config& config) {
+  if (root["name"]) config.name = scalar_text(at, root["name"], "name");
+  if (root["micro"]) config.micro = parse_micro(at, root["micro"]);
+  if (root["crash"]) config.crash = parse_crash(at, root["crash"]);
+  if (root["fio"]) config.fio = parse_fio(at, root["fio"]);
+}
+
+// The config's targets, replaced by --target's when given; without either, a file target in
+// the temp directory (a crash-only config needs none: its lab targets are added at the end).
+void read_targets(const Located& at, const YAML::Node& root,
+                  const std::vector<std::string>& targets, bool crash_only, Config& config) {
+  std::vector<std::string> target_syntax;
+  for (const TargetDesc* t : daxbench::targets()) target_syntax.emplace_back(t->syntax);
+  // The config's own targets are checked even when --target replaces them: a bad config is
+  // bad wherever it is run.
+  if (root["targets"]) {
+    for (const auto& [spec, mark] :
+         values_of(at, root["targets"], "targets", root["targets"].Mark()).items) {
+      if (!find_target(spec))
+        at.fail(mark, "unknown target '" + spec + "'; " + valid_list(target_syntax, spec));
+      config.targets.push_back(spec);
+    }
+  }
+  if (!targets.empty()) {
+    for (const std::string& spec : targets)
+      if (!find_target(spec))
+        throw ConfigError("--target: unknown target '" + spec + "'; " +
+                          valid_list(target_syntax, spec));
+    config.targets = targets;
+  }
+  if (config.targets.empty() && !crash_only)
+    config.targets.push_back("file:" + std::filesystem::temp_directory_path().string());
+}
+
+// `defaults:`: the parameters every case starts from, and its `fio:` switch.
+struct Defaults {
+  Settings settings;
+  FioChoice fio;
+};
+
+Defaults read_defaults(const Located& at, const YAML::Node& root,
+                       const std::set<std::string>& known) {
+  Defaults defaults;
+  if (const YAML::Node d = root["defaults"]) {
+    if (!d.IsMap()) at.fail(d.Mark(), "defaults: expected a mapping of parameter: value");
+    defaults.settings = read_settings(at, d, kDefaultsKeys, known, "defaults");
+  }
+  defaults.fio = root["defaults"] && root["defaults"]["fio"]
+                     ? parse_fio_switch(at, root["defaults"]["fio"])
+                     : FioChoice{};
+  return defaults;
+}
+
+// A parameter written in a case must apply to something the case runs.
+void check_own_params_apply(const Located& at, const Settings& own,
+                            const std::vector<const WorkloadDesc*>& chosen_workloads,
+                            const std::vector<const ModeDesc*>& chosen_modes) {
+  for (const auto& [name, values] : own) {
+    bool applies = false;
+    for (const WorkloadDesc* w : chosen_workloads)
+      for (const ModeDesc* m : chosen_modes)
+        for (const ParamSpec* s : applicable_params(*w, *m)) applies = applies || s->name == name;
+    if (!applies)
+      at.fail(values.key_mark, "'" + name + "' does not apply to this case; it is a parameter of " +
+                                   owners_of(name));
+  }
+}
+
+// One entry of `cases:`: its shape, what it runs, its own settings, counters and fio switch,
+// then every workload × mode it names expanded.
+void expand_case(const Located& at, const YAML::Node& entry, const std::set<std::string>& known,
+                 const Defaults& defaults,
+                 const std::shared_ptr<const perf::CounterTable>& counters, Expansion& expansion) {
+  if (!entry.IsMap())
+    at.fail(entry.Mark(), "a case is a mapping with keys workload, mode and parameters");
+  for (const char* required : {"workload", "mode"})
+    if (!entry[required])
+      at.fail(entry.Mark(),
+              std::string("case without '") + required + "' (a name, a list, or all)");
+  const auto chosen_workloads =
+      pick(at, values_of(at, entry["workload"], "workload", entry.Mark()), workloads(), "workload");
+  const auto chosen_modes =
+      pick(at, values_of(at, entry["mode"], "mode", entry.Mark()), modes(), "mode");
+  const Settings own = read_settings(at, entry, kCaseKeys, known, "case");
+  // A case's own `counters:` replaces the top-level one as a whole.
+  expansion.counters = entry["counters"] ? parse_counters(at, entry["counters"]) : counters;
+  expansion.fio = entry["fio"] ? parse_fio_switch(at, entry["fio"]) : defaults.fio;
+  check_own_params_apply(at, own, chosen_workloads, chosen_modes);
+  for (const WorkloadDesc* w : chosen_workloads)
+    for (const ModeDesc* m : chosen_modes)
+      expansion.expand(*w, *m, defaults.settings, own, entry.Mark());
+}
+
+// `cases:` (a non-empty list) with the top-level `counters:` they share unless they replace it.
+void expand_cases(const Located& at, const YAML::Node& root, const std::set<std::string>& known,
+                  const Defaults& defaults, Config& config) {
+  const YAML::Node cases = root["cases"];
+  if (!cases || !cases.IsSequence() || cases.size() == 0)
+    at.fail(cases ? cases.Mark() : root.Mark(),
+            "cases: expected a non-empty list of {workload, mode, parameters}");
+  std::shared_ptr<const perf::CounterTable> counters;
+  if (root["counters"]) counters = parse_counters(at, root["counters"]);
+  Expansion expansion{at, config, {}, config.cases, counters, defaults.fio};
+  for (const YAML::Node& entry : cases)
+    expand_case(at, entry, known, defaults, counters, expansion);
+}
+
 }  // namespace
 
 std::vector<const ParamSpec*> applicable_params(const WorkloadDesc& workload,
@@ -223,117 +368,20 @@ std::vector<std::pair<std::string, std::string>> case_shape(const WorkloadDesc& 
   return shape;
 }
 
+// The steps run in this order because the first error found is the one reported.
 Config parse_config(const std::string& text, const std::string& path,
                     const std::vector<std::string>& targets) {
   const Located at(path);
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    at.fail(e.mark, "YAML syntax: " + e.msg);
-  }
-  if (!root.IsMap())
-    at.fail(root.Mark(),
-            "expected a mapping with keys: name, description, targets, defaults, cases");
-
-  Config config;
-  config.path = path;
-  config.text = text;
-  config.dir = std::filesystem::path(path).parent_path().string();
-  if (config.dir.empty()) config.dir = ".";
-  config.name = std::filesystem::path(path).stem().string();
-
-  for (const auto& entry : root) {
-    const std::string key = entry.first.Scalar();
-    if (std::find(std::begin(kTopLevelKeys), std::end(kTopLevelKeys), key) ==
-        std::end(kTopLevelKeys)) {
-      std::vector<std::string> valid(std::begin(kTopLevelKeys), std::end(kTopLevelKeys));
-      at.fail(entry.first.Mark(),
-              "unknown key '" + key + "' at top level; " + valid_list(valid, key));
-    }
-  }
-  if (root["name"]) config.name = scalar_text(at, root["name"], "name");
-  if (root["micro"]) config.micro = parse_micro(at, root["micro"]);
-  if (root["crash"]) config.crash = parse_crash(at, root["crash"]);
-  if (root["fio"]) config.fio = parse_fio(at, root["fio"]);
-
-  std::vector<std::string> target_syntax;
-  for (const TargetDesc* t : daxbench::targets()) target_syntax.emplace_back(t->syntax);
-  // The config's own targets are checked even when --target replaces them: a bad config is
-  // bad wherever it is run.
-  if (root["targets"]) {
-    for (const auto& [spec, mark] :
-         values_of(at, root["targets"], "targets", root["targets"].Mark()).items) {
-      if (!find_target(spec))
-        at.fail(mark, "unknown target '" + spec + "'; " + valid_list(target_syntax, spec));
-      config.targets.push_back(spec);
-    }
-  }
-  if (!targets.empty()) {
-    for (const std::string& spec : targets)
-      if (!find_target(spec))
-        throw ConfigError("--target: unknown target '" + spec + "'; " +
-                          valid_list(target_syntax, spec));
-    config.targets = targets;
-  }
+  const YAML::Node root = load_root(at, text);
+  Config config = config_at(path, text);
+  check_top_level_keys(at, root);
+  read_sections(at, root, config);
   const bool crash_only = config.crash.enabled && !root["cases"];
-  if (config.targets.empty() && !crash_only)
-    config.targets.push_back("file:" + std::filesystem::temp_directory_path().string());
-
+  read_targets(at, root, targets, crash_only, config);
   const std::set<std::string> known = all_param_names();
-  Settings defaults;
-  if (const YAML::Node d = root["defaults"]) {
-    if (!d.IsMap()) at.fail(d.Mark(), "defaults: expected a mapping of parameter: value");
-    defaults = read_settings(at, d, kDefaultsKeys, known, "defaults");
-  }
-  const FioChoice fio_default = root["defaults"] && root["defaults"]["fio"]
-                                    ? parse_fio_switch(at, root["defaults"]["fio"])
-                                    : FioChoice{};
-
-  const YAML::Node cases = root["cases"];
+  const Defaults defaults = read_defaults(at, root, known);
   // A config may be only `crash:`; its lab targets are added below.
-  if (crash_only) {
-    add_crash_targets(config);
-    return config;
-  }
-  if (!cases || !cases.IsSequence() || cases.size() == 0)
-    at.fail(cases ? cases.Mark() : root.Mark(),
-            "cases: expected a non-empty list of {workload, mode, parameters}");
-
-  std::shared_ptr<const perf::CounterTable> counters;
-  if (root["counters"]) counters = parse_counters(at, root["counters"]);
-
-  Expansion expansion{at, config, {}, config.cases, counters, fio_default};
-  for (const YAML::Node& entry : cases) {
-    if (!entry.IsMap())
-      at.fail(entry.Mark(), "a case is a mapping with keys workload, mode and parameters");
-    for (const char* required : {"workload", "mode"})
-      if (!entry[required])
-        at.fail(entry.Mark(),
-                std::string("case without '") + required + "' (a name, a list, or all)");
-    const auto chosen_workloads = pick(
-        at, values_of(at, entry["workload"], "workload", entry.Mark()), workloads(), "workload");
-    const auto chosen_modes =
-        pick(at, values_of(at, entry["mode"], "mode", entry.Mark()), modes(), "mode");
-    const Settings own = read_settings(at, entry, kCaseKeys, known, "case");
-    // A case's own `counters:` replaces the top-level one as a whole.
-    expansion.counters = entry["counters"] ? parse_counters(at, entry["counters"]) : counters;
-    expansion.fio = entry["fio"] ? parse_fio_switch(at, entry["fio"]) : fio_default;
-
-    // A parameter written in a case must apply to something the case runs.
-    for (const auto& [name, values] : own) {
-      bool applies = false;
-      for (const WorkloadDesc* w : chosen_workloads)
-        for (const ModeDesc* m : chosen_modes)
-          for (const ParamSpec* s : applicable_params(*w, *m)) applies = applies || s->name == name;
-      if (!applies)
-        at.fail(
-            values.key_mark,
-            "'" + name + "' does not apply to this case; it is a parameter of " + owners_of(name));
-    }
-    for (const WorkloadDesc* w : chosen_workloads)
-      for (const ModeDesc* m : chosen_modes) expansion.expand(*w, *m, defaults, own, entry.Mark());
-  }
+  if (!crash_only) expand_cases(at, root, known, defaults, config);
   add_crash_targets(config);
   return config;
 }

@@ -63,7 +63,7 @@ def test_mann_whitney_known_values():
     separated = stats.mann_whitney_u(ONE_TO_FIVE, SIX_TO_TEN)
     assert separated.u == 25 and separated.exact
     assert separated.p_value == pytest.approx(2 / 252, rel=1e-15)
-    # The tie-corrected normal approximation, worked out in tests/unit/compare_test.cpp.
+    # The tie-corrected normal approximation, worked out in tests/unit/compare_stats_test.cpp.
     tied = stats.mann_whitney_u(base=[1, 2, 3, 3, 4], candidate=[3, 4, 5, 6, 7])
     assert tied.u == 22.5 and not tied.exact
     assert tied.p_value == pytest.approx(0.04387800789041377, abs=1e-12)

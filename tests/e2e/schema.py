@@ -2,7 +2,13 @@
 tables are parsed here (parse_schema), so a field is allowed exactly when the page documents
 it; a record, context.json or crash.jsonl line with an undocumented field fails, and so does
 a record or crash line without a documented one. The checks below add what a table cannot
-say (orderings, sums, what a status implies)."""
+say (orderings, sums, what a status implies).
+
+One file on purpose (over 400 lines): it is one schema, the page made executable. The
+checks of every object (record, fio record, context, crash line) name their fields in
+tables kept next to the parsed SCHEMA, and undocumented_definitions reads those same tables
+to catch the page drifting from them; the e2e tests import it as one module and
+tests/analysis/fixture_records.py loads it by path."""
 import json
 import math
 import pathlib

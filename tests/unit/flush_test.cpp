@@ -1,55 +1,26 @@
-// The shared line loop, driven with an instruction that records each line; each flush
-// primitive checked against what it must do (flush_conformance.h), and the test-only mutants
-// (mutant_flush.h) shown to fail the same checks; each primitive driven through the Writer
-// the user-space flushing modes use: what it writes back, what it stores non-temporally, how
-// many fences a commit pays, and that the bytes land. Also a reading guide: the counts below
-// are each primitive's rule.
+// Each flush primitive driven through the Writer the user-space flushing modes use: what it
+// writes back, what it stores non-temporally, how many fences a commit pays, and that the
+// bytes land; and a mutant (mutant_flush.h) shown in a Writer's counters. Also a reading
+// guide: the counts below are each primitive's rule. The shared line loop is
+// line_loop_test.cpp; the conformance checks over every primitive, flush_conformance_test.cpp.
 #include <gtest/gtest.h>
 
-#include <array>
 #include <cstring>
-#include <memory>
 #include <numeric>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "bench/flush/flush.h"
-#include "bench/flush/line_loop.h"
 #include "bench/modes/user_flush.h"
-#include "tests/unit/flush_conformance.h"
+#include "tests/unit/flush_test_support.h"
 #include "tests/unit/mutant_flush.h"
 
 namespace daxbench {
 namespace {
 
-constexpr std::size_t kSize = 4 * 4096;
-
-// A page-aligned stand-in for a mapping, so line counts do not depend on the allocator.
-struct AlignedFile {
-  struct alignas(4096) Bytes {
-    std::array<std::byte, kSize> data{};
-  };
-  AlignedFile() : bytes(std::make_unique<Bytes>()) {
-    file.path = "(memory)";
-    file.size = kSize;
-    file.base = bytes->data.data();
-  }
-  std::unique_ptr<Bytes> bytes;
-  MappedFile file;
-};
-
-std::vector<std::byte> pattern(std::size_t len, unsigned seed) {
-  std::vector<std::byte> out(len);
-  for (std::size_t i = 0; i < len; ++i) out[i] = std::byte(static_cast<unsigned char>(seed + i));
-  return out;
-}
-
-const FlushOps& primitive(std::string_view name) {
-  const FlushOps* ops = find_flush(name);
-  if (!ops) throw std::runtime_error("no flush primitive " + std::string(name));
-  return *ops;
-}
+using testing::AlignedFile;
+using testing::pattern;
+using testing::primitive;
 
 struct Expected {
   std::string_view name;
@@ -177,272 +148,6 @@ TEST(FlushPrimitives, AutoPicksACacheFlushInstructionNeverAnotherKindOfPrimitive
   for (std::string_view name : {"ntstore", "libpmem", "none"}) {
     EXPECT_FALSE(primitive(name).auto_candidate) << name;
     EXPECT_TRUE(primitive(name).available()) << name;
-  }
-}
-
-// ---- The shared line loop, with an instruction that records instead of flushing ----------
-
-using testing::check_primitive_conformance;
-using testing::lines_overlapped;
-using testing::probe_ranges;
-using Lines = std::vector<std::uint64_t>;
-
-// The offsets (from the page-aligned base) of the lines for_each_line hands its instruction,
-// in the order it hands them; also checks that it returns how many it handed.
-Lines visit(std::uint64_t offset, std::uint64_t len) {
-  static const AlignedFile mem;
-  const auto base = reinterpret_cast<std::uintptr_t>(mem.file.base);
-  Lines lines;
-  const std::size_t n = for_each_line(mem.file.base + offset, len,
-                                      [&](std::uintptr_t line) { lines.push_back(line - base); });
-  EXPECT_EQ(n, lines.size()) << "for_each_line's count is not the lines it visited";
-  return lines;
-}
-
-TEST(LineLoop, AnAlignedStartVisitsEachLineItOverlapsOnce) {
-  EXPECT_EQ(visit(0, 64), (Lines{0}));
-  EXPECT_EQ(visit(256, 256), (Lines{256, 320, 384, 448}));
-}
-
-TEST(LineLoop, AnUnalignedStartBeginsAtTheLineHoldingTheFirstByte) {
-  EXPECT_EQ(visit(8, 64), (Lines{0, 64}));
-  EXPECT_EQ(visit(63, 2), (Lines{0, 64}));
-  EXPECT_EQ(visit(100, 20), (Lines{64}));
-}
-
-TEST(LineLoop, LengthZeroVisitsNoLineEvenAtAnUnalignedAddress) {
-  EXPECT_EQ(visit(128, 0), Lines{});
-  EXPECT_EQ(visit(200, 0), Lines{});  // the old per-primitive loops flushed line 192 here
-  EXPECT_EQ(visit(4095, 0), Lines{});
-}
-
-TEST(LineLoop, OneByteVisitsTheLineHoldingIt) {
-  EXPECT_EQ(visit(130, 1), (Lines{128}));
-  EXPECT_EQ(visit(63, 1), (Lines{0}));
-  EXPECT_EQ(visit(64, 1), (Lines{64}));
-}
-
-TEST(LineLoop, ARangeEndingOnALineBoundaryVisitsNoLineBeyondIt) {
-  EXPECT_EQ(visit(32, 96), (Lines{0, 64}));
-  EXPECT_EQ(visit(0, 128), (Lines{0, 64}));
-}
-
-TEST(LineLoop, PartialFirstAndLastLinesAreVisited) {
-  EXPECT_EQ(visit(32, 100), (Lines{0, 64, 128}));
-  EXPECT_EQ(visit(1000, 80), (Lines{960, 1024}));
-}
-
-TEST(LineLoop, ARangeAcrossA4KiBPageBoundaryVisitsTheLinesOfBothPages) {
-  EXPECT_EQ(visit(4096 - 40, 80), (Lines{4032, 4096}));
-  EXPECT_EQ(visit(4096 - 1, 2), (Lines{4032, 4096}));
-  Lines page_and_two_bytes;  // +8191 .. +12288: the last line of page 1, all of page 2, one more
-  for (std::uint64_t line = 8128; line <= 12288; line += 64) page_and_two_bytes.push_back(line);
-  EXPECT_EQ(visit(8191, 4098), page_and_two_bytes);
-  EXPECT_EQ(page_and_two_bytes.size(), 66u);
-}
-
-TEST(LineLoop, VisitsWhatTheRangeOverlapsOnEveryProbeRange) {
-  for (const auto& r : probe_ranges()) {
-    SCOPED_TRACE(r.what);
-    EXPECT_EQ(visit(r.offset, r.len), lines_overlapped(r.offset, r.len));
-    EXPECT_EQ(lines_covered(r.offset, r.len), lines_overlapped(r.offset, r.len).size());
-  }
-}
-
-// ---- ntstore's split: which lines are stored non-temporally, which edges are flushed -------
-
-struct NtCopyRecord {
-  Lines nt_stored;                                           // lines handed to store_line
-  std::vector<std::pair<std::uint64_t, std::size_t>> edges;  // (offset, bytes) stored normally
-  Lines flushed;  // the edges' lines, in the order flushed
-  CopyCounts counts;
-};
-
-// copy_lines_nt with a store_line that records and memcpys 64 bytes, and a store_edge that
-// records, memcpys and flushes through for_each_line with a recording instruction.
-NtCopyRecord nt_copy(AlignedFile& mem, std::uint64_t offset, const std::vector<std::byte>& src) {
-  NtCopyRecord rec;
-  std::byte* base = mem.file.base;
-  const auto b = reinterpret_cast<std::uintptr_t>(base);
-  rec.counts = copy_lines_nt(
-      base + offset, src.data(), src.size(),
-      [&](std::uintptr_t line, const char* s) {
-        rec.nt_stored.push_back(line - b);
-        std::memcpy(reinterpret_cast<void*>(line), s, kCacheLine);
-      },
-      [&](char* d, const char* s, std::size_t n) {
-        rec.edges.emplace_back(reinterpret_cast<std::uintptr_t>(d) - b, n);
-        std::memcpy(d, s, n);
-        return for_each_line(d, n, [&](std::uintptr_t line) { rec.flushed.push_back(line - b); });
-      });
-  return rec;
-}
-
-using Edges = std::vector<std::pair<std::uint64_t, std::size_t>>;
-
-void expect_exact_bytes(const AlignedFile& mem, std::uint64_t offset,
-                        const std::vector<std::byte>& src) {
-  std::vector<std::byte> want(kSize);
-  if (!src.empty()) std::memcpy(want.data() + offset, src.data(), src.size());
-  for (std::size_t i = 0; i < kSize; ++i)
-    if (mem.file.base[i] != want[i]) {
-      ADD_FAILURE() << "byte +" << i << " is " << int(mem.file.base[i]) << ", expected "
-                    << int(want[i]);
-      return;
-    }
-}
-
-TEST(NtstoreCopy, AnAlignedPageIsStoredNonTemporallyLineByLineWithNoFlush) {
-  AlignedFile mem;
-  const auto src = pattern(4096, 21);
-  const NtCopyRecord rec = nt_copy(mem, 4096, src);
-  Lines page;
-  for (std::uint64_t line = 4096; line < 8192; line += 64) page.push_back(line);
-  EXPECT_EQ(rec.nt_stored, page);
-  EXPECT_EQ(rec.edges, Edges{});
-  EXPECT_EQ(rec.flushed, Lines{});
-  EXPECT_EQ(rec.counts.lines_nt_stored, 64u);
-  EXPECT_EQ(rec.counts.lines_flushed, 0u);
-  expect_exact_bytes(mem, 4096, src);
-}
-
-TEST(NtstoreCopy, PartialHeadAndTailAreStoredNormallyAndFlushedTheWholeLineNonTemporally) {
-  AlignedFile mem;
-  const auto src = pattern(100, 22);
-  const NtCopyRecord rec = nt_copy(mem, 32, src);  // bytes 32..131
-  EXPECT_EQ(rec.nt_stored, (Lines{64}));
-  EXPECT_EQ(rec.edges, (Edges{{32, 32}, {128, 4}}));
-  EXPECT_EQ(rec.flushed, (Lines{0, 128}));
-  EXPECT_EQ(rec.counts.lines_nt_stored, 1u);
-  EXPECT_EQ(rec.counts.lines_flushed, 2u);
-  expect_exact_bytes(mem, 32, src);
-}
-
-TEST(NtstoreCopy, ARangeWithNoWholeLineIsOneEdgeFlushedLineByLine) {
-  AlignedFile mem;
-  const auto src = pattern(80, 23);
-  const NtCopyRecord rec = nt_copy(mem, 1000, src);  // parts of lines 960 and 1024
-  EXPECT_EQ(rec.nt_stored, Lines{});
-  EXPECT_EQ(rec.edges, (Edges{{1000, 80}}));
-  EXPECT_EQ(rec.flushed, (Lines{960, 1024}));
-  EXPECT_EQ(rec.counts.lines_flushed, 2u);
-  expect_exact_bytes(mem, 1000, src);
-
-  AlignedFile one;
-  const auto eight = pattern(8, 24);
-  const NtCopyRecord inside = nt_copy(one, 2048 + 8, eight);
-  EXPECT_EQ(inside.edges, (Edges{{2056, 8}}));
-  EXPECT_EQ(inside.flushed, (Lines{2048}));
-  EXPECT_EQ(inside.counts.lines_nt_stored, 0u);
-  expect_exact_bytes(one, 2056, eight);
-}
-
-TEST(NtstoreCopy, ACopyAcrossAPageBoundarySplitsAtLinesNotPages) {
-  AlignedFile mem;
-  const auto src = pattern(200, 25);
-  const NtCopyRecord rec = nt_copy(mem, 4000, src);  // bytes 4000..4199
-  EXPECT_EQ(rec.nt_stored, (Lines{4032, 4096}));
-  EXPECT_EQ(rec.edges, (Edges{{4000, 32}, {4160, 40}}));
-  EXPECT_EQ(rec.flushed, (Lines{3968, 4160}));
-  expect_exact_bytes(mem, 4000, src);
-
-  AlignedFile no_whole;
-  const auto eighty = pattern(80, 26);
-  const NtCopyRecord straddle = nt_copy(no_whole, 4096 - 40, eighty);
-  EXPECT_EQ(straddle.nt_stored, Lines{});
-  EXPECT_EQ(straddle.flushed, (Lines{4032, 4096}));
-  expect_exact_bytes(no_whole, 4096 - 40, eighty);
-}
-
-TEST(NtstoreCopy, LengthZeroStoresAndFlushesNothing) {
-  AlignedFile mem;
-  const NtCopyRecord rec = nt_copy(mem, 200, {});
-  EXPECT_EQ(rec.nt_stored, Lines{});
-  EXPECT_EQ(rec.edges, Edges{});
-  EXPECT_EQ(rec.counts.lines_flushed + rec.counts.lines_nt_stored, 0u);
-  expect_exact_bytes(mem, 200, {});
-}
-
-// ---- Every registered primitive conforms; the mutants do not ---------------------------------
-
-std::string joined(const std::vector<std::string>& failures) {
-  std::string out;
-  for (const auto& f : failures) out += "\n  " + f;
-  return out;
-}
-
-bool any_contains(const std::vector<std::string>& failures, std::string_view text) {
-  for (const auto& f : failures)
-    if (f.find(text) != std::string::npos) return true;
-  return false;
-}
-
-TEST(FlushConformance, EveryRegisteredPrimitiveConforms) {
-  int checked = 0;
-  for (const FlushOps* ops : flush_primitives()) {
-    if (!ops->available()) {
-      std::cout << "skipping " << ops->name << ": not on this CPU\n";
-      continue;
-    }
-    const auto failures = check_primitive_conformance(*ops);
-    EXPECT_TRUE(failures.empty()) << ops->name << ":" << joined(failures);
-    ++checked;
-  }
-  EXPECT_GE(checked, 4);  // clflush, ntstore, libpmem and none run on every x86-64 CPU
-}
-
-// Stated directly: a primitive's flush() reports the lines the shared loop visits (none for
-// `none`), and its drain() one fence.
-TEST(FlushConformance, EachPrimitiveReportsTheLinesTheSharedLoopVisitsAndOneFence) {
-  for (const FlushOps* ops : flush_primitives()) {
-    if (!ops->available()) continue;
-    SCOPED_TRACE(std::string(ops->name));
-    AlignedFile mem;
-    for (const auto& r : probe_ranges()) {
-      SCOPED_TRACE(r.what);
-      const std::size_t visited = visit(r.offset, r.len).size();
-      EXPECT_EQ(ops->flush(mem.file.base + r.offset, r.len), ops->writes_back ? visited : 0);
-    }
-    EXPECT_EQ(ops->drain(), 1u);
-  }
-}
-
-TEST(FlushConformance, TheMutantThatSkipsTheLastLineIsCaught) {
-  const auto failures = check_primitive_conformance(testing::kMutantSkipsLastLine);
-  ASSERT_FALSE(failures.empty());
-  std::cout << "caught, as it must be:" << joined(failures) << "\n";
-  // A byte alone at +130: its line, +128, the last (and only) one, got no flush.
-  EXPECT_TRUE(any_contains(failures,
-                           "flush(+130, 1) [one byte] issued 0 of the 1 line it overlaps (+128): "
-                           "1 line not flushed"))
-      << joined(failures);
-  EXPECT_TRUE(any_contains(failures,
-                           "flush(+32, 100) [partial first and last lines] issued 2 of "
-                           "the 3 lines it overlaps (+0 +64 +128)"))
-      << joined(failures);
-  EXPECT_TRUE(any_contains(failures, "commits counted lines_flushed")) << joined(failures);
-  EXPECT_FALSE(any_contains(failures, "fence")) << "only the broken part fails" << joined(failures);
-}
-
-TEST(FlushConformance, TheMutantWhoseDrainIssuesNoFenceIsCaught) {
-  const auto failures = check_primitive_conformance(testing::kMutantDrainsWithoutFence);
-  ASSERT_FALSE(failures.empty());
-  std::cout << "caught, as it must be:" << joined(failures) << "\n";
-  EXPECT_TRUE(any_contains(failures, "drain() issued 0 fences")) << joined(failures);
-  EXPECT_TRUE(any_contains(failures, "commits counted fences 0, expected 3 (one per commit)"))
-      << joined(failures);
-  EXPECT_FALSE(any_contains(failures, "flush("))
-      << "only the broken part fails" << joined(failures);
-}
-
-TEST(FlushConformance, TheMutantsAreTestFixturesNeverRegistered) {
-  for (const FlushOps* mutant : testing::mutant_flushes()) {
-    SCOPED_TRACE(std::string(mutant->name));
-    EXPECT_EQ(find_flush(mutant->name), nullptr);
-    for (const FlushOps* ops : flush_primitives()) EXPECT_NE(ops, mutant);
-    std::string problem;
-    EXPECT_EQ(resolve_flush(mutant->name, problem), nullptr);  // no config can ask for one
-    EXPECT_NE(best_flush(), mutant);
   }
 }
 
