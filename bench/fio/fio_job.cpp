@@ -117,38 +117,42 @@ TargetView presumed_target_view(std::string_view spec) {
   return view;
 }
 
-Job plan_job(const CaseSpec& spec, const TargetView& target, std::string_view flush) {
-  const std::string_view mode = spec.mode->name;
-  if (std::string why = unexpressible_shape(spec, target); !why.empty()) return cannot(why);
-  if (target.device && (spec.mode->needs & kNeedsFilesystem))
-    return cannot(std::string(mode) +
-                  " on device-DAX: the mode needs a filesystem (daxbench "
-                  "records it unsupported there too)");
-  const std::span<const ModeRow> rows = spec.mode->fio;
-  const auto row = std::find_if(rows.begin(), rows.end(),
-                                [&](const ModeRow& r) { return matches(r.where, target); });
-  if (row == rows.end())
-    return cannot(std::string(mode) + " on this target: no fio engine row for it");
-  if (row->engine == Engine::kNone)
-    return cannot(std::string(mode) + ": " + std::string(row->note));
+namespace {
 
-  Job job;
-  job.engine = engine_name(row->engine);
-  job.mapping = row->note;
-  const std::uint64_t record = spec.params.size("record_size");
+// The mode's row for this target, or why there is none. Each step below returns why fio
+// cannot express the case (empty: it can), in the order the refusals were always checked.
+std::string find_row(const CaseSpec& spec, const TargetView& target, const ModeRow*& row) {
+  const std::string mode(spec.mode->name);
+  if (std::string why = unexpressible_shape(spec, target); !why.empty()) return why;
+  if (target.device && (spec.mode->needs & kNeedsFilesystem))
+    return mode +
+           " on device-DAX: the mode needs a filesystem (daxbench records it unsupported there "
+           "too)";
+  const std::span<const ModeRow> rows = spec.mode->fio;
+  const auto found = std::find_if(rows.begin(), rows.end(),
+                                  [&](const ModeRow& r) { return matches(r.where, target); });
+  if (found == rows.end()) return mode + " on this target: no fio engine row for it";
+  if (found->engine == Engine::kNone) return mode + ": " + std::string(found->note);
+  row = &*found;
+  return {};
+}
+
+// How the case's commits become fio's sync options.
+std::string add_sync_options(const CaseSpec& spec, const ModeRow& row, Job& job) {
+  const std::string mode(spec.mode->name);
   const std::int64_t every = spec.params.integer("commit_every");
   const std::string n = std::to_string(every);
   auto page_multiple = [&](const char* option) -> std::string {
-    if (record % kFioPage == 0) return {};
-    return std::string(mode) + " with record_size " + spec.params.text("record_size") + ": " +
-           option + " needs bs to be a whole number of pages in fio's " + job.engine +
+    if (spec.params.size("record_size") % kFioPage == 0) return {};
+    return mode + " with record_size " + spec.params.text("record_size") + ": " + option +
+           " needs bs to be a whole number of pages in fio's " + job.engine +
            " engine (\"mmap options dictate a minimum block size of 4096 bytes\")";
   };
-  switch (row->sync) {
+  switch (row.sync) {
     case Sync::kNone:
       break;
     case Sync::kFsync:
-      if (auto why = page_multiple("fsync="); !why.empty()) return cannot(why);
+      if (auto why = page_multiple("fsync="); !why.empty()) return why;
       job.options.emplace_back("fsync", n);
       break;
     case Sync::kFdatasync:
@@ -159,74 +163,101 @@ Job plan_job(const CaseSpec& spec, const TargetView& target, std::string_view fl
         job.options.emplace_back("sync", "1");  // pmem_memcpy without NODRAIN: drain per write
       } else {
         if (auto why = page_multiple("fsync= (commit_every > 1)"); !why.empty())
-          return cannot(why + "; sync=1 would drain every write instead");
+          return why + "; sync=1 would drain every write instead";
         job.options.emplace_back("fsync", n);  // libpmem: a sync io_u is pmem_drain()
       }
       break;
     case Sync::kPersistEach:
       if (every != 1)
-        return cannot(std::string(mode) + " with commit_every " + n +
-                      " on device-DAX: fio's dev-dax engine persists every write and ignores "
-                      "syncs, so only commit_every 1 maps");
+        return mode + " with commit_every " + n +
+               " on device-DAX: fio's dev-dax engine persists every write and ignores syncs, so "
+               "only commit_every 1 maps";
       break;
   }
-  if (row->engine == Engine::kMmap && spec.params.size("working_set") > kMmapTotal)
-    return cannot(
-        "working_set above 1G with the mmap engine: it maps at most 1 GiB "
-        "(MMAP_TOTAL_SZ) and remaps as it goes");
+  if (row.engine == Engine::kMmap && spec.params.size("working_set") > kMmapTotal)
+    return "working_set above 1G with the mmap engine: it maps at most 1 GiB (MMAP_TOTAL_SZ) "
+           "and remaps as it goes";
+  return {};
+}
 
-  const FlushOps* flush_ops = find_flush(flush);
-  if (row->engine == Engine::kLibpmem || row->engine == Engine::kDevDax) {
-    if (flush_ops == nullptr || flush_ops->fio.note.empty())
-      return cannot("flush " + std::string(flush) + ": no libpmem switch for it");
-    const FlushRow* f = &flush_ops->fio;
-    if (row->engine == Engine::kDevDax && !f->on_device)
-      return cannot("flush " + std::string(flush) +
-                    " on device-DAX: fio's dev-dax engine lets pmem_memcpy_persist choose "
-                    "temporal or non-temporal stores itself");
-    for (std::string_view key : f->env)
-      if (!key.empty()) job.env[std::string(key)] = "1";
-    if (!f->option.empty()) {
-      const std::string option(f->option);
-      const auto eq = option.find('=');
-      job.options.emplace_back(option.substr(0, eq), option.substr(eq + 1));
-    }
-    job.mapping += "; flush " + std::string(flush) + ": " + std::string(f->note);
+// The flush primitive as libpmem's switches, for the engines that call libpmem.
+std::string add_flush_switches(std::string_view flush, const FlushOps* ops, const ModeRow& row,
+                               Job& job) {
+  if (row.engine != Engine::kLibpmem && row.engine != Engine::kDevDax) return {};
+  if (ops == nullptr || ops->fio.note.empty())
+    return "flush " + std::string(flush) + ": no libpmem switch for it";
+  const FlushRow& f = ops->fio;
+  if (row.engine == Engine::kDevDax && !f.on_device)
+    return "flush " + std::string(flush) +
+           " on device-DAX: fio's dev-dax engine lets pmem_memcpy_persist choose temporal or "
+           "non-temporal stores itself";
+  for (std::string_view key : f.env)
+    if (!key.empty()) job.env.insert_or_assign(std::string(key), std::string("1"));
+  if (!f.option.empty()) {
+    const std::string option(f.option);
+    const auto eq = option.find('=');
+    job.options.emplace_back(option.substr(0, eq), option.substr(eq + 1));
   }
-  if (row->engine == Engine::kLibpmem) {
-    // On DAX the first write to a page of a sparse or fallocated file is the metadata fault
-    // daxbench measures; fio's prepopulation would remove every one of them (170x faster
-    // map-sync in the lab on a sparse 2 MiB file). On page cache it is a cost comparison
-    // anyway, and the note says it.
-    const std::string& state = spec.params.text("file_state");
-    if (target.dax && state != "zeroed")
-      return cannot(std::string(mode) + " with file_state " + state +
-                    " on DAX: fio's libpmem engine writes the whole file with write(2) before "
-                    "the job (prepopulate_file) and pmem_map_file fallocates it, so none of "
-                    "the case's allocation faults would happen; file_state: zeroed maps");
-    job.prepopulates = true;
-    job.mapping += kPrepopulateNote;
-    // libpmem refuses a mapping that is not pmem ("does not point to persistent memory").
-    if (!target.dax) job.env["PMEM_IS_PMEM_FORCE"] = "1";
-  }
+  job.mapping += "; flush " + std::string(flush) + ": " + std::string(f.note);
+  return {};
+}
 
-  // Durability of what fio does, which is not always the mirrored mode's promise.
+// fio's libpmem engine writes the whole file before the job; where that changes what is
+// measured, the case is not expressible.
+std::string add_prepopulation(const CaseSpec& spec, const TargetView& target, const ModeRow& row,
+                              Job& job) {
+  if (row.engine != Engine::kLibpmem) return {};
+  // On DAX the first write to a page of a sparse or fallocated file is the metadata fault
+  // daxbench measures; fio's prepopulation would remove every one of them (170x faster
+  // map-sync in the lab on a sparse 2 MiB file). On page cache it is a cost comparison
+  // anyway, and the note says it.
+  const std::string& state = spec.params.text("file_state");
+  if (target.dax && state != "zeroed")
+    return std::string(spec.mode->name) + " with file_state " + state +
+           " on DAX: fio's libpmem engine writes the whole file with write(2) before the job "
+           "(prepopulate_file) and pmem_map_file fallocates it, so none of the case's "
+           "allocation faults would happen; file_state: zeroed maps";
+  job.prepopulates = true;
+  job.mapping += kPrepopulateNote;
+  // libpmem refuses a mapping that is not pmem ("does not point to persistent memory").
+  if (!target.dax) job.env["PMEM_IS_PMEM_FORCE"] = "1";
+  return {};
+}
+
+// Durability of what fio does, which is not always the mirrored mode's promise.
+void set_durability(const TargetView& target, const ModeRow& row, const FlushOps* ops, Job& job) {
   if (!target.persistent) {
     job.durable_reason = "the target is not persistent (tmpfs or ramfs)";
-  } else if (row->sync == Sync::kNone) {
+  } else if (row.sync == Sync::kNone) {
     job.durable_reason = "the fio job never syncs (as none)";
-  } else if (row->sync == Sync::kFsync || row->sync == Sync::kFdatasync) {
+  } else if (row.sync == Sync::kFsync || row.sync == Sync::kFdatasync) {
     job.durable = true;
     job.durable_reason = "the kernel writes data and metadata back in msync/fdatasync";
   } else if (!target.dax) {
     job.durable_reason =
         "page cache: libpmem's flushes write back the CPU cache, not the page cache";
-  } else if (!flush_ops->writes_back) {
+  } else if (!ops->writes_back) {  // kDrain and kPersistEach passed add_flush_switches
     job.durable_reason = "flush none: durable only where the CPU caches are persistent (eADR)";
   } else {
     job.durable = true;
     job.durable_reason = "persistent memory, flushed and drained by libpmem";
   }
+}
+
+}  // namespace
+
+Job plan_job(const CaseSpec& spec, const TargetView& target, std::string_view flush) {
+  const ModeRow* row = nullptr;
+  if (std::string why = find_row(spec, target, row); !why.empty()) return cannot(why);
+  Job job;
+  job.engine = engine_name(row->engine);
+  job.mapping = row->note;
+  const FlushOps* ops = find_flush(flush);
+  if (std::string why = add_sync_options(spec, *row, job); !why.empty()) return cannot(why);
+  if (std::string why = add_flush_switches(flush, ops, *row, job); !why.empty()) return cannot(why);
+  if (std::string why = add_prepopulation(spec, target, *row, job); !why.empty())
+    return cannot(why);
+  set_durability(target, *row, ops, job);
   job.supported = true;
   return job;
 }
