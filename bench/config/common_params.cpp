@@ -1,10 +1,13 @@
-// The table of common parameters (run control, threads, files, background, flush).
+// The table of common parameters (run control, threads, files, background, flush), and the
+// names every plug-in declares.
 #include "bench/config/common_params.h"
 
 #include <string_view>
 #include <vector>
 
 #include "bench/flush/flush.h"
+#include "bench/modes/mode.h"
+#include "workloads/workload.h"
 
 namespace daxbench {
 namespace {
@@ -93,6 +96,29 @@ const ParamSpec kCommon[] = {
 
 std::span<const ParamSpec> common_params() {
   return kCommon;
+}
+
+std::set<std::string> all_param_names() {
+  std::set<std::string> names;
+  for (const ParamSpec& s : common_params()) names.emplace(s.name);
+  for (const WorkloadDesc* w : workloads())
+    for (const ParamSpec& s : w->params) names.emplace(s.name);
+  for (const ModeDesc* m : modes())
+    for (const ParamSpec& s : m->params) names.emplace(s.name);
+  return names;
+}
+
+std::string param_owners(std::string_view name) {
+  std::string out;
+  for (const WorkloadDesc* w : workloads())
+    for (const ParamSpec& s : w->params)
+      if (s.name == name)
+        out += (out.empty() ? "" : ", ") + std::string("workload ") + std::string(w->name);
+  for (const ModeDesc* m : modes())
+    for (const ParamSpec& s : m->params)
+      if (s.name == name)
+        out += (out.empty() ? "" : ", ") + std::string("mode ") + std::string(m->name);
+  return out;
 }
 
 }  // namespace daxbench

@@ -32,30 +32,6 @@ constexpr std::string_view kDefaultsKeys[] = {"fio"};
 
 using namespace config_detail;  // the YAML helpers and the sections
 
-std::set<std::string> all_param_names() {
-  std::set<std::string> names;
-  for (const ParamSpec& s : common_params()) names.emplace(s.name);
-  for (const WorkloadDesc* w : workloads())
-    for (const ParamSpec& s : w->params) names.emplace(s.name);
-  for (const ModeDesc* m : modes())
-    for (const ParamSpec& s : m->params) names.emplace(s.name);
-  return names;
-}
-
-// Which plug-ins declare `name`, for "does not apply" errors.
-std::string owners_of(std::string_view name) {
-  std::string out;
-  for (const WorkloadDesc* w : workloads())
-    for (const ParamSpec& s : w->params)
-      if (s.name == name)
-        out += (out.empty() ? "" : ", ") + std::string("workload ") + std::string(w->name);
-  for (const ModeDesc* m : modes())
-    for (const ParamSpec& s : m->params)
-      if (s.name == name)
-        out += (out.empty() ? "" : ", ") + std::string("mode ") + std::string(m->name);
-  return out;
-}
-
 using Settings = std::map<std::string, Values>;
 
 Settings read_settings(const Located& at, const YAML::Node& map,
@@ -136,6 +112,14 @@ struct Expansion {
   void finish(const WorkloadDesc& workload, const ModeDesc& mode, const std::string& target,
               const ParamSet& params, const std::map<std::string, YAML::Mark>& origin,
               const YAML::Mark& case_mark) {
+    check_sizes(workload, mode, params, origin, case_mark);
+    add_case(workload, mode, target, params);
+  }
+
+  // The checks of one expanded case that need its final parameters, each reported at the line
+  // of the parameter it is about.
+  void check_sizes(const WorkloadDesc& workload, const ModeDesc& mode, const ParamSet& params,
+                   const std::map<std::string, YAML::Mark>& origin, const YAML::Mark& case_mark) {
     auto where = [&](const char* key) {
       auto it = origin.find(key);
       return it == origin.end() ? case_mark : it->second;
@@ -155,7 +139,11 @@ struct Expansion {
                     (mode.fixed_file_state.empty()
                          ? ""
                          : " (" + std::string(mode.name) + " never grows a sealed file)"));
+  }
 
+  // The case's id and fields; a case listed again runs once.
+  void add_case(const WorkloadDesc& workload, const ModeDesc& mode, const std::string& target,
+                const ParamSet& params) {
     CaseSpec c;
     c.workload = &workload;
     c.mode = &mode;
@@ -299,7 +287,7 @@ void check_own_params_apply(const Located& at, const Settings& own,
         for (const ParamSpec* s : applicable_params(*w, *m)) applies = applies || s->name == name;
     if (!applies)
       at.fail(values.key_mark, "'" + name + "' does not apply to this case; it is a parameter of " +
-                                   owners_of(name));
+                                   param_owners(name));
   }
 }
 
