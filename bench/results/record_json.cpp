@@ -68,7 +68,7 @@ json params_json(const CaseSpec& spec) {
 
 json record_json(const CaseSpec& spec, const RepetitionResult& r, const std::string& run_id,
                  int repetition) {
-  const bool ok = r.status == "ok";
+  const bool ok = r.status == Status::kOk;
   json counters = json::object();
   for (const Metric& m : r.metrics.items())
     counters[m.name] = {{"value", optional_number(m.value)},
@@ -92,10 +92,10 @@ json record_json(const CaseSpec& spec, const RepetitionResult& r, const std::str
       {"params", params_json(spec)},
       {"shape", shape_json(spec)},
       {"repetition", repetition},
-      {"status", r.status},
+      {"status", std::string(to_string(r.status))},
       {"reason", r.reason.empty() ? json(nullptr) : json(r.reason)},
       {"durable", r.durable},
-      {"durable_reason", r.durable_why},
+      {"durable_reason", r.durable_reason},
       {"emulated", r.emulated.empty() ? json(nullptr) : json(r.emulated)},
       {"ops", ok ? json(r.ops) : json(nullptr)},
       {"commits", ok ? json(r.commits) : json(nullptr)},

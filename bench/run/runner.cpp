@@ -64,7 +64,7 @@ struct Repetition {
   std::vector<std::unique_ptr<Workload>> generators;
 
   // Ends the repetition as `status` for `reason`; false, for the step to return.
-  bool end(const char* status, std::string reason) {
+  bool end(Status status, std::string reason) {
     result.status = status;
     result.reason = std::move(reason);
     return false;
@@ -76,12 +76,13 @@ bool supported(Repetition& r) {
   const ModeDesc& mode_desc = *r.spec.mode;
   const TargetFacts& facts = r.target.facts();
   if ((mode_desc.needs & kNeedsFilesystem) && facts.device)
-    return r.end("unsupported", facts.spec + " is a device with no filesystem; " +
-                                    std::string(mode_desc.name) + " syncs or inspects a file");
+    return r.end(Status::kUnsupported, facts.spec + " is a device with no filesystem; " +
+                                           std::string(mode_desc.name) +
+                                           " syncs or inspects a file");
   if (mode_desc.needs & kNeedsUserFlush) {
     std::string problem;
     r.flush = resolve_flush(r.spec.flush, problem);
-    if (!r.flush) return r.end("unsupported", "flush " + r.spec.flush + ": " + problem);
+    if (!r.flush) return r.end(Status::kUnsupported, "flush " + r.spec.flush + ": " + problem);
     r.result.flush = std::string(r.flush->name);
   }
   return true;
@@ -109,7 +110,7 @@ bool set_up(Repetition& r, const std::string& config_dir) {
   r.threads = static_cast<unsigned>(r.params.integer("threads"));
   const bool shared = r.params.text("files") == "shared";
   try {
-    if (auto why = prepare_files(r, shared)) return r.end("unsupported", *why);
+    if (auto why = prepare_files(r, shared)) return r.end(Status::kUnsupported, *why);
     const WorkloadDesc& workload_desc = *r.spec.workload;
     const auto [sliced, view] = thread_view(workload_desc, r.params);
     for (unsigned t = 0; t < r.threads; ++t) {
@@ -119,9 +120,9 @@ bool set_up(Repetition& r, const std::string& config_dir) {
           workload_desc.create({r.params, sliced ? t * view : 0, view, t, config_dir}));
     }
   } catch (const TargetError& e) {
-    return r.end("unsupported", e.what());
+    return r.end(Status::kUnsupported, e.what());
   } catch (const std::exception& e) {
-    return r.end("failed", std::string("setup: ") + e.what());
+    return r.end(Status::kFailed, std::string("setup: ") + e.what());
   }
   return true;
 }
@@ -297,8 +298,8 @@ bool run_threads(Measurement& m) {
   for (std::thread& th : pool) th.join();
   m.kernel_counters.stop_system();
   if (m.background) m.background->stop();
-  if (!m.error.empty()) return m.rep.end("failed", m.error);
-  if (m.stop.load()) return m.rep.end("interrupted", "stopped by signal");
+  if (!m.error.empty()) return m.rep.end(Status::kFailed, m.error);
+  if (m.stop.load()) return m.rep.end(Status::kInterrupted, "stopped by signal");
   return true;
 }
 
@@ -329,7 +330,7 @@ void add_totals(Measurement& m) {
 bool add_mode_metrics(Measurement& m) {
   RepetitionResult& result = m.rep.result;
   if (m.background) {
-    if (!m.background->error().empty()) return m.rep.end("failed", m.background->error());
+    if (!m.background->error().empty()) return m.rep.end(Status::kFailed, m.background->error());
     result.metrics.add({"background_ops", static_cast<double>(m.background->operations()),
                         std::nullopt, "count", Better::kNeither, "ok",
                         "create/write/fsync/unlink cycles of the background load",
@@ -338,7 +339,7 @@ bool add_mode_metrics(Measurement& m) {
   try {
     m.rep.mode->add_metrics(result.metrics, result.ops);
   } catch (const std::exception& e) {
-    return m.rep.end("failed", e.what());
+    return m.rep.end(Status::kFailed, e.what());
   }
   // A mode that proves its promise after the run (sealed-extent: the block map is unchanged)
   // names the metric; a broken seal makes the repetition not durable.
@@ -348,7 +349,7 @@ bool add_mode_metrics(Measurement& m) {
     result.extent_map_unchanged = seal->value == 1.0;
     if (!*result.extent_map_unchanged) {
       result.durable = false;
-      result.durable_why = mode_desc.seal_broken;
+      result.durable_reason = mode_desc.seal_broken;
     }
   }
   return true;
@@ -359,7 +360,7 @@ bool add_mode_metrics(Measurement& m) {
 RepetitionResult run_repetition(const CaseSpec& spec, Target& target, const std::string& config_dir,
                                 const std::atomic<bool>& stop) {
   Repetition r(spec, target);
-  r.result.durable = is_durable(*spec.mode, target.facts(), &r.result.durable_why);
+  r.result.durable = is_durable(*spec.mode, target.facts(), &r.result.durable_reason);
   r.result.emulated = target.facts().emulated;
   if (!supported(r) || !set_up(r, config_dir)) return std::move(r.result);
   Measurement m(r, stop);
