@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <ostream>
 #include <string>
+#include <string_view>
 
 #include "bench/base/histogram.h"
 #include "bench/base/latency_sampler.h"
@@ -12,13 +14,35 @@
 
 namespace daxbench {
 
+// How a repetition ended; on disk (a record's "status") as its to_string text.
+enum class Status { kOk, kUnsupported, kFailed, kInterrupted };
+
+constexpr std::string_view to_string(Status status) {
+  switch (status) {
+    case Status::kOk:
+      return "ok";
+    case Status::kUnsupported:
+      return "unsupported";
+    case Status::kFailed:
+      return "failed";
+    case Status::kInterrupted:
+      return "interrupted";
+  }
+  return "failed";
+}
+
+// For test failure messages.
+inline std::ostream& operator<<(std::ostream& out, Status status) {
+  return out << to_string(status);
+}
+
 struct RepetitionResult {
-  std::string status = "ok";  // ok | unsupported | failed | interrupted
-  std::string reason;         // why, when not ok
-  std::string flush;          // primitive used; empty for modes that do not flush
+  Status status = Status::kOk;
+  std::string reason;  // why, when not ok
+  std::string flush;   // primitive used; empty for modes that do not flush
   bool durable = false;
-  std::string durable_why;
-  std::string emulated;  // the target's: "tcg"/"kvm" in the lab's guest, empty on hardware
+  std::string durable_reason;  // why it is durable or not
+  std::string emulated;        // the target's: "tcg"/"kvm" in the lab's guest, empty on hardware
   std::uint64_t ops = 0;
   std::uint64_t commits = 0;
   std::uint64_t duration_ns = 0;

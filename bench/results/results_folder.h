@@ -4,29 +4,21 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <vector>
 
 #include "bench/config/config.h"
+#include "bench/results/kept_records.h"
+#include "bench/results/record_json.h"
+#include "bench/results/record_store.h"
 #include "bench/results/repetition_result.h"
 
 namespace daxbench {
-
-// Every parameter of the case, resolved (numbers for integer, size and real parameters).
-nlohmann::ordered_json params_json(const CaseSpec& spec);
-// The case id's parameters (case_shape) as an object of their canonical texts.
-nlohmann::ordered_json shape_json(const CaseSpec& spec);
-
-nlohmann::ordered_json record_json(const CaseSpec& spec, const RepetitionResult& result,
-                                   const std::string& run_id, int repetition);
 
 class ResultsFolder {
  public:
   // Creates `path` (it must not exist or be empty).
   explicit ResultsFolder(std::filesystem::path path);
-  ~ResultsFolder();
   const std::filesystem::path& path() const { return path_; }
 
   void write_context(const nlohmann::ordered_json& context);
@@ -42,13 +34,12 @@ class ResultsFolder {
   void print_table(std::FILE* out) const;
 
  private:
-  void print_fio_row(std::FILE* out, const std::string& id) const;
+  // Makes the folder before the store opens its file in it.
+  static std::filesystem::path created(std::filesystem::path path);
 
   std::filesystem::path path_;
-  std::FILE* records_ = nullptr;
-  std::vector<std::string> order_;
-  std::map<std::string, std::vector<nlohmann::ordered_json>> cases_;  // records by case id
-  std::map<std::string, std::vector<nlohmann::ordered_json>> fio_;    // fio's, by case id
+  RecordStore store_;
+  KeptRecords kept_;
 };
 
 // results/<UTC time>-<host>-<config>/, made unique with a -2, -3 ... suffix if needed.

@@ -66,9 +66,9 @@ bool add_companion(const CaseSpec& spec, Target& target, const std::string& conf
   off.text = "off";
   without_sync.params.set(std::string(spec.mode->companion.param), off);
   const RepetitionResult companion = run_repetition(without_sync, target, config_dir, g_stop);
-  if (companion.status == "interrupted") return false;
+  if (companion.status == Status::kInterrupted) return false;
   const Metric* trap = companion.metrics.find(spec.mode->companion.metric);
-  const std::string why = companion.status == "ok"
+  const std::string why = companion.status == Status::kOk
                               ? (trap ? trap->status : "unavailable: no trap measured")
                               : "unavailable: " + companion.reason;
   result.metrics.add({"trap_ns", trap ? trap->value : std::nullopt, std::nullopt, "ns",
@@ -76,8 +76,8 @@ bool add_companion(const CaseSpec& spec, Target& target, const std::string& conf
                       "mean time of a trapped store with the sync removed (signal + mprotect)"});
   result.metrics.add(
       {"ops_per_sec_without_sync",
-       companion.status == "ok" ? std::optional(companion.ops_per_sec) : std::nullopt, std::nullopt,
-       "ops/s", Better::kHigher, companion.status == "ok" ? "ok" : why,
+       companion.status == Status::kOk ? std::optional(companion.ops_per_sec) : std::nullopt,
+       std::nullopt, "ops/s", Better::kHigher, companion.status == Status::kOk ? "ok" : why,
        "throughput of the same case with " + std::string(spec.mode->companion.param) + " off"});
   return true;
 }
@@ -192,13 +192,13 @@ bool run_local_case(Session& s, const CaseSpec* cp, int rep) {
 
   Target& target = *s.open.targets.at(c.target);
   RepetitionResult result = run_repetition(c, target, s.config.dir, g_stop);
-  if (result.status == "ok" && wants_companion(c) &&
+  if (result.status == Status::kOk && wants_companion(c) &&
       !add_companion(c, target, s.config.dir, result))
-    result.status = "interrupted";
+    result.status = Status::kInterrupted;
   // An unfinished repetition is not a result; one that finished as the signal came is.
-  if (result.status == "interrupted") return false;
-  if (result.status == "unsupported") s.unsupported[c.id] = true;
-  if (result.status == "failed") {
+  if (result.status == Status::kInterrupted) return false;
+  if (result.status == Status::kUnsupported) s.unsupported[c.id] = true;
+  if (result.status == Status::kFailed) {
     ++s.failed;
     std::fprintf(stderr, "%sdaxbench: %s failed: %s\n", s.progress.tty() ? "\n" : "", c.id.c_str(),
                  result.reason.c_str());

@@ -185,7 +185,7 @@ TEST(CounterConfig, PfmPageFaultsCountExactlyWhatTheSoftwareCounterCounts) {
                           "cases:\n  - {workload: first-touch, mode: none, working_set: 1M, "
                           "repetitions: 1, file_state: " +
                           std::string(state) + "}\n"));
-    ASSERT_EQ(r.status, "ok") << r.reason;
+    ASSERT_EQ(r.status, Status::kOk) << r.reason;
     const Metric& software = metric(r, "page_faults");
     const Metric& pfm = metric(r, "perf::page-faults");
     if (!permitted(software)) GTEST_SKIP() << software.status;
@@ -209,7 +209,7 @@ TEST(CounterConfig, PfmCyclesIsOkWithAPmuOrUnavailableWithTheKernelsErrno) {
       one_case("counters: {set: none, add: [cycles, instructions]}\n"
                "cases:\n  - {workload: random-update, mode: none, working_set: 1M, ops: 100000, "
                "warmup_s: 0, repetitions: 1}\n"));
-  ASSERT_EQ(r.status, "ok") << r.reason;
+  ASSERT_EQ(r.status, Status::kOk) << r.reason;
   const Metric& cycles = metric(r, "cycles");
   EXPECT_EQ(cycles.unit, "count");
   ::testing::Test::RecordProperty("cycles", cycles.status);
@@ -241,7 +241,7 @@ TEST(CounterConfig, AnAddedPwriteTracepointCountsExactlyOnePerStore) {
                "cases:\n  - {workload: random-update, mode: pwrite-fdatasync, record_size: 64, "
                "commit_every: 3, working_set: 1M, ops: 150, warmup_s: 0.05, threads: 2, "
                "repetitions: 1}\n"));
-  ASSERT_EQ(r.status, "ok") << r.reason;
+  ASSERT_EQ(r.status, Status::kOk) << r.reason;
   const Metric& mine = metric(r, "syscalls:sys_enter_pwrite64");
   if (!permitted(mine)) GTEST_SKIP() << mine.status;
   ASSERT_EQ(r.ops, 300u);

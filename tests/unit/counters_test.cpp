@@ -15,7 +15,7 @@ TEST(KernelCounters, FdatasyncTracepointCountsEveryCommitAndNothingFromTheWarmUp
   const RepetitionResult r =
       run_once(one_case("workload: random-update, mode: fdatasync, record_size: 64, "
                         "commit_every: 1, working_set: 1M, ops: 150, warmup_s: 0.05, threads: 2"));
-  ASSERT_EQ(r.status, "ok") << r.reason;
+  ASSERT_EQ(r.status, Status::kOk) << r.reason;
   const Metric& fdatasync = metric(r, "syscalls:sys_enter_fdatasync");
   SKIP_IF_NOT_PERMITTED(fdatasync);
   ASSERT_EQ(r.ops, 300u);
@@ -35,7 +35,7 @@ TEST(KernelCounters, FsyncPerFaultMprotectAndSyncTracepointsMatchTheSuitesOwnCou
   const RepetitionResult r =
       run_once(one_case("workload: random-update, mode: fsync-per-fault, record_size: 64, "
                         "commit_every: 4, working_set: 1M, ops: 400, warmup_s: 0"));
-  ASSERT_EQ(r.status, "ok") << r.reason;
+  ASSERT_EQ(r.status, Status::kOk) << r.reason;
   SKIP_IF_NOT_PERMITTED(metric(r, "syscalls:sys_enter_mprotect"));
   const double faults = counter(r, "faults_trapped");
   ASSERT_GT(faults, 100);
@@ -51,7 +51,7 @@ TEST(KernelCounters, FsyncPerFaultReprotectCountsTheRearmingMprotectAndFsync) {
       one_case("workload: random-update, mode: fsync-per-fault, record_size: 64, "
                "commit_every: 4, working_set: 1M, ops: 400, warmup_s: 0, reprotect: commit, "
                "sync_call: fsync"));
-  ASSERT_EQ(r.status, "ok") << r.reason;
+  ASSERT_EQ(r.status, Status::kOk) << r.reason;
   SKIP_IF_NOT_PERMITTED(metric(r, "syscalls:sys_enter_mprotect"));
   const double faults = counter(r, "faults_trapped");
   expect_count(r, "syscalls:sys_enter_mprotect", faults + 100);  // + one re-arm per commit
@@ -65,7 +65,7 @@ TEST(KernelCounters, MsyncTracepointEqualsMsyncCalls) {
   const RepetitionResult r =
       run_once(one_case("workload: random-update, mode: msync, record_size: 64, "
                         "commit_every: 2, working_set: 1M, ops: 200, warmup_s: 0"));
-  ASSERT_EQ(r.status, "ok") << r.reason;
+  ASSERT_EQ(r.status, Status::kOk) << r.reason;
   SKIP_IF_NOT_PERMITTED(metric(r, "syscalls:sys_enter_msync"));
   expect_count(r, "sys_msync", 100);
   expect_count(r, "syscalls:sys_enter_msync", 100);
@@ -84,7 +84,7 @@ TEST(KernelCounters, CyclesIsOkWithAPmuOrUnavailableWithTheRealErrno) {
 
   const RepetitionResult r = run_once(
       one_case("workload: random-update, mode: none, working_set: 1M, ops: 100000, warmup_s: 0"));
-  ASSERT_EQ(r.status, "ok") << r.reason;
+  ASSERT_EQ(r.status, Status::kOk) << r.reason;
   const Metric& cycles = metric(r, "cycles");
   EXPECT_EQ(cycles.unit, "count");
   if (error == 0) {
@@ -107,7 +107,7 @@ TEST(KernelCounters, CyclesIsOkWithAPmuOrUnavailableWithTheRealErrno) {
 TEST(KernelCounters, EveryDefaultCounterIsInTheRecordInTableOrderWithItsScope) {
   const RepetitionResult r = run_once(
       one_case("workload: random-update, mode: none, working_set: 1M, ops: 100000, warmup_s: 0"));
-  ASSERT_EQ(r.status, "ok") << r.reason;
+  ASSERT_EQ(r.status, Status::kOk) << r.reason;
   std::size_t previous = 0;
   for (const perf::CounterDef& def : perf::default_counter_set()) {
     SCOPED_TRACE(def.name);
@@ -207,7 +207,7 @@ TEST(KernelCounters, JournalWorkOfTheScratchFilesystemIsCountedSystemWide) {
   // Each first write to a sparse page allocates a block, and fdatasync must commit that.
   const RepetitionResult r = run_once(
       one_case("workload: first-touch, mode: fdatasync, working_set: 1M, file_state: sparse"));
-  ASSERT_EQ(r.status, "ok") << r.reason;
+  ASSERT_EQ(r.status, Status::kOk) << r.reason;
   const Metric& journal = metric(r, name);
   SKIP_IF_NOT_PERMITTED(journal);
   ASSERT_EQ(journal.status, "ok");

@@ -42,8 +42,8 @@ TEST(Determinism, EveryModeRunsTheSameOperationsForTheSameSeed) {
     int compared = 0;
     for (const CaseSpec& spec : config.cases) {
       const RepetitionResult r = testing::run_once(spec);
-      if (r.status == "unsupported") continue;  // map-sync off DAX
-      ASSERT_EQ(r.status, "ok") << spec.id << ": " << r.reason;
+      if (r.status == Status::kUnsupported) continue;  // map-sync off DAX
+      ASSERT_EQ(r.status, Status::kOk) << spec.id << ": " << r.reason;
       if (compared++ == 0) digest = r.op_digest;
       EXPECT_EQ(r.op_digest, digest) << spec.id;
     }

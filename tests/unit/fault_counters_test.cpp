@@ -179,7 +179,7 @@ TEST(KernelCounters, FirstTouchPageFaultsAreExactWhereTheMechanismMakesThemExact
                                         "mode: ") +
                             mode + ", file_state: " + state));
       const FaultLog::Count faults = log.count(scratch);
-      ASSERT_EQ(r.status, "ok") << r.reason;
+      ASSERT_EQ(r.status, Status::kOk) << r.reason;
       ASSERT_EQ(r.ops, kPages);
       const Metric& all = metric(r, "page_faults");
       SKIP_IF_NOT_PERMITTED(all);

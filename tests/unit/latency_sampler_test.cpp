@@ -94,7 +94,7 @@ RepetitionResult random_update_none(const std::string& extra) {
 
 TEST(Runner, HistogramsHoldEveryEventWhenSampledOneInOne) {
   const RepetitionResult r = random_update_none("warmup_s: 0.02, latency_sample_every: 1");
-  ASSERT_EQ(r.status, "ok") << r.reason;
+  ASSERT_EQ(r.status, Status::kOk) << r.reason;
   EXPECT_EQ(r.sample_rates.op, 1u);
   EXPECT_EQ(r.op_latency.count(), r.ops);
   EXPECT_EQ(r.commit_latency.count(), r.commits);
@@ -102,7 +102,7 @@ TEST(Runner, HistogramsHoldEveryEventWhenSampledOneInOne) {
 
 TEST(Runner, WithoutAWarmUpAutoTimesEveryEvent) {
   const RepetitionResult r = random_update_none("warmup_s: 0");
-  ASSERT_EQ(r.status, "ok") << r.reason;
+  ASSERT_EQ(r.status, Status::kOk) << r.reason;
   EXPECT_EQ(r.sample_rates.op, 1u);
   EXPECT_EQ(r.op_latency.count(), r.ops);
 }
@@ -111,7 +111,7 @@ TEST(Runner, WithoutAWarmUpAutoTimesEveryEvent) {
 // counts every operation, and the histograms hold about ops / N of them.
 TEST(Runner, AutoSamplesAFastCaseAndCountsEveryOperation) {
   const RepetitionResult r = random_update_none("warmup_s: 0.05");
-  ASSERT_EQ(r.status, "ok") << r.reason;
+  ASSERT_EQ(r.status, Status::kOk) << r.reason;
   EXPECT_EQ(r.ops, 200000u);
   EXPECT_EQ(r.commits, 200000u);
   ASSERT_GT(r.sample_rates.op, 1u);

@@ -54,7 +54,7 @@ TEST(MicroRawLoop, SealedExtentFlushesAndFencesExactlyAsTheDriver) {
   const Config config = config_from(raw_case_yaml("sealed-extent"));
   ASSERT_EQ(config.cases.size(), 1u);
   const RepetitionResult driver = run_once(config.cases[0]);
-  ASSERT_EQ(driver.status, "ok") << driver.reason;
+  ASSERT_EQ(driver.status, Status::kOk) << driver.reason;
   ASSERT_EQ(driver.ops, kOps);
   const RawRun raw = run_raw(clwb);
   EXPECT_EQ(counter(driver, "lines_flushed"), static_cast<double>(raw.lines_flushed));
@@ -66,7 +66,7 @@ TEST(MicroRawLoop, SealedExtentFlushesAndFencesExactlyAsTheDriver) {
 TEST(MicroRawLoop, NoneFlushesAndFencesNothingAsTheDriver) {
   const Config config = config_from(raw_case_yaml("none"));
   const RepetitionResult driver = run_once(config.cases[0]);
-  ASSERT_EQ(driver.status, "ok") << driver.reason;
+  ASSERT_EQ(driver.status, Status::kOk) << driver.reason;
   const RawRun raw = run_raw(nullptr);
   EXPECT_EQ(counter(driver, "lines_flushed"), 0.0);
   EXPECT_EQ(counter(driver, "fences"), 0.0);

@@ -64,7 +64,7 @@ void expect_no_syscalls(const RepetitionResult& r) {
 
 TEST(ModeSemantics, FdatasyncIssuesOneFdatasyncPerCommitAndNothingElse) {
   const RepetitionResult r = run_once(random_update("fdatasync", 4));
-  ASSERT_EQ(r.status, "ok") << r.reason;
+  ASSERT_EQ(r.status, Status::kOk) << r.reason;
   EXPECT_EQ(r.ops, kOps);
   EXPECT_EQ(r.commits, kOps / 4);
   EXPECT_EQ(counter(r, "sys_fdatasync"), kOps / 4);
@@ -75,7 +75,7 @@ TEST(ModeSemantics, FdatasyncIssuesOneFdatasyncPerCommitAndNothingElse) {
 
 TEST(ModeSemantics, PwriteFdatasyncWritesEachStoreAndSyncsEachCommit) {
   const RepetitionResult r = run_once(random_update("pwrite-fdatasync", 4));
-  ASSERT_EQ(r.status, "ok") << r.reason;
+  ASSERT_EQ(r.status, Status::kOk) << r.reason;
   EXPECT_EQ(counter(r, "sys_pwrite"), kOps);
   EXPECT_EQ(counter(r, "sys_fdatasync"), kOps / 4);
   EXPECT_EQ(counter(r, "syscalls"), kOps + kOps / 4);
@@ -84,7 +84,7 @@ TEST(ModeSemantics, PwriteFdatasyncWritesEachStoreAndSyncsEachCommit) {
 TEST(ModeSemantics, MsyncSyncsOnlyTheDirtyPageOncePerCommit) {
   // 64-byte records at 64-byte offsets never straddle a page: each commit dirties one page.
   const RepetitionResult r = run_once(random_update("msync", 1));
-  ASSERT_EQ(r.status, "ok") << r.reason;
+  ASSERT_EQ(r.status, Status::kOk) << r.reason;
   EXPECT_EQ(counter(r, "sys_msync"), kOps);
   EXPECT_EQ(counter(r, "msync_bytes"), kOps * kPage);
   EXPECT_EQ(counter(r, "syscalls"), kOps);
@@ -95,7 +95,7 @@ TEST(ModeSemantics, UserSpaceFlushModesFlushEveryStoredLineAndFenceOncePerCommit
   for (const char* mode : {"flush-only", "sealed-extent"}) {
     SCOPED_TRACE(mode);
     const RepetitionResult r = run_once(random_update(mode, 4));
-    ASSERT_EQ(r.status, "ok") << r.reason;
+    ASSERT_EQ(r.status, Status::kOk) << r.reason;
     expect_no_syscalls(r);
     EXPECT_EQ(counter(r, "lines_flushed"), kOps);  // one aligned 64-byte line per record
     EXPECT_EQ(counter(r, "fences"), kOps / 4);
@@ -117,11 +117,11 @@ TEST(ModeSemantics, EachFlushPrimitiveCountsItsLinesAndFencesOncePerCommit) {
     SCOPED_TRACE(e.flush);
     const RepetitionResult r =
         run_once(random_update("flush-only", 1, std::string("    flush: ") + e.flush + "\n"));
-    if (r.status == "unsupported") {
+    if (r.status == Status::kUnsupported) {
       EXPECT_NE(r.reason.find("the CPU lacks"), std::string::npos) << r.reason;
       continue;
     }
-    ASSERT_EQ(r.status, "ok") << r.reason;
+    ASSERT_EQ(r.status, Status::kOk) << r.reason;
     EXPECT_EQ(r.flush, e.flush);
     expect_no_syscalls(r);
     EXPECT_EQ(counter(r, "lines_flushed"), e.lines_flushed);
@@ -133,14 +133,14 @@ TEST(ModeSemantics, EachFlushPrimitiveCountsItsLinesAndFencesOncePerCommit) {
 TEST(ModeSemantics, SealedExtentLeavesTheBlockMapUnchanged) {
   DISK_SCRATCH("FIEMAP extents, which tmpfs lacks");
   const RepetitionResult r = run_once(random_update("sealed-extent", 1));
-  ASSERT_EQ(r.status, "ok") << r.reason;
+  ASSERT_EQ(r.status, Status::kOk) << r.reason;
   ASSERT_TRUE(r.extent_map_unchanged.has_value());
   EXPECT_TRUE(*r.extent_map_unchanged);
 }
 
 TEST(ModeSemantics, NoneDoesNothingButStore) {
   const RepetitionResult r = run_once(random_update("none", 4));
-  ASSERT_EQ(r.status, "ok") << r.reason;
+  ASSERT_EQ(r.status, Status::kOk) << r.reason;
   expect_no_syscalls(r);
   EXPECT_EQ(counter(r, "lines_flushed"), 0);
   EXPECT_EQ(counter(r, "fences"), 0);
@@ -153,7 +153,7 @@ TEST(ModeSemantics, FsyncPerFaultSyncsOncePerFirstWriteToAPage) {
   ASSERT_GT(expected, 100u);  // 400 random records over 256 pages touch most of them
   ASSERT_LT(expected, kOps);  // and some twice: those must not trap again
   const RepetitionResult r = run_once(spec);
-  ASSERT_EQ(r.status, "ok") << r.reason;
+  ASSERT_EQ(r.status, Status::kOk) << r.reason;
   EXPECT_EQ(counter(r, "faults_trapped"), expected);
   EXPECT_EQ(counter(r, "sys_fdatasync"), expected);
   EXPECT_EQ(counter(r, "sys_mprotect"), expected);  // the emulation's un-protect, one per fault
@@ -169,7 +169,7 @@ TEST(ModeSemantics, FsyncPerFaultWithReprotectTrapsOncePerPagePerCommit) {
       random_update("fsync-per-fault", 4, "    reprotect: commit\n    sync_call: fsync\n");
   const std::uint64_t expected = pages_first_written(record_ops(spec, kOps), true);
   const RepetitionResult r = run_once(spec);
-  ASSERT_EQ(r.status, "ok") << r.reason;
+  ASSERT_EQ(r.status, Status::kOk) << r.reason;
   EXPECT_EQ(counter(r, "faults_trapped"), expected);
   EXPECT_EQ(counter(r, "sys_fsync"), expected);
   EXPECT_EQ(counter(r, "sys_fdatasync"), 0);
@@ -179,7 +179,7 @@ TEST(ModeSemantics, FsyncPerFaultWithReprotectTrapsOncePerPagePerCommit) {
 
 TEST(ModeSemantics, FsyncPerFaultReportsFaultAndSyncTimes) {
   const RepetitionResult r = run_once(random_update("fsync-per-fault", 1));
-  ASSERT_EQ(r.status, "ok") << r.reason;
+  ASSERT_EQ(r.status, Status::kOk) << r.reason;
   const Metric* fault = r.metrics.find("fault_ns");
   const Metric* sync = r.metrics.find("fault_sync_ns");
   ASSERT_TRUE(fault && sync);
@@ -192,7 +192,7 @@ TEST(ModeSemantics, FsyncPerFaultReportsFaultAndSyncTimes) {
 
 TEST(ModeSemantics, FsyncPerFaultWithoutSyncTrapsButNeverSyncs) {
   const RepetitionResult r = run_once(random_update("fsync-per-fault", 1, "    fault_sync: off\n"));
-  ASSERT_EQ(r.status, "ok") << r.reason;
+  ASSERT_EQ(r.status, Status::kOk) << r.reason;
   EXPECT_GT(counter(r, "faults_trapped"), 0);
   EXPECT_EQ(counter(r, "sys_fdatasync") + counter(r, "sys_fsync"), 0);
 }
@@ -205,7 +205,7 @@ TEST(Runner, TimedPhaseStartsOnACommitBoundaryAfterWarmUp) {
       "  - {workload: random-update, mode: none, commit_every: 1000, working_set: 1M,\n"
       "     warmup_s: 0.02, ops: 10000, repetitions: 1}\n");
   const RepetitionResult r = run_once(config.cases.at(0));
-  ASSERT_EQ(r.status, "ok") << r.reason;
+  ASSERT_EQ(r.status, Status::kOk) << r.reason;
   EXPECT_EQ(r.ops, 10000u);
   EXPECT_EQ(r.commits, 10u);
 }
@@ -223,7 +223,7 @@ TEST(Runner, BackgroundMetadataLoadRunsBesideTheCaseAndIsCounted) {
         ", warmup_s: 0,\n"
         "     repetitions: 1, background: metadata}\n");
     const RepetitionResult r = run_once(config.cases.at(0));
-    ASSERT_EQ(r.status, "ok") << r.reason;
+    ASSERT_EQ(r.status, Status::kOk) << r.reason;
     EXPECT_EQ(counter(r, "syscalls"), 0);  // none of the load's syscalls is the writers'
     const Metric* ops = r.metrics.find("background_ops");
     ASSERT_NE(ops, nullptr) << "no background_ops counter in the record";
@@ -239,7 +239,7 @@ TEST(Runner, BackgroundMetadataLoadRunsBesideTheCaseAndIsCounted) {
 TEST(ModeSemantics, MapSyncIsUnsupportedWithTheErrnoOffDax) {
   if (testing::scratch_target().facts().dax) GTEST_SKIP() << "the scratch folder is on a DAX mount";
   const RepetitionResult r = run_once(random_update("map-sync", 1));
-  EXPECT_EQ(r.status, "unsupported");
+  EXPECT_EQ(r.status, Status::kUnsupported);
   EXPECT_NE(r.reason.find("EOPNOTSUPP"), std::string::npos) << r.reason;
   EXPECT_NE(r.reason.find("MAP_SYNC"), std::string::npos) << r.reason;
 }

@@ -305,7 +305,7 @@ bool run_group_cut(CrashRun& run, const Group& group, std::size_t g, int round, 
   if (view.cut.interrupted) return false;
   if (!view.cut.journal.empty()) run.journal_window[group.filesystem] = view.cut.journal;
   // A platform that cannot run the lab is unsupported; a broken lab fails every cell.
-  view.unavailable = lab_problem.status == "unsupported";
+  view.unavailable = lab_problem.status == Status::kUnsupported;
   const GroupTally tally = record_cells(run, view);
   print_cut(run, view, tally, cut_start);
   return true;

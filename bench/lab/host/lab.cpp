@@ -119,25 +119,28 @@ Lab::Lab(std::string_view kind) : kind_(kind), lab_dir_(lab_scripts_dir()) {
   // fails is a broken lab, recorded as failed.
   std::string why;
   if (!on_path("qemu-system-x86_64")) {
-    problem_ = {"unsupported",
+    problem_ = {Status::kUnsupported,
                 "qemu-system-x86_64 is not installed (./run.sh installs qemu-system-x86)"};
   } else if (!qemu_has_tcg(why)) {
-    problem_ = {"unsupported", why};
+    problem_ = {Status::kUnsupported, why};
   } else if (access((lab_dir_ / "launch.sh").c_str(), X_OK) != 0 ||
              access((lab_dir_ / "build-image.sh").c_str(), X_OK) != 0) {
-    problem_ = {"failed", "the lab is broken: its scripts are missing or not executable in " +
-                              lab_dir_.string() + " (launch.sh, build-image.sh)"};
+    problem_ = {Status::kFailed,
+                "the lab is broken: its scripts are missing or not executable in " +
+                    lab_dir_.string() + " (launch.sh, build-image.sh)"};
   } else {
     // Once per run, however many lab targets the config names: all share one image.
     static std::string build_problem;
     static const std::string image = build_image(lab_dir_ / "build-image.sh", build_problem);
     image_dir_ = image;
     if (image_dir_.empty() || !fs::is_directory(image_dir_))
-      problem_ = {"failed", "the lab is broken: " + (build_problem.empty()
-                                                         ? "build-image.sh named no image folder"
-                                                         : build_problem)};
+      problem_ = {
+          Status::kFailed,
+          "the lab is broken: " +
+              (build_problem.empty() ? "build-image.sh named no image folder" : build_problem)};
   }
-  if (!problem_.empty()) facts_.warning = "lab " + problem_.status + ": " + problem_.reason;
+  if (!problem_.empty())
+    facts_.warning = "lab " + std::string(to_string(problem_.status)) + ": " + problem_.reason;
 }
 
 Lab::~Lab() = default;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bench/base/child_process.h"
+#include "bench/results/repetition_result.h"
 #include "bench/targets/target.h"
 
 namespace daxbench {
@@ -32,7 +33,7 @@ class Lab {
   // scripts missing, the image build failed) is `failed`, so a regression there never
   // passes for a machine's limitation.
   struct Problem {
-    std::string status;  // "unsupported" or "failed"
+    Status status = Status::kFailed;  // unsupported or failed
     std::string reason;
     bool empty() const { return reason.empty(); }
   };

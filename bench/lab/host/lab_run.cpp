@@ -82,7 +82,7 @@ struct LabRun {
   bool ready = false, killed = false;
 };
 
-void record_all(LabRun& run, const std::string& status, const std::string& reason) {
+void record_all(LabRun& run, Status status, const std::string& reason) {
   for (const CaseSpec* c : run.cases) {
     RepetitionResult r;
     r.status = status;
@@ -105,7 +105,7 @@ bool start_guest(LabRun& run, const Config& config) {
   } catch (const TargetError& e) {
     fs::remove_all(run.pmem_folder);
     run.report.status = std::string("failed: ") + e.what();
-    record_all(run, "failed", std::string("lab: ") + e.what());
+    record_all(run, Status::kFailed, std::string("lab: ") + e.what());
     return false;
   }
   return true;
@@ -219,7 +219,7 @@ void record_unfinished(LabRun& run, Imported& imported) {
     const int wanted = static_cast<int>(c->params.integer("repetitions"));
     if (imported.unsupported.count(c->id) || imported.seen[c->id] >= wanted) continue;
     RepetitionResult r;
-    r.status = "failed";
+    r.status = Status::kFailed;
     r.reason = reason;
     r.emulated = run.report.accel;
     run.results.append_record(*c, r, run.run_id, imported.seen[c->id]);
@@ -237,9 +237,9 @@ LabRunReport run_in_lab(Lab& lab, const Config& config, const std::vector<const 
                         const std::atomic<bool>& stop, const LabRunLimits& limits) {
   LabRun run{lab, cases, results, run_id, stop, limits, lab.facts().spec};
   if (const Lab::Problem& problem = lab.problem(); !problem.empty()) {
-    run.report.status = problem.status + ": " + problem.reason;
+    run.report.status = std::string(to_string(problem.status)) + ": " + problem.reason;
     record_all(run, problem.status, "lab: " + problem.reason);
-    if (problem.status == "failed") run.report.failed_cases = cases.size();
+    if (problem.status == Status::kFailed) run.report.failed_cases = cases.size();
     return run.report;
   }
   if (!start_guest(run, config)) return run.report;
