@@ -12,8 +12,7 @@ constexpr fio::ModeRow kFioRows[] = {
     {fio::Where::kPageCache, fio::Engine::kLibpmem, fio::Sync::kDrain,
      "page cache: PMEM_IS_PMEM_FORCE=1 makes libpmem flush the CPU cache as if this were pmem, "
      "a cost comparison only, not durable (as daxbench's flush-only here)"},
-    {fio::Where::kDevice, fio::Engine::kDevDax, fio::Sync::kPersistEach,
-     "device-DAX: pmem_memcpy_persist (flush + drain) per write, as a commit per record"},
+    kFioDevDaxRow,
 };
 
 extern const ModeDesc kFlushOnlyMode{

@@ -34,8 +34,7 @@ constexpr fio::ModeRow kFioRows[] = {
     {fio::Where::kDax, fio::Engine::kLibpmem, fio::Sync::kDrain,
      "libpmem maps with MAP_SYNC, flushes each write (pmem_memcpy) and drains at each commit, "
      "as map-sync"},
-    {fio::Where::kDevice, fio::Engine::kDevDax, fio::Sync::kPersistEach,
-     "device-DAX: pmem_memcpy_persist (flush + drain) per write, as a commit per record"},
+    kFioDevDaxRow,
 };
 
 extern const ModeDesc kMapSyncMode{

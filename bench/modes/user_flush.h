@@ -19,6 +19,12 @@ class UserFlushWriter final : public Writer {
   void do_commit() override { flush_dirty_and_drain(); }
 };
 
+// fio's dev-dax engine persists every write, so on device-DAX it mirrors any mode that flushes
+// from user space with a commit per record: one row, shared.
+inline constexpr fio::ModeRow kFioDevDaxRow{
+    fio::Where::kDevice, fio::Engine::kDevDax, fio::Sync::kPersistEach,
+    "device-DAX: pmem_memcpy_persist (flush + drain) per write, as a commit per record"};
+
 class UserFlushMode : public Mode {
  public:
   explicit UserFlushMode(const FlushOps* flush) : flush_(flush) {}
