@@ -35,7 +35,6 @@ EXEMPT = {
     ("bench/counters/counter_table.cpp", "none"): "the counter set `none`",
     ("bench/fio/fio_job.cpp", "fdatasync"): "fio's option fdatasync=N",
     ("bench/fio/fio_job.cpp", "libpmem"): "fio's engine name (ioengine=libpmem)",
-    ("bench/fio/fio_job.cpp", "none"): "the `background` parameter's choice",
     ("bench/lab/guest/manifest.cpp", "file"): "the manifest's JSON key `file`",
     ("bench/lab/host/crash_run.cpp", "file"): "the manifest's JSON key `file`",
     ("bench/lab/host/lab.cpp", "devdax"): "the lab's guest kind (lab:devdax), not the target",

@@ -73,7 +73,7 @@ std::string unexpressible_shape(const CaseSpec& spec, const TargetView& target) 
   if (p.has("distribution") && p.text("distribution") == "zipfian")
     return "distribution: zipfian: fio's random_distribution=zipf:theta hashes ranks to blocks "
            "with its own hash, so its hot set is not daxbench's scrambled (YCSB) zipfian";
-  if (p.text("background") != "none")
+  if (p.text("background") == "metadata")
     return "background: metadata: no fio job runs daxbench's create/write/fsync/unlink loop "
            "beside the writers";
   if (target.device && p.integer("threads") > 1)
