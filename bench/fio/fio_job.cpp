@@ -1,7 +1,8 @@
 // daxbench case → fio job. The mapping is data in the plug-ins' own descriptors (rows per
 // mode and kind of target, one per flush primitive, one per workload: bench/base/fio_rows.h);
-// the code only looks rows up and checks the few parameters fio cannot take. What each engine does
-// per write and per sync is cited from fio's engines/{mmap,libpmem,dev-dax}.c in docs/fio.md.
+// the code only looks rows up and checks the few parameters fio cannot take. What each engine
+// does per write and per sync is cited from fio's engines/{mmap,libpmem,dev-dax}.c in
+// docs/fio.md.
 #include "bench/fio/fio_job.h"
 
 #include <algorithm>
@@ -192,6 +193,8 @@ std::string add_flush_switches(std::string_view flush, const FlushOps* ops, cons
            " on device-DAX: fio's dev-dax engine lets pmem_memcpy_persist choose temporal or "
            "non-temporal stores itself";
   for (std::string_view key : f.env)
+    // insert_or_assign, not `env[key] = "1"`: GCC 12 reports a false -Wrestrict on the
+    // latter once inlined here, and warnings are errors.
     if (!key.empty()) job.env.insert_or_assign(std::string(key), std::string("1"));
   if (!f.option.empty()) {
     const std::string option(f.option);
