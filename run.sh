@@ -12,7 +12,8 @@ PYTHON=/usr/bin/python3  # Debian's interpreter: the one Debian's python3-* pack
 BUILD_PACKAGES=(cmake g++ libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libgtest-dev libbenchmark-dev libpfm4-dev libpmem-dev pybind11-dev python3-dev)
 ANALYSIS_PACKAGES=(python3-matplotlib python3-numpy)
 TEST_PACKAGES=(python3 python3-pytest strace chromium)
-LAB_PACKAGES=(qemu-system-x86 busybox-static xfsprogs e2fsprogs ndctl daxctl)
+# libglib2.0-dev: the persistence model's QEMU plugin includes qemu-plugin.h, which needs glib.
+LAB_PACKAGES=(qemu-system-x86 busybox-static xfsprogs e2fsprogs ndctl daxctl libglib2.0-dev)
 FIO_PACKAGES=(fio)  # the cross-check beside cases with `fio: true` (docs/fio.md); also in the lab
 
 usage() {
@@ -73,6 +74,18 @@ build() {
   fi
 }
 
+# The lab's persistence model (docs/lab.md): its QEMU and qemu-plugin.h, fetched once into the
+# lab cache; sets MODEL_ARGS, the build's argument that builds the plugin against them.
+MODEL_ARGS=()
+fetch_model_qemu() {
+  local folder
+  if ! folder="$("$ROOT/lab/fetch-model-qemu.sh" | tail -n 1)" || [ -z "$folder" ]; then
+    log "error: fetching the persistence model's QEMU failed (its messages are above)"
+    exit 1
+  fi
+  MODEL_ARGS=("-DDAXBENCH_MODEL_QEMU_DIR=$folder")
+}
+
 # The analysis (analysis/daxbench_analysis) with the statistics module the build made.
 analysis() {
   PYTHONPATH="$ROOT/analysis:$BUILD/analysis" DAXBENCH_ROOT="$ROOT" MPLBACKEND=Agg \
@@ -110,6 +123,8 @@ run_tests() {
       log "error: the lab image build failed (its messages are above); the lab and power-cut tests cannot run"
       exit 1
     fi
+    log "persistence model (lab/fetch-model-qemu.sh: the QEMU the plugin runs in)"
+    fetch_model_qemu
   fi
   if command -v clang-format >/dev/null; then
     log "formatting (.clang-format)"
@@ -122,7 +137,7 @@ run_tests() {
   log "plug-in names (each spelled only in its own plug-in's file)"
   "$PYTHON" "$ROOT/tools/check_plugin_names.py" "$ROOT"
   log "unit tests, Release build"
-  build "$BUILD"
+  build "$BUILD" "${MODEL_ARGS[@]}"
   (cd "$BUILD" && ctest --output-on-failure -j 2)
   log "unit tests, ASan+UBSan build (halts on the first error)"
   build "$ASAN_BUILD" -DDAXBENCH_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
@@ -197,6 +212,8 @@ main() {
   targets="$("$BUILD/daxbench" check --targets "${common[@]}" "${target_args[@]}")" || exit $?
   if [ "$check" -eq 0 ] && grep -q '^lab:' <<<"$targets"; then
     ensure_packages "${LAB_PACKAGES[@]}"
+    fetch_model_qemu
+    build "$BUILD" "${MODEL_ARGS[@]}"  # the plugin too: the power cuts under ADR boot with it
   fi
   if [ "$check" -eq 1 ]; then
     exec "$BUILD/daxbench" check "${common[@]}" "${target_args[@]}"

@@ -10,13 +10,22 @@ usage() {
   cat <<'USAGE'
 usage: lab/launch.sh --kind ext4|xfs|devdax --image DIR --pmem FILE [--pmem-size 1G]
                      [--job DIR] [--shell] [--smp N] [--accel auto|tcg|kvm]
-                     [--journal default|long]
+                     [--journal default|long] [--persistence adr|eadr]
+                     [--model PLUGIN.so --model-qemu DIR --durable FILE [--model-stats FILE]]
   --pmem FILE   backing file of the emulated pmem; copied from the image's template when
                 missing, used as is when present (its own size then wins)
   --job DIR     runs DIR/job.sh in the guest (cwd DIR, same absolute path as on the host)
   --shell       interactive shell on the console instead of the job (Ctrl-A x quits QEMU)
   --journal long  push the periodic journal commit out of reach (ext4 commit=3600, xfs
                 xfssyncd_centisecs=720000): crash tests, where it would hide loss
+  --persistence adr (default): the NVDIMM's persistence domain is the memory controller, so
+                stores need a cache flush and a fence; eadr: the CPU cache is in the domain
+                (QEMU nvdimm-persistence=mem-ctrl or cpu; the guest reads persistence_domain)
+  --model PLUGIN.so  run the persistence model (docs/lab.md): the QEMU of --model-qemu (the
+                folder lab/fetch-model-qemu.sh prints) with the plugin, which writes what the
+                platform guarantees into --durable FILE (made as a copy of --pmem when missing);
+                the guest boots with nokaslr nopti (the plugin walks its page tables through
+                the kernel's direct map). --model-stats FILE: instruction counts at a clean exit
 env: DAXBENCH_LAB_EXTRA_CMDLINE  appended to the guest kernel command line (debugging;
      not to the one-time setup boot that makes a template)
 USAGE
@@ -29,14 +38,18 @@ fail() { echo "launch: error: $*" >&2; echo "DAXBENCH-LAB FAILED launch: $*"; ex
 usage_error() { echo "launch: $*" >&2; usage >&2; exit 2; }
 
 KIND="" IMAGE="" PMEM="" PMEM_SIZE="" JOB="" SHELL_MODE=0 SMP=1 ACCEL=auto JOURNAL=default
+PERSISTENCE=adr MODEL="" MODEL_QEMU="" DURABLE="" MODEL_STATS=""
 while [ $# -gt 0 ]; do
   case "$1" in
-    --kind|--image|--pmem|--pmem-size|--job|--smp|--accel|--journal)
+    --kind|--image|--pmem|--pmem-size|--job|--smp|--accel|--journal|--persistence|--model|\
+    --model-qemu|--durable|--model-stats)
       [ $# -ge 2 ] || usage_error "$1 needs a value"
       case "$1" in
         --kind) KIND="$2" ;; --image) IMAGE="$2" ;; --pmem) PMEM="$2" ;;
         --pmem-size) PMEM_SIZE="$2" ;; --job) JOB="$2" ;; --smp) SMP="$2" ;;
-        --accel) ACCEL="$2" ;; --journal) JOURNAL="$2" ;;
+        --accel) ACCEL="$2" ;; --journal) JOURNAL="$2" ;; --persistence) PERSISTENCE="$2" ;;
+        --model) MODEL="$2" ;; --model-qemu) MODEL_QEMU="$2" ;; --durable) DURABLE="$2" ;;
+        --model-stats) MODEL_STATS="$2" ;;
       esac
       shift ;;
     --shell) SHELL_MODE=1 ;;
@@ -52,9 +65,28 @@ case "$KIND" in ext4|xfs|devdax) ;; *) usage_error "--kind must be ext4, xfs or 
 [[ "$SMP" =~ ^[1-9][0-9]*$ ]] || usage_error "--smp must be a positive integer"
 case "$ACCEL" in auto|tcg|kvm) ;; *) usage_error "--accel must be auto, tcg or kvm" ;; esac
 case "$JOURNAL" in default|long) ;; *) usage_error "--journal must be default or long" ;; esac
+case "$PERSISTENCE" in
+  adr) NVDIMM_PERSISTENCE=mem-ctrl ;;
+  eadr) NVDIMM_PERSISTENCE=cpu ;;
+  *) usage_error "--persistence must be adr or eadr" ;;
+esac
+QEMU_BIN=qemu-system-x86_64 QEMU_DATA_ARGS=()
+if [ -n "$MODEL" ]; then
+  [ -n "$MODEL_QEMU" ] && [ -n "$DURABLE" ] || usage_error "--model needs --model-qemu and --durable"
+  [ -f "$MODEL" ] || fail "persistence model plugin $MODEL not found (build the daxbench_pmem_model target)"
+  [ -f "$MODEL_QEMU/complete" ] && [ -f "$MODEL_QEMU/model-qemu.env" ] ||
+    fail "$MODEL_QEMU is not a model QEMU folder (run lab/fetch-model-qemu.sh)"
+  # shellcheck disable=SC1091
+  . "$MODEL_QEMU/model-qemu.env"
+  QEMU_BIN="$MODEL_QEMU_BIN"
+  # Its own option ROMs first, then the installed SeaBIOS (the package ships none).
+  QEMU_DATA_ARGS=(-L "$MODEL_QEMU_DATA" -L /usr/share/seabios -L /usr/share/qemu)
+elif [ -n "$DURABLE$MODEL_STATS" ]; then
+  usage_error "--durable and --model-stats need --model"
+fi
 [ -f "$IMAGE/complete" ] || fail "$IMAGE is not a complete lab image (run lab/build-image.sh)"
 IMAGE="$(cd "$IMAGE" && pwd -P)"
-command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
+command -v "$QEMU_BIN" >/dev/null || fail "$QEMU_BIN not found (apt-get install qemu-system-x86)"
 command -v flock >/dev/null || fail "flock not found (util-linux)"
 
 if [ -f "$IMAGE/vmlinux" ]; then KERNEL="$IMAGE/vmlinux"; else KERNEL="$IMAGE/vmlinuz"; fi
@@ -101,11 +133,12 @@ else
 fi
 
 RAM_MIB=512
+MODEL_PMEM_BASE=0x100000000  # where the pc machine maps device memory with RAM_MIB of RAM
 common_args() {  # PMEM_FILE SIZE_BYTES: the machine without console or shares
   local maxmem=$(( RAM_MIB + ($2 >> 20) + 1024 ))
   [ "$maxmem" -ge 8192 ] || maxmem=8192
-  QEMU_ARGS=(qemu-system-x86_64 -nodefaults -no-user-config -name daxbench-lab
-    -machine pc,nvdimm=on "${ACCEL_ARGS[@]}" -smp "$SMP"
+  QEMU_ARGS=("$QEMU_BIN" "${QEMU_DATA_ARGS[@]}" -nodefaults -no-user-config -name daxbench-lab
+    -machine "pc,nvdimm=on,nvdimm-persistence=$NVDIMM_PERSISTENCE" "${ACCEL_ARGS[@]}" -smp "$SMP"
     -m "${RAM_MIB}M,slots=2,maxmem=${maxmem}M"
     -object "memory-backend-file,id=mem1,share=on,mem-path=$1,size=$2"
     -device nvdimm,id=nv1,memdev=mem1
@@ -184,6 +217,20 @@ CMDLINE="$CMDLINE_BASE"
 if [ -n "$JOB" ]; then CMDLINE+=" daxbench.job=$JOB"; fi
 [ "$JOURNAL" = default ] || CMDLINE+=" daxbench.journal=$JOURNAL"
 common_args "$PMEM" "$SIZE"
+if [ -n "$MODEL" ]; then
+  # The durable image starts as what the pmem holds now: everything in it was durable before
+  # this boot. Made before QEMU starts, so a cut can never find it half copied.
+  if [ ! -e "$DURABLE" ]; then
+    cp --sparse=always "$PMEM" "$DURABLE.tmp.$$" && mv "$DURABLE.tmp.$$" "$DURABLE"
+  fi
+  [ "$(stat -c %s "$DURABLE")" = "$SIZE" ] || fail "durable image $DURABLE is not $SIZE bytes"
+  # With RAM_MIB below 3.5 GiB, the pc machine puts device memory (the NVDIMM) at 4 GiB; the
+  # guest's READY line reports the region it found, and the host checks the two agree.
+  PLUGIN_ARG="$MODEL,live=$PMEM,durable=$(cd "$(dirname "$DURABLE")" && pwd -P)/$(basename "$DURABLE"),base=$MODEL_PMEM_BASE"
+  [ -z "$MODEL_STATS" ] || PLUGIN_ARG+=",stats=$MODEL_STATS"
+  QEMU_ARGS+=(-plugin "$PLUGIN_ARG")
+  CMDLINE+=" nokaslr nopti daxbench.model=1"
+fi
 if [ -n "$JOB" ]; then
   # Writable share; security_model=none: files are created as the user running QEMU.
   QEMU_ARGS+=(-fsdev "local,id=job,path=$JOB,security_model=none,multidevs=remap"

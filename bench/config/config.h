@@ -51,11 +51,16 @@ struct MicroConfig {
 
 // `crash:` — power-cut tests in the lab (docs/crash.md, "The host side").
 struct CrashConfig {
-  bool enabled = false;                               // only when the config has a `crash:` key
-  std::vector<std::string> filesystems;               // ext4, xfs
-  std::vector<std::string> modes;                     // registered mode names
-  std::vector<std::string> file_states;               // sparse, fallocated, zeroed
-  std::vector<std::string> workloads;                 // crash workloads
+  bool enabled = false;                  // only when the config has a `crash:` key
+  std::vector<std::string> filesystems;  // ext4, xfs
+  std::vector<std::string> modes;        // registered mode names
+  std::vector<std::string> file_states;  // sparse, fallocated, zeroed
+  std::vector<std::string> workloads;    // crash workloads
+  // The flush primitive of the modes that flush from user space (`none`: a control that
+  // writes nothing back); other modes run once, with auto.
+  std::vector<std::string> flushes = {"auto"};
+  std::vector<std::string> persistence = {"adr"};     // adr (the model in the lab), eadr
+  int mixes = 2;                                      // seeded mixed images per ADR cut
   int cuts = 6;                                       // per cell
   double cut_after_min_s = 0.5, cut_after_max_s = 3;  // uniform delay after WRITERS-STARTED
   std::uint64_t seed = 1;

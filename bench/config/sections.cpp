@@ -11,6 +11,7 @@
 #include <map>
 
 #include "bench/counters/counter_table.h"
+#include "bench/flush/flush.h"
 #include "bench/lab/guest/crash_workload.h"
 #include "bench/modes/mode.h"
 #include "bench/targets/target.h"
@@ -114,6 +115,11 @@ const SectionKey kCrashKeys[] = {
     {{"modes", ParamKind::kText, "all", "registered modes"}, nullptr, true},
     {{"file_states", ParamKind::kText, "all", "sparse, fallocated, zeroed"}, nullptr, true},
     {{"workloads", ParamKind::kText, "all", "crash workloads"}, nullptr, true},
+    {{"flushes", ParamKind::kText, "auto", "auto or flush primitives, for flushing modes"},
+     nullptr,
+     true},
+    {{"persistence", ParamKind::kText, "adr", "adr, eadr"}, nullptr, true},
+    {{"mixes", ParamKind::kInteger, "2", "seeded mixed images per ADR cut", {}, 0, 16}, nullptr},
     // Read by hand (c_integer) to keep strtol's spelling.
     {{"cuts", ParamKind::kInteger, "6", "power cuts per cell", {}, 1, 10000}, nullptr, true},
     {{"cut_after_s", ParamKind::kText, "[0.5, 3]", "[min, max] seconds"}, nullptr, true},
@@ -199,7 +205,9 @@ void parse_crash_numbers(const Located& at, const YAML::Node& node, CrashConfig&
   if (const YAML::Node cuts = node["cuts"]) {
     const std::string text = scalar_text(at, cuts, "crash.cuts");
     ParamValue value;
-    if (parse_param(kCrashKeys[4].spec, c_integer(text), value))
+    const auto cuts_key = std::find_if(std::begin(kCrashKeys), std::end(kCrashKeys),
+                                       [](const SectionKey& k) { return k.spec.name == "cuts"; });
+    if (parse_param(cuts_key->spec, c_integer(text), value))
       at.fail(cuts.Mark(), "crash.cuts: expected a whole number in [1, 10000], got '" + text + "'");
     crash.cuts = static_cast<int>(value.integer);
   }
@@ -249,6 +257,13 @@ CrashConfig parse_crash(const Located& at, const YAML::Node& given) {
   crash.modes = crash_names(at, node, "modes", mode_names);
   crash.file_states = crash_names(at, node, "file_states", {"sparse", "fallocated", "zeroed"});
   crash.workloads = crash_names(at, node, "workloads", workload_names);
+  std::vector<std::string> flush_names = {"auto"};
+  for (const FlushOps* f : flush_primitives()) flush_names.emplace_back(f->name);
+  if (node["flushes"]) crash.flushes = crash_names(at, node, "flushes", flush_names);
+  if (node["persistence"])
+    crash.persistence = crash_names(at, node, "persistence", {"adr", "eadr"});
+  if (auto it = values.find("mixes"); it != values.end())
+    crash.mixes = static_cast<int>(it->second.first.integer);
   parse_crash_numbers(at, node, crash);
   if (auto it = values.find("file_size"); it != values.end())
     crash.file_size = static_cast<std::uint64_t>(it->second.first.integer);

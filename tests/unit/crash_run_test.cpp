@@ -143,27 +143,43 @@ TEST(CrashVerdict, PerCut) {
   struct Row {
     const char* mode;
     const char* state;
+    const char* flush;
+    const char* persistence;
+    const char* image;
     const char* status;
     std::uint64_t lost, torn, in_flight;
     const char* verdict;
   };
   const Row rows[] = {
-      {"fdatasync", "sparse", "ok", 0, 0, 0, "PASS"},
-      {"fdatasync", "sparse", "ok", 0, 1, 1, "PASS"},  // the record in flight may tear
-      {"fdatasync", "sparse", "ok", 1, 0, 0, "FAIL"},
-      {"map-sync", "fallocated", "ok", 0, 2, 1, "FAIL"},  // a second tear is not in flight
-      {"sealed-extent", "zeroed", "ok", 0, 0, 0, "PASS"},
-      {"flush-only", "sparse", "ok", 5, 0, 0, "LOSS-EXPECTED"},
-      {"flush-only", "fallocated", "ok", 0, 0, 0, "NO-LOSS-SEEN"},
-      {"none", "sparse", "ok", 0, 0, 0, "NO-LOSS-SEEN"},
-      {"flush-only", "zeroed", "ok", 0, 0, 0, "PASS"},  // only the block map is tested there
-      {"none", "zeroed", "ok", 3, 0, 0, "FAIL"},
-      {"fdatasync", "sparse", "failed", 0, 0, 0, "ERROR"},
-      {"flush-only", "sparse", "unsupported", 0, 0, 0, "UNSUPPORTED"},
+      {"fdatasync", "sparse", "auto", "adr", "strict", "ok", 0, 0, 0, "PASS"},
+      {"fdatasync", "sparse", "auto", "adr", "strict", "ok", 0, 1, 1,
+       "PASS"},  // in flight: may tear
+      {"fdatasync", "sparse", "auto", "adr", "mix-1", "ok", 1, 0, 0, "FAIL"},  // every image judged
+      {"map-sync", "fallocated", "auto", "eadr", "strict", "ok", 0, 2, 1, "FAIL"},  // a 2nd tear
+      {"sealed-extent", "zeroed", "auto", "adr", "live", "ok", 0, 0, 0, "PASS"},
+      {"flush-only", "sparse", "auto", "adr", "strict", "ok", 5, 0, 0, "LOSS-EXPECTED"},
+      {"flush-only", "fallocated", "auto", "eadr", "strict", "ok", 0, 0, 0, "NO-LOSS-SEEN"},
+      {"none", "sparse", "auto", "adr", "live", "ok", 0, 0, 0, "NO-LOSS-SEEN"},  // metadata: all
+      {"flush-only", "zeroed", "auto", "adr", "strict", "ok", 0, 0, 0, "PASS"},  // it flushes
+      // Nothing writes the lines back: under ADR the strict image must lose, others unjudged;
+      // under eADR the cache is durable, so it must lose nothing.
+      {"none", "zeroed", "auto", "adr", "strict", "ok", 3, 0, 0, "LOSS-EXPECTED"},
+      {"none", "zeroed", "auto", "adr", "strict", "ok", 0, 0, 0, "NO-LOSS-SEEN"},
+      {"none", "zeroed", "auto", "adr", "live", "ok", 0, 0, 0, ""},
+      {"none", "zeroed", "auto", "eadr", "strict", "ok", 3, 0, 0, "FAIL"},
+      {"flush-only", "zeroed", "none", "adr", "strict", "ok", 7, 0, 0, "LOSS-EXPECTED"},
+      {"map-sync", "sparse", "none", "adr", "strict", "ok", 0, 0, 0, "NO-LOSS-SEEN"},
+      {"map-sync", "sparse", "none", "eadr", "strict", "ok", 0, 0, 0, "PASS"},
+      {"fdatasync", "sparse", "none", "adr", "strict", "ok", 0, 0, 0,
+       "PASS"},  // flushes nothing itself
+      {"fdatasync", "sparse", "auto", "adr", "strict", "failed", 0, 0, 0, "ERROR"},
+      {"flush-only", "sparse", "auto", "adr", "strict", "unsupported", 0, 0, 0, "UNSUPPORTED"},
   };
   for (const Row& r : rows) {
-    SCOPED_TRACE(std::string(r.mode) + "/" + r.state + "/" + r.status);
-    EXPECT_EQ(crash_cut_verdict(r.mode, r.state, r.status, r.lost, r.torn, r.in_flight), r.verdict);
+    SCOPED_TRACE(std::string(r.mode) + "/" + r.state + "/" + r.flush + "/" + r.persistence + "/" +
+                 r.image + "/" + r.status);
+    const CrashExpectation e = crash_expectation(r.mode, r.state, r.flush, r.persistence);
+    EXPECT_EQ(crash_cut_verdict(e, r.image, r.status, r.lost, r.torn, r.in_flight), r.verdict);
   }
 }
 
@@ -188,12 +204,14 @@ TEST(CrashVerdict, PerCellOverItsCuts) {
   }
 }
 
-TEST(CrashVerdict, UnsafeControlsAreUserSpaceFlushesWithoutAPreparedFile) {
-  EXPECT_TRUE(crash_unsafe_control("flush-only", "sparse"));
-  EXPECT_TRUE(crash_unsafe_control("none", "fallocated"));
-  EXPECT_FALSE(crash_unsafe_control("flush-only", "zeroed"));
-  EXPECT_FALSE(crash_unsafe_control("map-sync", "sparse"));
+TEST(CrashVerdict, ExpectationsFollowTheDescriptorsNotTheNames) {
+  using E = CrashExpectation;
+  EXPECT_EQ(crash_expectation("flush-only", "sparse", "auto", "eadr"), E::kLosesMetadata);
+  EXPECT_EQ(crash_expectation("none", "fallocated", "auto", "adr"), E::kLosesMetadata);
+  EXPECT_EQ(crash_expectation("flush-only", "zeroed", "auto", "adr"), E::kDurable);
+  EXPECT_EQ(crash_expectation("none", "zeroed", "auto", "adr"), E::kLosesCache);
+  EXPECT_EQ(crash_expectation("sealed-extent", "zeroed", "none", "adr"), E::kLosesCache);
+  EXPECT_EQ(crash_expectation("map-sync", "sparse", "auto", "adr"), E::kDurable);
 }
-
 }  // namespace
 }  // namespace daxbench

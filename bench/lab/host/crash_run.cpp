@@ -9,6 +9,7 @@
 #include <set>
 
 #include "bench/base/rng.h"
+#include "bench/lab/host/model_boot.h"
 #include "bench/lab/host/power_cut.h"
 #include "bench/modes/mode.h"
 #include "bench/results/context.h"
@@ -26,49 +27,64 @@ double seconds_since(Clock::time_point t) {
 }
 
 struct Cell {
-  std::string id;  // manifest id: workload/mode/file_state[/write-<placement>]
+  std::string id;  // manifest id: workload/mode/file_state[/flush-<name>][/write-<placement>]
   std::string workload, mode, file_state;
-  std::string placement;  // of a concurrent writer; empty: none
+  std::string flush = "auto";  // the primitive of a mode that flushes from user space
+  std::string placement;       // of a concurrent writer; empty: none
 };
 
 struct Group {
-  std::string filesystem, mode;
+  std::string persistence, filesystem, mode;
   std::vector<Cell> cells;
 };
 
+// The flushes a mode's cells run with: the config's for a mode that flushes from user space,
+// only auto (unused) for the others.
+std::vector<std::string> cell_flushes(const CrashConfig& config, const ModeDesc* desc) {
+  if (desc && (desc->needs & kNeedsUserFlush)) return config.flushes;
+  return {"auto"};
+}
+
 std::vector<Group> make_groups(const CrashConfig& config) {
   std::vector<Group> groups;
-  for (const std::string& filesystem : config.filesystems)
-    for (const std::string& mode : config.modes) {
-      Group group{filesystem, mode, {}};
-      for (const std::string& state : config.file_states) {
-        // A mode that prepares its own file (sealed-extent) takes only its own file state.
+  for (const std::string& persistence : config.persistence)
+    for (const std::string& filesystem : config.filesystems)
+      for (const std::string& mode : config.modes) {
+        Group group{persistence, filesystem, mode, {}};
         const ModeDesc* desc = find_mode(mode);
-        if (desc && !desc->fixed_file_state.empty() && state != desc->fixed_file_state) continue;
-        for (const std::string& workload : config.workloads)
-          group.cells.push_back({workload + "/" + mode + "/" + state, workload, mode, state, ""});
-        // Concurrency cells join their mode's group: the second process never syncs, so it
-        // adds nothing another cell of the group would not see anyway.
-        if (std::ranges::find(config.concurrent_modes, mode) == config.concurrent_modes.end())
-          continue;
-        for (const std::string& workload : config.concurrent_workloads)
-          for (const std::string& placement : config.concurrent_placements)
-            group.cells.push_back({workload + "/" + mode + "/" + state + "/write-" + placement,
-                                   workload, mode, state, placement});
+        for (const std::string& state : config.file_states) {
+          // A mode that prepares its own file (sealed-extent) takes only its own file state.
+          if (desc && !desc->fixed_file_state.empty() && state != desc->fixed_file_state) continue;
+          for (const std::string& flush : cell_flushes(config, desc))
+            for (const std::string& workload : config.workloads)
+              group.cells.push_back(
+                  {workload + "/" + mode + "/" + state + (flush == "auto" ? "" : "/flush-" + flush),
+                   workload, mode, state, flush, ""});
+          // Concurrency cells join their mode's group: the second process never syncs, so it
+          // adds nothing another cell of the group would not see anyway.
+          if (std::ranges::find(config.concurrent_modes, mode) == config.concurrent_modes.end())
+            continue;
+          for (const std::string& workload : config.concurrent_workloads)
+            for (const std::string& placement : config.concurrent_placements)
+              group.cells.push_back({workload + "/" + mode + "/" + state + "/write-" + placement,
+                                     workload, mode, state, "auto", placement});
+        }
+        if (!group.cells.empty()) groups.push_back(std::move(group));
       }
-      if (!group.cells.empty()) groups.push_back(std::move(group));
-    }
   return groups;
 }
 
+// ADR is the lab's platform; a cell under eADR says so at the end of its key.
 std::string cell_key(const Group& group, const Cell& cell) {
   return cell.workload + "/" + cell.mode + "/lab:" + group.filesystem + "/" + cell.file_state +
-         (cell.placement.empty() ? "" : "/write-" + cell.placement);
+         (cell.flush == "auto" ? "" : "/flush-" + cell.flush) +
+         (cell.placement.empty() ? "" : "/write-" + cell.placement) +
+         (group.persistence == "adr" ? "" : "/" + group.persistence);
 }
 
 // Per-cell totals over the cuts.
 struct CellTotals {
-  std::string workload, mode, file_state, target, placement;
+  std::string workload, mode, file_state, target, placement, flush, persistence;
   std::uint64_t concurrent_written = 0, concurrent_present = 0;
   int cuts = 0, ok_cuts = 0;
   std::uint64_t acknowledged = 0, lost = 0, torn = 0, torn_in_flight = 0, unacked_present = 0;
@@ -101,6 +117,7 @@ struct CrashRun {
   std::map<std::string, CellTotals> totals;
   std::vector<std::string> order;  // cell keys, as first seen
   std::map<std::string, std::string> journal_window;
+  std::map<std::string, std::string> persistence_domain;  // adr|eadr -> what the guest read
   CrashOutcome outcome;
 };
 
@@ -125,8 +142,9 @@ CutPlan plan_cut(const CrashRun& run, const Group& group, std::size_t g, int rou
   const std::uint64_t nonce = rng.next() | 1;
   plan.delay =
       config.cut_after_min_s + rng.unit() * (config.cut_after_max_s - config.cut_after_min_s);
-  plan.job =
-      run.root / "crash" / (group.filesystem + "-" + group.mode + "-cut" + std::to_string(round));
+  plan.job = run.root / "crash" /
+             (group.persistence + "-" + group.filesystem + "-" + group.mode + "-cut" +
+              std::to_string(round));
   fs::create_directories(plan.job);
   plan.manifest = {{"nonce", nonce}, {"cells", json::array()}};
   for (std::size_t i = 0; i < group.cells.size(); ++i) {
@@ -136,7 +154,7 @@ CutPlan plan_cut(const CrashRun& run, const Group& group, std::size_t g, int rou
                                       {"workload", c.workload},
                                       {"mode", c.mode},
                                       {"file_state", c.file_state},
-                                      {"flush", "auto"},
+                                      {"flush", c.flush},
                                       {"file", "/mnt/pmem/daxbench-crash/" + stem + ".dat"},
                                       {"ack", (plan.job / (stem + ".ack")).string()},
                                       {"size", config.file_size},
@@ -163,18 +181,19 @@ struct CellResult {
   json row;
 };
 
-CellResult classify(CutView& view, const Cell& c) {
+CellResult classify(CutView& view, const Cell& c, const std::string& image) {
   CutRun& cut = view.cut;
   CellResult r;
-  const auto checked = cut.checked.find(c.id);
-  if (view.unavailable) {
+  std::map<std::string, json>& rows = cut.checked[image];
+  const auto checked = rows.find(c.id);
+  if (view.unavailable || cut.model_missing) {
     r.status = "unsupported", r.reason = cut.problem;
   } else if (!cut.problem.empty()) {
     r.status = "failed", r.reason = cut.problem;
   } else if (auto u = cut.unsupported.find(c.id); u != cut.unsupported.end()) {
     r.status = "unsupported", r.reason = u->second;
-  } else if (checked == cut.checked.end()) {
-    r.status = "failed", r.reason = "crash-check wrote no line for " + c.id;
+  } else if (checked == rows.end()) {
+    r.status = "failed", r.reason = "crash-check (" + image + " image) wrote no line for " + c.id;
   } else if (const json& w = checked->second["writer"];
              w.is_object() && w.value("status", "") == "failed") {
     r.status = "failed", r.reason = "the cell's writer failed: " + w.value("reason", "");
@@ -196,6 +215,8 @@ json cut_record(const CrashRun& run, const CutView& view, const Cell& c, const C
                  {"mode", c.mode},
                  {"file_state", c.file_state},
                  {"target", "lab:" + view.group.filesystem},
+                 {"persistence", view.group.persistence},
+                 {"flush", c.flush},
                  {"cut", view.plan.round},
                  {"seed", view.plan.seed},
                  {"cut_after_s", view.plan.delay},
@@ -226,6 +247,8 @@ void add_to_totals(CrashRun& run, const CutView& view, const Cell& c, const Cell
     t.workload = c.workload, t.mode = c.mode, t.file_state = c.file_state;
     t.placement = c.placement;
     t.target = "lab:" + view.group.filesystem;
+    t.flush = c.flush;
+    t.persistence = view.group.persistence;
   }
   ++t.cuts;
   t.verdicts.push_back(verdict);
@@ -250,15 +273,59 @@ struct GroupTally {
   std::vector<std::string> bad;  // manifest ids of the cells that failed
 };
 
+const char* expectation_name(CrashExpectation e) {
+  switch (e) {
+    case CrashExpectation::kLosesMetadata:
+      return "loses-metadata";
+    case CrashExpectation::kLosesCache:
+      return "loses-cache";
+    case CrashExpectation::kDurable:
+      break;
+  }
+  return "durable";
+}
+
+// A cell's cut on every image: the strict image's result (the record's counts) and the
+// per-image block with each image's verdict (null where the expectation judges none).
+struct ImagesView {
+  CellResult strict;
+  json block = json::object();
+  std::vector<std::string> verdicts;
+};
+
+ImagesView check_images(CutView& view, const Cell& c, CrashExpectation expectation) {
+  ImagesView out;
+  std::vector<std::string> images = view.cut.images;
+  if (images.empty()) images.emplace_back(kStrictImage);  // a cut that failed before its checks
+  for (const std::string& image : images) {
+    const CellResult r = classify(view, c, image);
+    const std::string verdict =
+        crash_cut_verdict(expectation, image, r.status, count(r.row, "lost"), count(r.row, "torn"),
+                          count(r.row, "torn_in_flight"));
+    if (image == kStrictImage) out.strict = r;
+    if (!verdict.empty()) out.verdicts.push_back(verdict);
+    if (r.status != "ok") continue;
+    json entry = view.cut.image_info.value(image, json::object());
+    for (const char* key : {"acknowledged", "present_valid", "lost", "torn", "torn_in_flight"})
+      entry[key] = count(r.row, key);
+    entry["verdict"] = verdict.empty() ? json(nullptr) : json(verdict);
+    out.block[image] = entry;
+  }
+  return out;
+}
+
 // One crash.jsonl record per cell of the cut, each flushed as written.
 GroupTally record_cells(CrashRun& run, CutView& view) {
   GroupTally tally;
   for (const Cell& c : view.group.cells) {
-    const CellResult r = classify(view, c);
-    const std::string verdict =
-        crash_cut_verdict(c.mode, c.file_state, r.status, count(r.row, "lost"),
-                          count(r.row, "torn"), count(r.row, "torn_in_flight"));
+    const CrashExpectation expectation =
+        crash_expectation(c.mode, c.file_state, c.flush, view.group.persistence);
+    ImagesView images = check_images(view, c, expectation);
+    const CellResult& r = images.strict;
+    const std::string verdict = crash_cell_verdict(images.verdicts);
     json record = cut_record(run, view, c, r);
+    record["expectation"] = expectation_name(expectation);
+    record["images"] = images.block.empty() ? json(nullptr) : images.block;
     record["verdict"] = verdict;
     run.out << record.dump() << '\n';
     run.out.flush();
@@ -279,10 +346,11 @@ void print_cut(const CrashRun& run, const CutView& view, const GroupTally& tally
   const std::uint64_t seed = view.plan.seed;
   std::fprintf(
       stderr,
-      "daxbench: crash cut %d/%d %s %s: %zu cells, cut %.2f s after start: %s "
+      "daxbench: crash cut %d/%d %s %s %s: %zu cells, cut %.2f s after start: %s "
       "(%.1f s)\n",
-      view.plan.round + 1, run.config.cuts, view.group.filesystem.c_str(), view.group.mode.c_str(),
-      view.group.cells.size(), view.plan.delay,
+      view.plan.round + 1, run.config.cuts, view.group.persistence.c_str(),
+      view.group.filesystem.c_str(), view.group.mode.c_str(), view.group.cells.size(),
+      view.plan.delay,
       !cut.problem.empty()
           ? cut.problem.substr(0, 300).c_str()
           : ("lost " + std::to_string(tally.lost) + " of " + std::to_string(tally.acked) +
@@ -301,9 +369,12 @@ bool run_group_cut(CrashRun& run, const Group& group, std::size_t g, int round, 
   if (!lab_problem.empty())
     view.cut.problem = "lab: " + lab_problem.reason;
   else
-    view.cut = run_cut(lab, plan.job, plan.manifest, plan.delay, stop);
+    view.cut = run_cut(lab, plan.job, plan.manifest, plan.delay,
+                       {group.persistence, run.config.mixes, plan.seed}, stop);
   if (view.cut.interrupted) return false;
   if (!view.cut.journal.empty()) run.journal_window[group.filesystem] = view.cut.journal;
+  if (!view.cut.persistence.empty())
+    run.persistence_domain[group.persistence] = view.cut.persistence;
   // A platform that cannot run the lab is unsupported; a broken lab fails every cell.
   view.unavailable = lab_problem.status == Status::kUnsupported;
   const GroupTally tally = record_cells(run, view);
@@ -336,6 +407,8 @@ json summarise(CrashRun& run) {
                       {"mode", t.mode},
                       {"file_state", t.file_state},
                       {"target", t.target},
+                      {"persistence", t.persistence},
+                      {"flush", t.flush},
                       {"cuts", t.cuts},
                       {"ok_cuts", t.ok_cuts},
                       {"acknowledged", t.acknowledged},
@@ -358,13 +431,20 @@ json summarise(CrashRun& run) {
   return matrix;
 }
 
+// The persistence model the ADR cuts ran under, or why they could not.
+json model_context() {
+  const PersistenceModelBuild& build = persistence_model_build();
+  if (!build.problem.empty()) return {{"unavailable", build.problem}};
+  return {{"plugin", build.plugin}, {"qemu", build.qemu_dir}};
+}
+
 }  // namespace
 
 CrashOutcome run_crash(const CrashConfig& config, const std::map<std::string, Lab*>& labs,
                        const fs::path& results, const std::string& run_id,
                        const std::atomic<bool>& stop) {
   const auto start = Clock::now();
-  CrashRun run{config, fs::absolute(results), run_id, {}, {}, {}, {}, {}};
+  CrashRun run{config, fs::absolute(results), run_id, {}, {}, {}, {}, {}, {}};
   run.out.open(run.root / "crash.jsonl", std::ios::app);
   const std::vector<Group> groups = make_groups(config);
   int rounds_done = 0;
@@ -380,8 +460,13 @@ CrashOutcome run_crash(const CrashConfig& config, const std::map<std::string, La
                          {"seed", config.seed},
                          {"cut_after_s", {config.cut_after_min_s, config.cut_after_max_s}},
                          {"file_size", config.file_size},
+                         {"persistence", config.persistence},
+                         {"flushes", config.flushes},
+                         {"mixes", config.mixes},
                          {"wall_s", seconds_since(start)},
                          {"journal_window", run.journal_window},
+                         {"persistence_domain", run.persistence_domain},
+                         {"model", model_context()},
                          {"failed_cells", run.outcome.failed_cells},
                          {"matrix", matrix}};
   return std::move(run.outcome);

@@ -1,23 +1,44 @@
-// The power cuts' verdicts: what a cut of a cell shows, and what a cell's cuts add up to.
+// The power cuts' verdicts: what a cut of a cell shows on an image, and what a cell's cuts
+// add up to.
 #include "bench/lab/host/verdict.h"
 
 #include <algorithm>
 
+#include "bench/flush/flush.h"
 #include "bench/modes/mode.h"
 
 namespace daxbench {
 
-bool crash_unsafe_control(const std::string& mode, const std::string& file_state) {
+CrashExpectation crash_expectation(const std::string& mode, const std::string& file_state,
+                                   const std::string& flush, const std::string& persistence) {
   const ModeDesc* desc = find_mode(mode);
-  return desc && desc->durability == Durability::kNever && file_state != "zeroed";
+  if (!desc) return CrashExpectation::kDurable;
+  const bool promises_nothing = desc->durability == Durability::kNever;
+  if (promises_nothing && file_state != "zeroed") return CrashExpectation::kLosesMetadata;
+  if (persistence == "adr") {
+    const bool flushes_itself = desc->needs & kNeedsUserFlush;
+    const FlushOps* primitive = flush == "auto" ? nullptr : find_flush(flush);
+    const bool writes_back = !primitive || primitive->writes_back;
+    if ((promises_nothing && !flushes_itself) || (flushes_itself && !writes_back))
+      return CrashExpectation::kLosesCache;
+  }
+  return CrashExpectation::kDurable;
 }
 
-std::string crash_cut_verdict(const std::string& mode, const std::string& file_state,
+std::string crash_cut_verdict(CrashExpectation expectation, std::string_view image,
                               const std::string& status, std::uint64_t lost, std::uint64_t torn,
                               std::uint64_t torn_in_flight) {
   if (status == "unsupported") return "UNSUPPORTED";
   if (status != "ok") return "ERROR";
-  if (crash_unsafe_control(mode, file_state)) return lost > 0 ? "LOSS-EXPECTED" : "NO-LOSS-SEEN";
+  switch (expectation) {
+    case CrashExpectation::kLosesMetadata:
+      return lost > 0 ? "LOSS-EXPECTED" : "NO-LOSS-SEEN";
+    case CrashExpectation::kLosesCache:
+      if (image != kStrictImage) return "";
+      return lost > 0 ? "LOSS-EXPECTED" : "NO-LOSS-SEEN";
+    case CrashExpectation::kDurable:
+      break;
+  }
   return lost > 0 || torn > torn_in_flight ? "FAIL" : "PASS";
 }
 
