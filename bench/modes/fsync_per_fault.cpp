@@ -251,6 +251,7 @@ extern const ModeDesc kFsyncPerFaultMode{
     .durability = Durability::kWhenPmem,
     .params = kParams,
     .companion = {.param = "fault_sync", .metric = "fault_ns"},
+    .syncs_write_back_cache = true,
     .fio = kFioRows,
     .create = [](const ModeSetup& setup) -> std::unique_ptr<Mode> {
       return std::make_unique<FsyncPerFaultMode>(setup);

@@ -75,6 +75,11 @@ struct ModeDesc {
   // Power cuts: with no crash.concurrent_write.modes given, this mode's cells also run with a
   // concurrent writer (modes whose promise a second process's allocations could break).
   bool crash_concurrent_default = false;
+  // Its syncs make the kernel write the file's dirty cache lines back (fsync-per-fault: the
+  // fdatasync at each write fault reaches dax_writeback_one), so `flush: none` leaves it no
+  // cache control: under the persistence model it loses only what followed the last sync,
+  // or nothing. Power cuts run it with its own flush only.
+  bool syncs_write_back_cache = false;
   // Its fio counterpart per kind of target, first match wins (bench/base/fio_rows.h); none:
   // fio has no counterpart anywhere, and `fio: true` records why.
   std::span<const fio::ModeRow> fio = {};

@@ -1,14 +1,16 @@
-"""The crash matrix in report.txt/.md: one row per mode x file state x filesystem, lost and
-acknowledged summed over cuts and workloads, the worst workload's verdict."""
+"""The crash matrix in report.txt/.md: one row per mode x flush x file state x filesystem x
+persistence domain, lost and acknowledged summed over cuts and workloads, the worst workload's
+verdict."""
 import fixtures
 from daxbench_analysis.model.crash import concurrent_rows, crash_cell_verdict, crash_matrix
 from daxbench_analysis.render.reports import write_reports
 from daxbench_analysis.model.run import load_run
 
 
-def crash_record(mode, state, target, workload, cut, lost, verdict, status="ok"):
+def crash_record(mode, state, target, workload, cut, lost, verdict, status="ok",
+                 persistence="adr", flush="auto"):
     return {"mode": mode, "file_state": state, "target": target, "workload": workload,
-            "cut": cut, "status": status, "acknowledged": None if status != "ok" else 100,
+            "persistence": persistence, "flush": flush, "cut": cut, "status": status, "acknowledged": None if status != "ok" else 100,
             "lost": None if status != "ok" else lost, "torn": 0, "torn_in_flight": 0,
             "unacknowledged_present": 1, "verdict": verdict}
 
@@ -30,26 +32,35 @@ def test_matrix_sums_cuts_and_workloads_and_shows_the_worst(tmp_path):
         crash_record("flush-only", "sparse", "lab:ext4", "log-append", 1, 7, "LOSS-EXPECTED"),
         crash_record("flush-only", "sparse", "lab:ext4", "kv-put", 0, 0, "NO-LOSS-SEEN"),
         crash_record("map-sync", "zeroed", "lab:xfs", "kv-put", 0, 2, "FAIL"),
+        # The same cell under eADR, and with flush: none, are rows of their own.
+        crash_record("map-sync", "zeroed", "lab:xfs", "kv-put", 0, 0, "PASS", persistence="eadr"),
+        crash_record("map-sync", "zeroed", "lab:xfs", "kv-put", 0, 9, "LOSS-EXPECTED",
+                     flush="none"),
     ]
     folder = fixtures.make_run(tmp_path / "run", [fixtures.case("log-append", "fdatasync", 1000)],
                                crash=crash)
-    rows = {(r["mode"], r["file_state"], r["target"]): r for r in crash_matrix(load_run(folder))}
-    assert rows["fdatasync", "sparse", "lab:ext4"]["acknowledged"] == 200
-    assert rows["fdatasync", "sparse", "lab:ext4"]["cuts"] == 2
-    assert rows["fdatasync", "sparse", "lab:ext4"]["verdict"] == "PASS"
+    rows = {(r["mode"], r["flush"], r["file_state"], r["target"], r["persistence"]): r
+            for r in crash_matrix(load_run(folder))}
+    fdatasync = rows["fdatasync", "auto", "sparse", "lab:ext4", "adr"]
+    assert fdatasync["acknowledged"] == 200
+    assert fdatasync["cuts"] == 2
+    assert fdatasync["verdict"] == "PASS"
     # kv-put never lost: the harness could not see loss there, whatever log-append saw
-    assert rows["flush-only", "sparse", "lab:ext4"]["lost"] == 7
-    assert rows["flush-only", "sparse", "lab:ext4"]["verdict"] == "NO-LOSS-SEEN"
-    assert rows["map-sync", "zeroed", "lab:xfs"]["verdict"] == "FAIL"
+    assert rows["flush-only", "auto", "sparse", "lab:ext4", "adr"]["lost"] == 7
+    assert rows["flush-only", "auto", "sparse", "lab:ext4", "adr"]["verdict"] == "NO-LOSS-SEEN"
+    assert rows["map-sync", "auto", "zeroed", "lab:xfs", "adr"]["verdict"] == "FAIL"
+    assert rows["map-sync", "auto", "zeroed", "lab:xfs", "eadr"]["verdict"] == "PASS"
+    assert rows["map-sync", "none", "zeroed", "lab:xfs", "adr"]["verdict"] == "LOSS-EXPECTED"
 
     paths = write_reports(load_run(folder), folder)
     text = paths[0].read_text(encoding="utf-8")
     assert "Crash matrix (power cuts in the lab)" in text
     assert all(len(line) <= 80 for line in text.splitlines())
-    line = next(l for l in text.splitlines() if l.startswith("flush-only        sparse"))
-    assert "7/300" in line and line.endswith("NO-LOSS-SEEN")
+    line = next(l for l in text.splitlines() if l.startswith("flush-only      auto  sparse"))
+    assert "7/300" in line and " ext4 adr " in line and line.endswith("NO-LOSS-SEEN")
     md = paths[1].read_text(encoding="utf-8")
-    assert "| map-sync | zeroed | lab:xfs | 2 | 100 | 1 | **FAIL** |" in md
+    assert "| map-sync | auto | zeroed | lab:xfs | adr | 2 | 100 | 1 | **FAIL** |" in md
+    assert "| map-sync | none | zeroed | lab:xfs | adr | 9 | 100 | 1 | LOSS-EXPECTED |" in md
 
 
 def test_no_crash_section_without_crash_jsonl(tmp_path):

@@ -349,15 +349,17 @@ CRASH_COUNTS = ("acknowledged", "expected", "present_valid", "lost", "torn", "to
 CRASH_REQUIRED_TYPES = {
     "schema_version": int, "run_id": str, "kind": str, "cell": str, "workload": str,
     "mode": str, "file_state": str, "target": str, "cut": int, "seed": int,
-    "cut_after_s": float, "status": str, "verdict": str, "job_dir": str,
+    "cut_after_s": float, "status": str, "verdict": str, "job_dir": str, "persistence": str,
+    "flush": str, "expectation": str,
 }
+IMAGE_COUNTS = ("acknowledged", "present_valid", "lost", "torn", "torn_in_flight")
 
 
 def check_crash_record(record, schema=SCHEMA):
     """One line of crash.jsonl (docs/results-schema.md, "crash.jsonl"). A concurrency cell's
     `concurrent_write` holds only `placement` unless the cut is ok."""
     where = record.get("cell", "?")
-    check_fields(record, schema["crash"], where, loose={"concurrent_write"})
+    check_fields(record, schema["crash"], where, loose={"concurrent_write", "images"})
     check_types(record, CRASH_REQUIRED_TYPES, where)
     assert record["schema_version"] == SCHEMA_VERSION
     assert record["kind"] == "crash-cut"
@@ -365,8 +367,12 @@ def check_crash_record(record, schema=SCHEMA):
     assert record["verdict"] in CRASH_VERDICTS, f"{where}: verdict {record['verdict']}"
     assert record["target"] in ("lab:ext4", "lab:xfs"), where
     assert record["file_state"] in ("sparse", "fallocated", "zeroed"), where
+    assert record["persistence"] in ("adr", "eadr"), where
+    assert record["expectation"] in ("durable", "loses-metadata", "loses-cache"), where
     write = record["concurrent_write"]
-    suffix = f"/write-{write['placement']}" if write is not None else ""
+    suffix = f"/flush-{record['flush']}" if record["flush"] != "auto" else ""
+    suffix += f"/write-{write['placement']}" if write is not None else ""
+    suffix += "/eadr" if record["persistence"] == "eadr" else ""
     assert record["cell"] == (f"{record['workload']}/{record['mode']}/{record['target']}/"
                               f"{record['file_state']}{suffix}"), where
     assert record["cut"] >= 0 and record["cut_after_s"] >= 0, where
@@ -374,7 +380,9 @@ def check_crash_record(record, schema=SCHEMA):
         assert isinstance(record["reason"], str) and record["reason"], f"{where}: no reason"
         assert all(record[key] is None for key in CRASH_COUNTS), where
         assert record["verdict"] in ("ERROR", "UNSUPPORTED"), where
+        assert record["images"] is None, where
         return
+    check_images(record, where)
     assert record["reason"] is None, where
     assert isinstance(record["journal_window"], str), where
     assert record.get("emulated") in ("tcg", "kvm"), f"{where}: emulated"
@@ -387,6 +395,29 @@ def check_crash_record(record, schema=SCHEMA):
     assert (record["first_lost_seq"] is None) == (record["lost"] == 0), where
     if write is not None:
         check_concurrent_write(write, where)
+
+
+def check_images(record, where):
+    """An ok cut's images: the strict one always, its counts the record's own; mixes and live
+    only under ADR; the record's verdict the worst image verdict."""
+    images = record["images"]
+    assert isinstance(images, dict) and "strict" in images, where
+    expected = {"strict"} if record["persistence"] == "eadr" else None
+    if expected is not None:
+        assert set(images) == expected, f"{where}: images {sorted(images)}"
+    for name, image in images.items():
+        for key in IMAGE_COUNTS:
+            assert isinstance(image[key], int) and image[key] >= 0, f"{where}: {name}.{key}"
+        assert image["verdict"] is None or image["verdict"] in CRASH_VERDICTS, where
+        assert image["source"] == ("mix" if name.startswith("mix-") else
+                                   "live" if name == "live" or record["persistence"] == "eadr"
+                                   else "model"), f"{where}: {name}"
+        assert ("lines_differing" in image) == (image["source"] == "mix"), f"{where}: {name}"
+    for key in IMAGE_COUNTS:
+        assert images["strict"][key] == record[key], f"{where}: strict {key}"
+    verdicts = [i["verdict"] for i in images.values() if i["verdict"] is not None]
+    order = ["FAIL", "LOSS-EXPECTED", "NO-LOSS-SEEN", "PASS", "ERROR"]
+    assert record["verdict"] == min(verdicts, key=order.index), where
 
 
 CONCURRENT_COUNTS = ("written", "present_valid", "missing", "torn", "torn_in_flight",
@@ -421,6 +452,8 @@ def undocumented_definitions(schema=SCHEMA):
                                            "config.text")]
     named += [("crash", key) for key in (*CRASH_REQUIRED_TYPES, *CRASH_COUNTS, "journal_window",
                                          "reason", "first_lost_seq", "file_missing", "emulated",
-                                         "concurrent_write")]
+                                         "concurrent_write", "images")]
+    named += [("crash", f"images.*.{key}") for key in (*IMAGE_COUNTS, "source", "verdict",
+                                                        "lines_differing", "lines_from_live")]
     named += [("crash", f"concurrent_write.{key}") for key in ("placement", *CONCURRENT_COUNTS)]
     return [f"{obj}: {path}" for obj, path in named if field(schema, obj, path) is None]

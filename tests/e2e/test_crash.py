@@ -1,9 +1,11 @@
 """Power cuts end to end (configs/crash-smoke.yaml): the driver boots the lab guest with the
-crash writers, kills QEMU at a seeded moment, reboots on the same pmem file and checks. Every
-durable mode must lose nothing; flush-only on a sparse file must be seen to lose data; beside
+crash writers (under ADR with the persistence model), kills QEMU at a seeded moment, reboots
+on each crash image (strict, a mix, live) and checks. Every durable mode must lose nothing on
+any image, under ADR and eADR; flush-only on a sparse file must be seen to lose data, and under
+ADR so must `none` and `flush: none` on a zeroed file, whose lines nothing wrote back; beside
 map-sync and sealed-extent a second process write()s the same file and never syncs.
 Skipped only with DAXBENCH_TEST_NO_LAB=1 (conftest.py); a lab that cannot boot fails. About
-2 minutes."""
+6 minutes."""
 import json
 import os
 import subprocess
@@ -32,9 +34,11 @@ def crash_run(root, driver, tmp_path_factory):
 def test_the_run_passes_and_every_record_fits_the_schema(crash_run):
     done, _, records, _ = crash_run
     assert done.returncode == 0, done.stderr[-4000:]
-    # 9 cells (sealed-extent: zeroed only) + 6 concurrency cells (map-sync: 2 file states x
-    # 2 placements, sealed-extent: 2 placements) x 2 cuts
-    assert len(records) == 30
+    # Per domain: fdatasync 2 and none 2 cells (sparse, zeroed); map-sync 4 and flush-only 4
+    # (2 file states x flush auto/none); sealed-extent 2 (zeroed x 2 flushes); 6 concurrency
+    # cells (map-sync: 2 file states x 2 placements, sealed-extent: 2 placements): 20 cells,
+    # x 2 domains x 2 cuts
+    assert len(records) == 80
     for record in records:
         schema.check_crash_record(record)
         assert record["status"] == "ok", (record["cell"], record["reason"])
@@ -42,14 +46,21 @@ def test_the_run_passes_and_every_record_fits_the_schema(crash_run):
     assert {r["cut"] for r in records} == {0, 1}
 
 
-def test_durable_modes_lose_nothing_they_acknowledged(crash_run):
+def test_durable_modes_lose_nothing_they_acknowledged_on_any_image(crash_run):
     _, _, records, _ = crash_run
-    durable = [r for r in records if r["mode"] in DURABLE or r["file_state"] == "zeroed"]
-    assert durable
+    durable = [r for r in records if r["expectation"] == "durable"]
+    # The durable modes with a real flush, in both domains, and under eADR also the cells whose
+    # lines nothing wrote back (the cache is persistent there).
+    assert {r["mode"] for r in durable} == (DURABLE - {"fsync-per-fault"}) | {"flush-only", "none"}
     for r in durable:
+        assert r["mode"] in DURABLE or r["file_state"] == "zeroed", r["cell"]
         assert r["acknowledged"] > 0, r["cell"]
-        assert r["lost"] == 0, (r["cell"], r["cut"], r["seed"])
-        assert r["torn"] == r["torn_in_flight"], r["cell"]
+        images = {"strict"} if r["persistence"] == "eadr" else {"strict", "mix-1", "live"}
+        assert set(r["images"]) == images, r["cell"]
+        for name, image in r["images"].items():
+            assert image["lost"] == 0, (r["cell"], name, r["cut"], r["seed"])
+            assert image["torn"] == image["torn_in_flight"], (r["cell"], name)
+            assert image["verdict"] == "PASS", (r["cell"], name)
         assert r["verdict"] == "PASS", r["cell"]
 
 
@@ -75,15 +86,33 @@ def test_a_concurrent_write_never_costs_the_mode_a_record(crash_run):
         if r["cell"] == "log-append/sealed-extent/lab:ext4/zeroed/write-append")
 
 
-def test_the_unsafe_control_is_seen_to_lose(crash_run):
+def test_the_unsafe_controls_are_seen_to_lose(crash_run):
     _, _, records, context = crash_run
-    control = [r for r in records if r["mode"] == "flush-only" and r["file_state"] == "sparse"]
-    assert len(control) == 2 and sum(r["lost"] for r in control) > 0
+    control = [r for r in records if r["mode"] == "flush-only" and r["file_state"] == "sparse"
+               and r["flush"] == "auto"]
+    assert len(control) == 4 and all(r["lost"] > 0 for r in control)
     matrix = {c["cell"]: c for c in context["crash"]["matrix"]}
-    assert matrix["log-append/flush-only/lab:ext4/sparse"]["verdict"] == "LOSS-EXPECTED"
+    for cell in ("log-append/flush-only/lab:ext4/sparse",
+                 "log-append/flush-only/lab:ext4/sparse/eadr",
+                 # Under ADR with the model: nothing wrote these lines back.
+                 "log-append/none/lab:ext4/zeroed",
+                 "log-append/flush-only/lab:ext4/zeroed/flush-none",
+                 "log-append/map-sync/lab:ext4/zeroed/flush-none",
+                 "log-append/sealed-extent/lab:ext4/zeroed/flush-none"):
+        assert matrix[cell]["verdict"] == "LOSS-EXPECTED", (cell, matrix[cell])
+    for cell in ("log-append/none/lab:ext4/zeroed/eadr",
+                 "log-append/map-sync/lab:ext4/zeroed/flush-none/eadr",
+                 "log-append/flush-only/lab:ext4/zeroed"):
+        assert matrix[cell]["verdict"] == "PASS", (cell, matrix[cell])
+    # Every cut of a cache control loses on the strict image: each cut proves it.
+    cache = [r for r in records if r["expectation"] == "loses-cache"]
+    assert cache and all(r["images"]["strict"]["lost"] > 0 for r in cache)
     assert all(c["verdict"] in ("PASS", "LOSS-EXPECTED") for c in matrix.values())
-    assert context["crash"]["cuts"] == 2 and context["crash"]["rounds_done"] == 2
-    assert context["crash"]["journal_window"]["ext4"].startswith("long(")
+    crash = context["crash"]
+    assert crash["cuts"] == 2 and crash["rounds_done"] == 2
+    assert crash["journal_window"]["ext4"].startswith("long(")
+    assert crash["persistence_domain"] == {"adr": "memory_controller", "eadr": "cpu_cache"}
+    assert crash["model"]["unavailable"] is None and crash["model"]["plugin"]
 
 
 def test_each_cut_keeps_its_manifest_and_consoles(crash_run):
@@ -93,7 +122,8 @@ def test_each_cut_keeps_its_manifest_and_consoles(crash_run):
         manifest = json.loads((folder / "manifest.json").read_text())
         assert manifest["cells"] and manifest["nonce"] > 0
         assert "WRITERS-STARTED" in (folder / "console-writer.log").read_text()
-        assert (folder / "check.jsonl").stat().st_size > 0
+        for image in ("strict", "mix-1", "live") if job.startswith("crash/adr-") else ("strict",):
+            assert (folder / f"check-{image}.jsonl").stat().st_size > 0, (job, image)
 
 
 def test_a_broken_lab_fails_every_cut_instead_of_passing_for_unsupported(root, driver, tmp_path):

@@ -109,9 +109,10 @@ def crash_line():
             "cell": "log-append/fdatasync/lab:ext4/sparse", "workload": "log-append",
             "mode": "fdatasync", "file_state": "sparse", "target": "lab:ext4", "cut": 0,
             "seed": 7, "cut_after_s": 0.5, "journal_window": None, "emulated": None,
-            "job_dir": "crash/ext4-fdatasync-cut0", "status": "unsupported",
+            "job_dir": "crash/adr-ext4-fdatasync-cut0", "status": "unsupported",
             "reason": "the lab cannot run here", "verdict": "UNSUPPORTED",
-            "first_lost_seq": None, "file_missing": None, "concurrent_write": None}
+            "first_lost_seq": None, "file_missing": None, "concurrent_write": None,
+            "persistence": "adr", "flush": "auto", "expectation": "durable", "images": None}
     line.update({key: None for key in schema.CRASH_COUNTS})
     return line
 

@@ -212,6 +212,8 @@ TEST(CrashVerdict, ExpectationsFollowTheDescriptorsNotTheNames) {
   EXPECT_EQ(crash_expectation("none", "zeroed", "auto", "adr"), E::kLosesCache);
   EXPECT_EQ(crash_expectation("sealed-extent", "zeroed", "none", "adr"), E::kLosesCache);
   EXPECT_EQ(crash_expectation("map-sync", "sparse", "auto", "adr"), E::kDurable);
+  // Its fault-time fdatasync makes the kernel write the lines back: no cache control.
+  EXPECT_EQ(crash_expectation("fsync-per-fault", "sparse", "none", "adr"), E::kDurable);
 }
 }  // namespace
 }  // namespace daxbench

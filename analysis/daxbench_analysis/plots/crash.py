@@ -32,10 +32,15 @@ def crash_figures(run: Run) -> Iterator[Figure]:
 def crash_column(record: dict) -> tuple[str, str]:
     """(target, file state), the state marked when a second process write()s the same file."""
     state = str(record.get("file_state", "?"))
+    if record.get("flush", "auto") != "auto":
+        state += f"\nflush {record['flush']}"
     write = record.get("concurrent_write")
     if isinstance(write, dict):
         state += f"\n+write() {write.get('placement', '?')}"
-    return str(record["target"]), state
+    target = str(record["target"])
+    if record.get("persistence"):
+        target += f" {record['persistence']}"
+    return target, state
 
 
 def crash_figure(run: Run, workload: str, records: list[dict]):

@@ -38,10 +38,12 @@ struct Group {
   std::vector<Cell> cells;
 };
 
-// The flushes a mode's cells run with: the config's for a mode that flushes from user space,
-// only auto (unused) for the others.
+// The flushes a mode's cells run with: the config's for a mode that flushes from user space
+// (unless its syncs write the cache back anyway: then another flush tests nothing), only
+// auto (unused) for the others.
 std::vector<std::string> cell_flushes(const CrashConfig& config, const ModeDesc* desc) {
-  if (desc && (desc->needs & kNeedsUserFlush)) return config.flushes;
+  if (desc && (desc->needs & kNeedsUserFlush) && !desc->syncs_write_back_cache)
+    return config.flushes;
   return {"auto"};
 }
 
@@ -434,8 +436,9 @@ json summarise(CrashRun& run) {
 // The persistence model the ADR cuts ran under, or why they could not.
 json model_context() {
   const PersistenceModelBuild& build = persistence_model_build();
-  if (!build.problem.empty()) return {{"unavailable", build.problem}};
-  return {{"plugin", build.plugin}, {"qemu", build.qemu_dir}};
+  if (!build.problem.empty())
+    return {{"plugin", nullptr}, {"qemu", nullptr}, {"unavailable", build.problem}};
+  return {{"plugin", build.plugin}, {"qemu", build.qemu_dir}, {"unavailable", nullptr}};
 }
 
 }  // namespace

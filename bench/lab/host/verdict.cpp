@@ -16,7 +16,7 @@ CrashExpectation crash_expectation(const std::string& mode, const std::string& f
   const bool promises_nothing = desc->durability == Durability::kNever;
   if (promises_nothing && file_state != "zeroed") return CrashExpectation::kLosesMetadata;
   if (persistence == "adr") {
-    const bool flushes_itself = desc->needs & kNeedsUserFlush;
+    const bool flushes_itself = (desc->needs & kNeedsUserFlush) && !desc->syncs_write_back_cache;
     const FlushOps* primitive = flush == "auto" ? nullptr : find_flush(flush);
     const bool writes_back = !primitive || primitive->writes_back;
     if ((promises_nothing && !flushes_itself) || (flushes_itself && !writes_back))
