@@ -134,7 +134,7 @@ def test_a_broken_lab_fails_every_cut_instead_of_passing_for_unsupported(root, d
                           env={**os.environ, "DAXBENCH_LAB_DIR": str(tmp_path)})
     assert done.returncode == 1, done.stderr[-3000:]
     records = schema.read_crash(out)
-    assert len(records) == 30
+    assert len(records) == 80
     for r in records:
         schema.check_crash_record(r)
         assert r["status"] == "failed", (r["cell"], r["status"])
