@@ -1,4 +1,5 @@
-"""The crash figure, one per workload: modes x (filesystem, file state) cells coloured by the
+"""The crash figure, one per workload and persistence domain: modes (with their flush) x
+(filesystem, file state) cells coloured by the
 share of acknowledged records lost, each with lost/acknowledged and its verdict (the
 registry's rule, model/registry.py); a FAIL is framed."""
 from __future__ import annotations
@@ -19,36 +20,41 @@ def crash_figures(run: Run) -> Iterator[Figure]:
     if run.crash is None:
         skip("crash", "the run has no crash.jsonl")
         return
-    by_workload: dict[str, list[dict]] = {}
+    # One figure per workload and domain: ADR and eADR side by side would double its width.
+    by_figure: dict[tuple[str, str], list[dict]] = {}
     for record in run.crash:
         if "mode" in record and "target" in record:
-            by_workload.setdefault(str(record.get("workload", "?")), []).append(record)
-    if not by_workload:
+            key = (str(record.get("workload", "?")), str(record.get("persistence", "")))
+            by_figure.setdefault(key, []).append(record)
+    if not by_figure:
         skip("crash", "crash.jsonl has no record with a mode and target")
-    for workload, records in by_workload.items():
-        yield f"crash-{style.slug(workload)}", crash_figure(run, workload, records)
+    for (workload, domain), records in by_figure.items():
+        name = f"crash-{style.slug(workload)}" + (f"-{domain}" if domain else "")
+        yield name, crash_figure(run, workload, records, domain)
+
+
+def crash_row(record: dict) -> str:
+    """The mode, with its flush when it is not the mode's own (`flush: none`: a control)."""
+    flush = record.get("flush", "auto")
+    return str(record["mode"]) + ("" if flush == "auto" else f" (flush {flush})")
 
 
 def crash_column(record: dict) -> tuple[str, str]:
     """(target, file state), the state marked when a second process write()s the same file."""
     state = str(record.get("file_state", "?"))
-    if record.get("flush", "auto") != "auto":
-        state += f"\nflush {record['flush']}"
     write = record.get("concurrent_write")
     if isinstance(write, dict):
         state += f"\n+write() {write.get('placement', '?')}"
-    target = str(record["target"])
-    if record.get("persistence"):
-        target += f" {record['persistence']}"
-    return target, state
+    return str(record["target"]), state
 
 
-def crash_figure(run: Run, workload: str, records: list[dict]):
-    modes = sorted({r["mode"] for r in records}, key=lambda m: (run.mode_rank(m), m))
+def crash_figure(run: Run, workload: str, records: list[dict], domain: str = ""):
+    modes = sorted({crash_row(r) for r in records},
+                   key=lambda m: (run.mode_rank(m.split(" ")[0]), m))
     columns = sorted({crash_column(r) for r in records})
     cells: dict[tuple[str, tuple[str, str]], dict] = {}
     for r in records:
-        cell = cells.setdefault((r["mode"], crash_column(r)),
+        cell = cells.setdefault((crash_row(r), crash_column(r)),
                                 {"acked": 0, "lost": 0, "verdicts": set()})
         cell["acked"] += int(r.get("acknowledged") or 0)
         cell["lost"] += int(r.get("lost") or 0)
@@ -80,7 +86,9 @@ def crash_figure(run: Run, workload: str, records: list[dict]):
     ax.set_xticks(range(len(columns)), [f"{state}\n{target}" for target, state in columns],
                   fontsize=7)
     ax.set_yticks(range(len(modes)), modes)
-    ax.set_title(f"crash: {workload} — lost acknowledged records / acknowledged (0 = safe)")
+    where = f", {domain.upper()}" if domain else ""
+    ax.set_title(f"crash: {workload}{where} — lost acknowledged records (strict image) / "
+                 "acknowledged (0 = safe)")
     fig.colorbar(image, ax=ax, label="lost / acknowledged")
     targets = sorted({target for target, _ in columns})
     accels = sorted({a for t in targets if (a := accel_of(run, t))})
