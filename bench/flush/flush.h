@@ -43,12 +43,20 @@ struct FlushOps {
   // A cache-flush instruction that `auto` may pick; not ntstore, libpmem or none, which
   // change what is measured rather than which instruction measures it.
   bool auto_candidate = false;
+  // A test fixture with a fault planted on purpose (tests/unit/mutant_flush.h), never in
+  // flush.def: under ADR its crash cells must be SEEN to lose on the strict image, or the
+  // power cuts could not see a missing flush or fence.
+  bool planted_fault = false;
   // How fio's libpmem and dev-dax engines are told to use it (PMEM_* switches).
   fio::FlushRow fio = {};
 };
 
-// Registered primitives, in preference order (flush.def).
+// Registered primitives, in preference order (flush.def), then any fixtures added below.
 std::span<const FlushOps* const> flush_primitives();
+// Appends primitives with planted faults to the list, for the test-only driver
+// `daxbench-mutants` (tests/unit/mutant_registrar.cpp) alone: `daxbench` never calls it, so
+// no config of the suite's own driver can name one. `auto` never picks them.
+void add_fixture_flushes(std::span<const FlushOps* const> fixtures);
 const FlushOps* find_flush(std::string_view name);  // nullptr if unknown
 const FlushOps* best_flush();  // `auto`: first available cache-flush instruction
 // The primitive a case or crash cell asks for (`auto` or a name), or nullptr with `problem`

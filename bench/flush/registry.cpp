@@ -1,6 +1,8 @@
 // The list of flush primitives, built from flush.def.
 #include "bench/flush/flush.h"
 
+#include <vector>
+
 namespace daxbench {
 
 #define DAXBENCH_FLUSH(symbol) extern const FlushOps symbol;
@@ -8,25 +10,35 @@ namespace daxbench {
 #undef DAXBENCH_FLUSH
 
 namespace {
-const FlushOps* const kPrimitives[] = {
+// A function's static, so fixtures added from another file's static initialiser find it built.
+std::vector<const FlushOps*>& primitives() {
+  static std::vector<const FlushOps*> list = {
 #define DAXBENCH_FLUSH(symbol) &symbol,
 #include "bench/flush/flush.def"
 #undef DAXBENCH_FLUSH
-};
+  };
+  return list;
+}
 }  // namespace
 
 std::span<const FlushOps* const> flush_primitives() {
-  return kPrimitives;
+  return primitives();
+}
+
+void add_fixture_flushes(std::span<const FlushOps* const> fixtures) {
+  for (const FlushOps* ops : fixtures)
+    if (ops->planted_fault && !ops->auto_candidate && !find_flush(ops->name))
+      primitives().push_back(ops);
 }
 
 const FlushOps* find_flush(std::string_view name) {
-  for (const FlushOps* ops : kPrimitives)
+  for (const FlushOps* ops : primitives())
     if (ops->name == name) return ops;
   return nullptr;
 }
 
 const FlushOps* best_flush() {
-  for (const FlushOps* ops : kPrimitives)
+  for (const FlushOps* ops : primitives())
     if (ops->auto_candidate && ops->available()) return ops;
   return nullptr;
 }

@@ -1,11 +1,12 @@
-// The test-only mutants of mutant_flush.h. CLFLUSH, because every x86-64 CPU has it, so the
-// mutants run wherever the tests do.
+// The test-only mutants of mutant_flush.h. Each runs on every x86-64 CPU, so the mutants run
+// wherever the tests do.
 #include "tests/unit/mutant_flush.h"
 
 #include <immintrin.h>
 
 #include <cstdint>
 
+#include "bench/flush/cpuid.h"
 #include "bench/flush/line_loop.h"
 
 namespace daxbench::testing {
@@ -29,7 +30,24 @@ std::size_t sfence_drain() {
   return 1;
 }
 
-std::size_t clflush_every_line(const void* addr, std::size_t len) {
+struct Clwb {
+  __attribute__((target("clwb"))) void operator()(std::uintptr_t line) const {
+    _mm_clwb(reinterpret_cast<void*>(line));
+  }
+};
+struct Clflushopt {
+  __attribute__((target("clflushopt"))) void operator()(std::uintptr_t line) const {
+    _mm_clflushopt(reinterpret_cast<void*>(line));
+  }
+};
+
+// A weakly ordered flush, where the CPU has one: CLFLUSH is ordered with the stores before it
+// and needs no fence (SDM), so a missing fence is a fault only after CLWB or CLFLUSHOPT, and
+// only then can a power cut under the persistence model catch it.
+__attribute__((target("clwb,clflushopt"))) std::size_t weakly_ordered_flush(const void* addr,
+                                                                            std::size_t len) {
+  if (cpu_features().clwb) return for_each_line(addr, len, Clwb{});
+  if (cpu_features().clflushopt) return for_each_line(addr, len, Clflushopt{});
   return for_each_line(
       addr, len, [](std::uintptr_t line) { _mm_clflush(reinterpret_cast<const void*>(line)); });
 }
@@ -46,14 +64,18 @@ extern const FlushOps kMutantSkipsLastLine{
     .available = [] { return true; },
     .flush = flush_skipping_last_line,
     .drain = sfence_drain,
+    .planted_fault = true,
 };
 
 extern const FlushOps kMutantDrainsWithoutFence{
     .name = "mutant-drains-without-fence",
-    .summary = "test fixture: CLFLUSH every line, a drain with no SFENCE",
+    .summary =
+        "test fixture: CLWB (else CLFLUSHOPT, else CLFLUSH) every line, a drain with no "
+        "SFENCE",
     .available = [] { return true; },
-    .flush = clflush_every_line,
+    .flush = weakly_ordered_flush,
     .drain = drain_without_fence,
+    .planted_fault = true,
 };
 
 std::span<const FlushOps* const> mutant_flushes() {

@@ -1,7 +1,8 @@
 // Test-only broken flush primitives: the faults the flush conformance checks exist to catch.
-// They are fixtures of the unit tests, defined in tests/unit/ and listed nowhere in
-// bench/flush/flush.def, so neither the driver, `daxbench list`, a config nor a crash cell
-// can ever reach them.
+// They are fixtures of the tests, defined in tests/unit/ and listed nowhere in
+// bench/flush/flush.def, so neither `daxbench`, its `list`, nor a config of it can reach them.
+// Only the test driver `daxbench-mutants` (mutant_registrar.cpp) adds them, so that its power
+// cuts show the model catching them (tests/e2e/test_crash_mutants.py).
 #pragma once
 
 #include <span>
@@ -15,7 +16,8 @@ namespace daxbench::testing {
 // reports the lines it did issue, as every primitive must.
 extern const FlushOps kMutantSkipsLastLine;
 
-// Flushes every line (the shared loop, CLFLUSH) but its drain issues no fence and says so.
+// Flushes every line (the shared loop; CLWB, else CLFLUSHOPT, else CLFLUSH) but its drain
+// issues no fence and says so.
 extern const FlushOps kMutantDrainsWithoutFence;
 
 std::span<const FlushOps* const> mutant_flushes();

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "bench/base/rng.h"
+#include "bench/flush/flush.h"
 #include "bench/lab/host/model_boot.h"
 #include "bench/lab/host/power_cut.h"
 #include "bench/modes/mode.h"
@@ -36,7 +37,17 @@ struct Cell {
 struct Group {
   std::string persistence, filesystem, mode;
   std::vector<Cell> cells;
+  // The flush of a group's only cell, when its primitive has a planted fault: any fence
+  // another cell runs on the same vCPU drains that vCPU's pending lines (on hardware as in
+  // the model), and hid a drain without a fence in a shared boot, so such a cell boots alone.
+  std::string alone;
+  std::string label() const { return mode + (alone.empty() ? "" : "-flush-" + alone); }
 };
+
+bool boots_alone(const std::string& flush) {
+  const FlushOps* primitive = flush == "auto" ? nullptr : find_flush(flush);
+  return primitive && primitive->planted_fault;
+}
 
 // The flushes a mode's cells run with: the config's for a mode that flushes from user space
 // (unless its syncs write the cache back anyway: then another flush tests nothing), only
@@ -52,16 +63,26 @@ std::vector<Group> make_groups(const CrashConfig& config) {
   for (const std::string& persistence : config.persistence)
     for (const std::string& filesystem : config.filesystems)
       for (const std::string& mode : config.modes) {
-        Group group{persistence, filesystem, mode, {}};
+        Group group{persistence, filesystem, mode, {}, ""};
+        std::vector<Group> alone;
         const ModeDesc* desc = find_mode(mode);
         for (const std::string& state : config.file_states) {
           // A mode that prepares its own file (sealed-extent) takes only its own file state.
           if (desc && !desc->fixed_file_state.empty() && state != desc->fixed_file_state) continue;
           for (const std::string& flush : cell_flushes(config, desc))
-            for (const std::string& workload : config.workloads)
-              group.cells.push_back(
-                  {workload + "/" + mode + "/" + state + (flush == "auto" ? "" : "/flush-" + flush),
-                   workload, mode, state, flush, ""});
+            for (const std::string& workload : config.workloads) {
+              Cell cell{
+                  workload + "/" + mode + "/" + state + (flush == "auto" ? "" : "/flush-" + flush),
+                  workload,
+                  mode,
+                  state,
+                  flush,
+                  ""};
+              if (boots_alone(flush))
+                alone.push_back({persistence, filesystem, mode, {std::move(cell)}, flush});
+              else
+                group.cells.push_back(std::move(cell));
+            }
           // Concurrency cells join their mode's group: the second process never syncs, so it
           // adds nothing another cell of the group would not see anyway.
           if (std::ranges::find(config.concurrent_modes, mode) == config.concurrent_modes.end())
@@ -72,6 +93,7 @@ std::vector<Group> make_groups(const CrashConfig& config) {
                                      workload, mode, state, "auto", placement});
         }
         if (!group.cells.empty()) groups.push_back(std::move(group));
+        for (Group& single : alone) groups.push_back(std::move(single));
       }
   return groups;
 }
@@ -145,7 +167,7 @@ CutPlan plan_cut(const CrashRun& run, const Group& group, std::size_t g, int rou
   plan.delay =
       config.cut_after_min_s + rng.unit() * (config.cut_after_max_s - config.cut_after_min_s);
   plan.job = run.root / "crash" /
-             (group.persistence + "-" + group.filesystem + "-" + group.mode + "-cut" +
+             (group.persistence + "-" + group.filesystem + "-" + group.label() + "-cut" +
               std::to_string(round));
   fs::create_directories(plan.job);
   plan.manifest = {{"nonce", nonce}, {"cells", json::array()}};
@@ -275,18 +297,6 @@ struct GroupTally {
   std::vector<std::string> bad;  // manifest ids of the cells that failed
 };
 
-const char* expectation_name(CrashExpectation e) {
-  switch (e) {
-    case CrashExpectation::kLosesMetadata:
-      return "loses-metadata";
-    case CrashExpectation::kLosesCache:
-      return "loses-cache";
-    case CrashExpectation::kDurable:
-      break;
-  }
-  return "durable";
-}
-
 // A cell's cut on every image: the strict image's result (the record's counts) and the
 // per-image block with each image's verdict (null where the expectation judges none).
 struct ImagesView {
@@ -351,7 +361,7 @@ void print_cut(const CrashRun& run, const CutView& view, const GroupTally& tally
       "daxbench: crash cut %d/%d %s %s %s: %zu cells, cut %.2f s after start: %s "
       "(%.1f s)\n",
       view.plan.round + 1, run.config.cuts, view.group.persistence.c_str(),
-      view.group.filesystem.c_str(), view.group.mode.c_str(), view.group.cells.size(),
+      view.group.filesystem.c_str(), view.group.label().c_str(), view.group.cells.size(),
       view.plan.delay,
       !cut.problem.empty()
           ? cut.problem.substr(0, 300).c_str()

@@ -87,10 +87,10 @@ bool take_writer_line(CutBoots& boots, const std::string& line, bool& started,
       return rest.substr(from, end == std::string::npos ? end : end - from);
     };
     cut.journal = field("journal=", " uptime=");
-    cut.region = field("region=", "");
+    const std::string region = field("region=", "");
     cut.persistence = field("persistence=", "");
-    if (!boots.durable.empty() && cut.region.rfind(std::string(kModelPmemBase) + "+", 0) != 0) {
-      failed = "the guest found its pmem region at " + cut.region + ", not at " + kModelPmemBase +
+    if (!boots.durable.empty() && region.rfind(std::string(kModelPmemBase) + "+", 0) != 0) {
+      failed = "the guest found its pmem region at " + region + ", not at " + kModelPmemBase +
                " where the persistence model maps it";
       return true;
     }

@@ -28,8 +28,7 @@ struct CutRun {
   std::string journal;  // the writer boot's READY journal=... text
   std::string accel;    // tcg | kvm, from the launcher's ACCEL marker
   std::map<std::string, std::string> unsupported;  // manifest id -> reason
-  std::string region;               // the writer boot's READY region= (guest-physical base+size)
-  std::string persistence;          // and persistence= (the guest's persistence_domain)
+  std::string persistence;          // the writer boot's READY persistence= (persistence_domain)
   std::vector<std::string> images;  // the images checked, in order: strict, mix-1.., live
   nlohmann::ordered_json image_info = nlohmann::ordered_json::object();  // per image: its file's
                                                                          // lines from live

@@ -18,11 +18,24 @@ CrashExpectation crash_expectation(const std::string& mode, const std::string& f
   if (persistence == "adr") {
     const bool flushes_itself = (desc->needs & kNeedsUserFlush) && !desc->syncs_write_back_cache;
     const FlushOps* primitive = flush == "auto" ? nullptr : find_flush(flush);
-    const bool writes_back = !primitive || primitive->writes_back;
+    // A planted fault (a test fixture) leaves lines unwritten or unfenced, as `none` does.
+    const bool writes_back = !primitive || (primitive->writes_back && !primitive->planted_fault);
     if ((promises_nothing && !flushes_itself) || (flushes_itself && !writes_back))
       return CrashExpectation::kLosesCache;
   }
   return CrashExpectation::kDurable;
+}
+
+const char* expectation_name(CrashExpectation expectation) {
+  switch (expectation) {
+    case CrashExpectation::kLosesMetadata:
+      return "loses-metadata";
+    case CrashExpectation::kLosesCache:
+      return "loses-cache";
+    case CrashExpectation::kDurable:
+      break;
+  }
+  return "durable";
 }
 
 std::string crash_cut_verdict(CrashExpectation expectation, std::string_view image,

@@ -30,7 +30,8 @@ enum class CrashExpectation {
   kLosesMetadata,  // a mode that promises nothing, on a sparse or fallocated file: its block
                    // allocation is never made durable, so it must be seen to lose on every image
   kLosesCache,     // under ADR, nothing writes its lines back (the `none` mode, or a flushing
-                   // mode with `flush: none`): it must be seen to lose on the strict image;
+                   // mode with `flush: none` or a primitive with a planted fault, a test
+                   // fixture): it must be seen to lose on the strict image;
                    // the other images hold lines the cache may or may not have evicted, and
                    // are not judged
 };
@@ -38,6 +39,9 @@ enum class CrashExpectation {
 // `flush` is the cell's primitive (auto or a name); `persistence` adr or eadr.
 CrashExpectation crash_expectation(const std::string& mode, const std::string& file_state,
                                    const std::string& flush, const std::string& persistence);
+
+// The record's `expectation`: durable, loses-metadata or loses-cache.
+const char* expectation_name(CrashExpectation expectation);
 
 // One image of one cut of one cell: PASS | FAIL | LOSS-EXPECTED | NO-LOSS-SEEN, ERROR (status
 // failed), UNSUPPORTED, or "" for an image the expectation does not judge. A cell that must
