@@ -68,7 +68,7 @@ struct CrashConfig {
   // Concurrency cells: while a cell's writer uses one of these modes, a second process
   // write()s the same file without syncing (docs/crash.md). Empty: none.
   std::vector<std::string> concurrent_modes;       // a subset of `modes`
-  std::vector<std::string> concurrent_placements;  // inside, append
+  std::vector<std::string> concurrent_placements;  // inside, append, mapped
   std::vector<std::string> concurrent_workloads;   // crash workloads
 };
 

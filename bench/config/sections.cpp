@@ -13,6 +13,7 @@
 #include "bench/counters/counter_table.h"
 #include "bench/flush/flush.h"
 #include "bench/lab/guest/crash_workload.h"
+#include "bench/lab/guest/manifest.h"
 #include "bench/modes/mode.h"
 #include "bench/targets/target.h"
 
@@ -170,7 +171,7 @@ double crash_real(const Located& at, const YAML::Node& node, const std::string& 
   return value.real;
 }
 
-// `concurrent_write: {modes: [map-sync, sealed-extent], placements: [inside, append],
+// `concurrent_write: {modes: [map-sync, sealed-extent], placements: [inside, append, mapped],
 // workloads: [log-append]}` (those are the defaults, modes kept only where in crash.modes), or
 // `concurrent_write: none`.
 void parse_concurrent_write(const Located& at, const YAML::Node& crash_node, CrashConfig& crash) {
@@ -189,7 +190,10 @@ void parse_concurrent_write(const Located& at, const YAML::Node& crash_node, Cra
       if (const ModeDesc* desc = find_mode(mode); desc && desc->crash_concurrent_default)
         crash.concurrent_modes.push_back(mode);
   }
-  crash.concurrent_placements = crash_names(at, node, "placements", {"inside", "append"}, section);
+  // inside/append: the second process write()s; mapped: it stores through a plain mapping.
+  crash.concurrent_placements =
+      crash_names(at, node, "placements",
+                  {std::begin(crash::kPlacements), std::end(crash::kPlacements)}, section);
   std::vector<std::string> workload_names, default_workloads;
   for (const crash::CrashWorkloadDesc* w : crash::crash_workloads()) {
     workload_names.emplace_back(w->name);

@@ -413,6 +413,15 @@ def check_images(record, where):
                                    "live" if name == "live" or record["persistence"] == "eadr"
                                    else "model"), f"{where}: {name}"
         assert ("lines_differing" in image) == (image["source"] == "mix"), f"{where}: {name}"
+        # What the image kept of a concurrency cell's second process, and only there.
+        write = record["concurrent_write"]
+        assert ("concurrent_kept" in image) == (write is not None), f"{where}: {name}"
+        if write is not None:
+            kept = image["concurrent_kept"]
+            assert isinstance(kept, int) and 0 <= kept <= write["written"], f"{where}: {name}"
+    if record["concurrent_write"] is not None:
+        assert images["strict"]["concurrent_kept"] == record["concurrent_write"]["present_valid"], \
+            f"{where}: strict concurrent_kept"
     for key in IMAGE_COUNTS:
         assert images["strict"][key] == record[key], f"{where}: strict {key}"
     verdicts = [i["verdict"] for i in images.values() if i["verdict"] is not None]
@@ -426,7 +435,7 @@ CONCURRENT_COUNTS = ("written", "present_valid", "missing", "torn", "torn_in_fli
 
 def check_concurrent_write(write, where):
     """The second process's side of a concurrency cell (its records are a log-append)."""
-    assert write["placement"] in ("inside", "append"), where
+    assert write["placement"] in ("inside", "append", "mapped"), where
     for key in CONCURRENT_COUNTS:
         assert isinstance(write.get(key), int) and write[key] >= 0, f"{where}: {key}"
     assert write["present_valid"] + write["missing"] == write["written"], where
@@ -454,6 +463,7 @@ def undocumented_definitions(schema=SCHEMA):
                                          "reason", "first_lost_seq", "file_missing", "emulated",
                                          "concurrent_write", "images")]
     named += [("crash", f"images.*.{key}") for key in (*IMAGE_COUNTS, "source", "verdict",
-                                                        "lines_differing", "lines_from_live")]
+                                                        "lines_differing", "lines_from_live",
+                                                        "concurrent_kept")]
     named += [("crash", f"concurrent_write.{key}") for key in ("placement", *CONCURRENT_COUNTS)]
     return [f"{obj}: {path}" for obj, path in named if field(schema, obj, path) is None]

@@ -3,9 +3,10 @@ crash writers (under ADR with the persistence model), kills QEMU at a seeded mom
 on each crash image (strict, a mix, live) and checks. Every durable mode must lose nothing on
 any image, under ADR and eADR; flush-only on a sparse file must be seen to lose data, and under
 ADR so must `none` and `flush: none` on a zeroed file, whose lines nothing wrote back; beside
-map-sync and sealed-extent a second process write()s the same file and never syncs.
+map-sync and sealed-extent a second process write()s the same file and never syncs, or (mapped,
+Lutomirski's question) stores into it through a plain MAP_SHARED mapping and never flushes.
 Skipped only with DAXBENCH_TEST_NO_LAB=1 (conftest.py); a lab that cannot boot fails. About
-6 minutes."""
+7 minutes."""
 import json
 import os
 import subprocess
@@ -35,10 +36,10 @@ def test_the_run_passes_and_every_record_fits_the_schema(crash_run):
     done, _, records, _ = crash_run
     assert done.returncode == 0, done.stderr[-4000:]
     # Per domain: fdatasync 2 and none 2 cells (sparse, zeroed); map-sync 4 and flush-only 4
-    # (2 file states x flush auto/none); sealed-extent 2 (zeroed x 2 flushes); 6 concurrency
-    # cells (map-sync: 2 file states x 2 placements, sealed-extent: 2 placements): 20 cells,
+    # (2 file states x flush auto/none); sealed-extent 2 (zeroed x 2 flushes); 9 concurrency
+    # cells (map-sync: 2 file states x 3 placements, sealed-extent: 3 placements): 23 cells,
     # x 2 domains x 2 cuts
-    assert len(records) == 80
+    assert len(records) == 92
     for record in records:
         schema.check_crash_record(record)
         assert record["status"] == "ok", (record["cell"], record["reason"])
@@ -68,12 +69,11 @@ def test_a_concurrent_write_never_costs_the_mode_a_record(crash_run):
     _, _, records, context = crash_run
     concurrent = [r for r in records if r["concurrent_write"] is not None]
     assert {(r["mode"], r["file_state"], r["concurrent_write"]["placement"])
-            for r in concurrent} == {("map-sync", "sparse", "inside"),
-                                     ("map-sync", "sparse", "append"),
-                                     ("map-sync", "zeroed", "inside"),
-                                     ("map-sync", "zeroed", "append"),
-                                     ("sealed-extent", "zeroed", "inside"),
-                                     ("sealed-extent", "zeroed", "append")}
+            for r in concurrent} == {(mode, state, placement)
+                                     for mode, state in (("map-sync", "sparse"),
+                                                         ("map-sync", "zeroed"),
+                                                         ("sealed-extent", "zeroed"))
+                                     for placement in ("inside", "append", "mapped")}
     for r in concurrent:
         assert r["verdict"] == "PASS" and r["lost"] == 0, (r["cell"], r["cut"], r["seed"])
         # The second process was writing when the power went: what it kept is the finding.
@@ -84,6 +84,48 @@ def test_a_concurrent_write_never_costs_the_mode_a_record(crash_run):
     assert cell["concurrent_write"]["written"] == sum(
         r["concurrent_write"]["written"] for r in concurrent
         if r["cell"] == "log-append/sealed-extent/lab:ext4/zeroed/write-append")
+
+
+def test_a_dax_unaware_mapping_keeps_its_stores_only_where_the_cache_is_persistent(crash_run):
+    """Lutomirski's question: a process maps the DAX file with plain MAP_SHARED and stores into
+    it, never flushing — what writes its lines back? Under ADR nothing (the strict image keeps
+    none of them); under eADR the cache is persistent, so it keeps every store it made. The
+    mode's own records beside it are judged as ever."""
+    _, _, records, context = crash_run
+    mapped = [r for r in records
+              if r["concurrent_write"] is not None and r["concurrent_write"]["placement"] == "mapped"]
+    assert {(r["mode"], r["file_state"], r["persistence"]) for r in mapped} == {
+        (mode, state, domain) for mode, state in (("map-sync", "sparse"), ("map-sync", "zeroed"),
+                                                  ("sealed-extent", "zeroed"))
+        for domain in ("adr", "eadr")}
+    assert len(mapped) == 12
+    for r in mapped:
+        where = (r["cell"], r["cut"], r["seed"])
+        assert r["verdict"] == "PASS" and r["lost"] == 0, where
+        write = r["concurrent_write"]
+        assert write["written"] > 0, where
+        kept = {name: image["concurrent_kept"] for name, image in r["images"].items()}
+        if r["file_state"] != "zeroed":
+            continue  # sparse: its faults also allocate blocks, unsynced — measured, not judged
+        if r["persistence"] == "eadr":
+            # The live file is the strict image: every store it published is there, whole.
+            assert kept == {"strict": write["written"]}, (where, kept, write)
+            assert write["torn"] == 0, where
+        else:
+            # Nothing — not the mode's flushes (its own lines only), not the kernel — wrote back
+            # a line of the mapped writer before the cut: the strict image holds none of its
+            # records, the live file holds them all.
+            assert kept["strict"] == 0, (where, kept, write)
+            assert write["missing"] == write["written"], where
+            assert kept["live"] == write["written"], (where, kept, write)
+    matrix = {c["cell"]: c for c in context["crash"]["matrix"]}
+    cell = "log-append/sealed-extent/lab:ext4/zeroed/write-mapped"
+    assert matrix[cell]["concurrent_write"]["kept"] == {
+        name: sum(r["images"][name]["concurrent_kept"] for r in mapped if r["cell"] == cell)
+        for name in ("strict", "mix-1", "live")}
+    assert matrix[cell]["concurrent_write"]["kept"]["strict"] == 0
+    assert matrix[cell + "/eadr"]["concurrent_write"]["kept"]["strict"] == \
+        matrix[cell + "/eadr"]["concurrent_write"]["written"] > 0
 
 
 def test_the_unsafe_controls_are_seen_to_lose(crash_run):
@@ -134,7 +176,7 @@ def test_a_broken_lab_fails_every_cut_instead_of_passing_for_unsupported(root, d
                           env={**os.environ, "DAXBENCH_LAB_DIR": str(tmp_path)})
     assert done.returncode == 1, done.stderr[-3000:]
     records = schema.read_crash(out)
-    assert len(records) == 80
+    assert len(records) == 92
     for r in records:
         schema.check_crash_record(r)
         assert r["status"] == "failed", (r["cell"], r["status"])

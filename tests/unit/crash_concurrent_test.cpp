@@ -1,6 +1,7 @@
 // The concurrency cell without a power cut: a real cell writer and its real second process run
-// for a moment on a local file; the checker must count the second process's records apart from
-// the cell's, see every one it wrote (nothing was cut), and see one it is made to miss.
+// for a moment on a local file (with write(), or through a plain mapping); the checker must
+// count the second process's records apart from the cell's, see every one it wrote (nothing
+// was cut), and see one it is made to miss.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -50,8 +51,10 @@ TEST_P(CrashConcurrentWrite, BothSidesAreCountedApart) {
             0);
   EXPECT_EQ(reports, 1);
   const CellLayout layout = cell_layout(cell_);
-  EXPECT_EQ(layout.workload_bytes, placement() == "inside" ? kSize / 2 : kSize);
-  EXPECT_EQ(layout.writer_offset, placement() == "inside" ? kSize / 2 : kSize);
+  // inside and mapped share the second half; append writes past the end.
+  const bool second_half = placement() != "append";
+  EXPECT_EQ(layout.workload_bytes, second_half ? kSize / 2 : kSize);
+  EXPECT_EQ(layout.writer_offset, second_half ? kSize / 2 : kSize);
   EXPECT_EQ(layout.writer_bytes, kSize / 2);
 
   CellCheck c = check_cell(cell_, kNonce);
@@ -63,9 +66,8 @@ TEST_P(CrashConcurrentWrite, BothSidesAreCountedApart) {
   EXPECT_EQ(c.concurrent->present_valid, c.concurrent->acknowledged);
   EXPECT_EQ(c.concurrent->lost, 0u);
   EXPECT_EQ(c.concurrent->torn, 0u);
-  // Appending grows the file by exactly what it wrote; inside leaves its size alone.
-  EXPECT_EQ(c.file_bytes,
-            placement() == "inside" ? kSize : kSize + c.concurrent->acknowledged * kRecordSize);
+  // Appending grows the file by exactly what it wrote; inside and mapped leave its size alone.
+  EXPECT_EQ(c.file_bytes, second_half ? kSize : kSize + c.concurrent->acknowledged * kRecordSize);
 
   // Its first record is where the layout says, under its own nonce, not the cell's.
   std::byte found[kRecordSize];
@@ -95,7 +97,8 @@ TEST_P(CrashConcurrentWrite, BothSidesAreCountedApart) {
   EXPECT_EQ(line["concurrent_write"]["written"], c.concurrent->acknowledged);
 }
 
-INSTANTIATE_TEST_SUITE_P(Crash, CrashConcurrentWrite, ::testing::Values("inside", "append"),
+INSTANTIATE_TEST_SUITE_P(Crash, CrashConcurrentWrite,
+                         ::testing::Values("inside", "append", "mapped"),
                          [](const ::testing::TestParamInfo<const char*>& param_info) {
                            return std::string(param_info.param);
                          });
@@ -127,7 +130,8 @@ TEST(CrashConcurrentWriteManifest, PlacementAndRoomAreChecked) {
   };
   EXPECT_EQ(error(manifest(R"({"placement": "inside", "written": "/x/a.w"})", 1 << 20)), "");
   EXPECT_EQ(error(manifest(R"({"placement": "middle", "written": "/x/a.w"})", 1 << 20)),
-            "cells[0].concurrent_write.placement: 'middle' is not one of inside, append");
+            "cells[0].concurrent_write.placement: 'middle' is not one of inside, append, mapped");
+  EXPECT_EQ(error(manifest(R"({"placement": "mapped", "written": "/x/a.w"})", 1 << 20)), "");
   EXPECT_EQ(error(manifest(R"({"placement": "inside"})", 1 << 20)),
             "cells[0].concurrent_write.written: missing");
   EXPECT_EQ(error(manifest(R"({"placement": "inside", "written": "/x/a.ack"})", 1 << 20)),
@@ -137,6 +141,10 @@ TEST(CrashConcurrentWriteManifest, PlacementAndRoomAreChecked) {
             "cells[0].size: 65536 bytes hold no kv-put record in the half left by the concurrent "
             "writer");
   EXPECT_EQ(error(manifest(R"({"placement": "append", "written": "/x/a.w"})", 65536)), "");
+  // mapped shares inside's second half, so the same file leaves kv-put no room.
+  EXPECT_EQ(error(manifest(R"({"placement": "mapped", "written": "/x/a.w"})", 65536)),
+            "cells[0].size: 65536 bytes hold no kv-put record in the half left by the concurrent "
+            "writer");
 }
 
 }  // namespace

@@ -90,19 +90,21 @@ TEST(CrashConfig, ErrorsNameFileLineAndTheValidChoices) {
 }
 
 TEST(CrashConfig, ConcurrentWriteCellsJoinTheirModesGroups) {
-  // By default: map-sync and sealed-extent, where crash: runs them, log-append, both places.
+  // By default: map-sync and sealed-extent, where crash: runs them, log-append, every placement.
   Config c = parse_config(
       "crash:\n  modes: [fdatasync, map-sync]\n  file_states: [sparse]\n"
       "  workloads: [kv-put]\n  filesystems: [ext4]\n",
       "crash.yaml");
   EXPECT_EQ(c.crash.concurrent_modes, (std::vector<std::string>{"map-sync"}));
-  EXPECT_EQ(c.crash.concurrent_placements, (std::vector<std::string>{"inside", "append"}));
+  EXPECT_EQ(c.crash.concurrent_placements,
+            (std::vector<std::string>{"inside", "append", "mapped"}));
   EXPECT_EQ(c.crash.concurrent_workloads, (std::vector<std::string>{"log-append"}));
   EXPECT_EQ(crash_cells(c.crash),
             (std::vector<std::string>{"kv-put/fdatasync/lab:ext4/sparse",
                                       "kv-put/map-sync/lab:ext4/sparse",
                                       "log-append/map-sync/lab:ext4/sparse/write-inside",
-                                      "log-append/map-sync/lab:ext4/sparse/write-append"}));
+                                      "log-append/map-sync/lab:ext4/sparse/write-append",
+                                      "log-append/map-sync/lab:ext4/sparse/write-mapped"}));
 
   c = parse_config("crash:\n  concurrent_write: none\n", "crash.yaml");
   EXPECT_TRUE(c.crash.concurrent_modes.empty());
@@ -113,12 +115,26 @@ TEST(CrashConfig, ConcurrentWriteCellsJoinTheirModesGroups) {
                    "crash.yaml");
   EXPECT_EQ(c.crash.concurrent_modes, (std::vector<std::string>{"fdatasync"}));
   EXPECT_EQ(c.crash.concurrent_placements, (std::vector<std::string>{"append"}));
+
+  // Lutomirski's cell alone: the mapped writer, with its own suffix, under both domains.
+  c = parse_config(
+      "crash:\n  modes: [sealed-extent]\n  workloads: [kv-put]\n  filesystems: [ext4]\n"
+      "  persistence: [adr, eadr]\n  flushes: [auto]\n"
+      "  concurrent_write: {placements: [mapped]}\n",
+      "crash.yaml");
+  EXPECT_EQ(c.crash.concurrent_placements, (std::vector<std::string>{"mapped"}));
+  EXPECT_EQ(
+      crash_cells(c.crash),
+      (std::vector<std::string>{"kv-put/sealed-extent/lab:ext4/zeroed",
+                                "log-append/sealed-extent/lab:ext4/zeroed/write-mapped",
+                                "kv-put/sealed-extent/lab:ext4/zeroed/eadr",
+                                "log-append/sealed-extent/lab:ext4/zeroed/write-mapped/eadr"}));
 }
 
 TEST(CrashConfig, ConcurrentWriteErrorsNameFileLineAndChoices) {
   EXPECT_CONTAINS(error_of("crash:\n  concurrent_write: {placements: [middle]}\n"),
                   "crash.yaml:2:35: crash.concurrent_write.placements: unknown value 'middle'; "
-                  "valid: inside, append, all");
+                  "valid: inside, append, mapped, all");
   // Its cells share their mode's guest, so the mode must be one crash: runs.
   EXPECT_CONTAINS(
       error_of("crash:\n  modes: [map-sync]\n  concurrent_write: {modes: [sealed-extent]}\n"),

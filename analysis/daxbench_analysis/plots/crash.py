@@ -40,11 +40,12 @@ def crash_row(record: dict) -> str:
 
 
 def crash_column(record: dict) -> tuple[str, str]:
-    """(target, file state), the state marked when a second process write()s the same file."""
+    """(target, file state), the state marked when a second process writes the same file."""
     state = str(record.get("file_state", "?"))
     write = record.get("concurrent_write")
     if isinstance(write, dict):
-        state += f"\n+write() {write.get('placement', '?')}"
+        placement = write.get("placement", "?")
+        state += "\n+mmap stores" if placement == "mapped" else f"\n+write() {placement}"
     return str(record["target"]), state
 
 

@@ -20,11 +20,13 @@ CRASH_LEGEND = ("lost/acked: acknowledged records lost after the power cut on th
                 "written back. NO-LOSS-SEEN: it did not, so the harness could not see loss.")
 CONCURRENT_LEGEND = ("A second process write()s its own records into the same file and never "
                      "syncs, while the mode's writer runs: inside the file (its second half) "
-                     "or appended past its end (where). lost/acked and verdict: the mode's "
-                     "writer, judged as in the matrix. kept/written: the second process's "
-                     "records found after the cut / records its write() had returned for. "
-                     "Nothing promised those: they show whose syncs make whose metadata "
-                     "durable.")
+                     "or appended past its end (where); mapped: it stores them into the second "
+                     "half through a plain MAP_SHARED mapping and never flushes. lost/acked "
+                     "and verdict: the mode's writer, judged as in the matrix. kept/written: "
+                     "the second process's records found after the cut on the strict image / "
+                     "records it had written. Nothing promised those: they show whose syncs "
+                     "make whose metadata durable, and (mapped) what writes a DAX-unaware "
+                     "program's lines back.")
 
 
 def verdict_cell(verdict: str):

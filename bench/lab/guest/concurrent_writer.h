@@ -1,5 +1,7 @@
-// The second process of a concurrency cell: write()s its own records into the cell's file,
-// never syncing, while the cell's writer works through its mode (docs/crash.md).
+// The second process of a concurrency cell: writes its own records into the cell's file,
+// never syncing, while the cell's writer works through its mode (docs/crash.md) — with
+// write(), or (placement `mapped`) through a plain MAP_SHARED mapping, as a DAX-unaware
+// program would.
 #pragma once
 
 #include <sys/types.h>
@@ -12,8 +14,10 @@ namespace daxbench::crash {
 
 // Forks the concurrent writer for `cell` (which must have one) once the cell's file exists.
 // It opens the file by path, as an unrelated process would, writes record seq n at slot n-1
-// of its region with pwrite() every kConcurrentPause, and publishes each written seq to
-// `concurrent_write.written`, until `deadline` or its region is full. It dies with its parent.
+// of its region every kConcurrentPause — with pwrite(), or for `mapped` with ordinary stores
+// into a MAP_SHARED (not MAP_SYNC) mapping, never flushed, never msync()ed — and publishes
+// each written seq to `concurrent_write.written`, until `deadline` or its region is full. It
+// dies with its parent.
 pid_t start_concurrent_writer(const CrashCell& cell, std::uint64_t nonce,
                               std::chrono::steady_clock::time_point deadline);
 

@@ -86,7 +86,8 @@ CrashCell parse_cell(const json& c, const std::string& where) {
     ConcurrentWrite write;
     write.placement = text_field(w, at, "placement");
     if (std::ranges::find(kPlacements, write.placement) == std::end(kPlacements))
-      fail(at + ".placement", "'" + write.placement + "' is not one of inside, append");
+      fail(at + ".placement", "'" + write.placement + "' is not one of " +
+                                  names_of(kPlacements, [](std::string_view p) { return p; }));
     write.written = text_field(w, at, "written");
     cell.concurrent_write = std::move(write);
   }
@@ -149,8 +150,8 @@ CrashManifest load_manifest(const std::filesystem::path& path) {
 CellLayout cell_layout(const CrashCell& cell) {
   if (!cell.concurrent_write) return {cell.size};
   const std::uint64_t half = cell.size / 2 / kRecordSize * kRecordSize;
-  if (cell.concurrent_write->placement == "inside") return {half, half, half};
-  return {cell.size, cell.size, half};
+  if (cell.concurrent_write->placement == "append") return {cell.size, cell.size, half};
+  return {half, half, half};  // inside and mapped: the second half
 }
 
 std::uint64_t concurrent_nonce(std::uint64_t nonce) {

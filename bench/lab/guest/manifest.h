@@ -16,12 +16,14 @@
 namespace daxbench::crash {
 
 // The seed thread's concurrency question: while the cell's writer works through its mode, a
-// second process write()s records of its own into the same file and never syncs. `inside`: it
-// writes the file's second half (the cell's workload keeps the first); `append`: it writes past
-// the end, growing the file (the workload keeps the whole prepared size). Either way it takes
+// second process writes records of its own into the same file and never syncs. `inside`: it
+// write()s the file's second half (the cell's workload keeps the first); `append`: it write()s
+// past the end, growing the file (the workload keeps the whole prepared size); `mapped`
+// (Lutomirski's question): a DAX-unaware process maps the file with plain MAP_SHARED, no
+// MAP_SYNC, and stores into its second half, never flushing or msync()ing. Each way it takes
 // size/2 bytes and never touches the workload's records.
 struct ConcurrentWrite {
-  std::string placement;          // "inside" or "append"
+  std::string placement;          // "inside", "append" or "mapped"
   std::filesystem::path written;  // its last written seq, like `ack` (written, never synced)
 };
 
@@ -39,7 +41,10 @@ struct CrashCell {
   std::optional<ConcurrentWrite> concurrent_write;
 };
 
-inline constexpr std::string_view kPlacements[] = {"inside", "append"};
+inline constexpr std::string_view kPlacements[] = {"inside", "append", "mapped"};
+
+// The placement whose writer stores through a mapping instead of calling write().
+inline constexpr std::string_view kMappedPlacement = "mapped";
 
 // Where the cell's workload and its concurrent writer keep their records.
 struct CellLayout {

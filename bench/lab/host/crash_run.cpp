@@ -31,7 +31,7 @@ struct Cell {
   std::string id;  // manifest id: workload/mode/file_state[/flush-<name>][/write-<placement>]
   std::string workload, mode, file_state;
   std::string flush = "auto";  // the primitive of a mode that flushes from user space
-  std::string placement;       // of a concurrent writer; empty: none
+  std::string placement;       // of a concurrent writer (inside, append, mapped); empty: none
 };
 
 struct Group {
@@ -110,6 +110,7 @@ std::string cell_key(const Group& group, const Cell& cell) {
 struct CellTotals {
   std::string workload, mode, file_state, target, placement, flush, persistence;
   std::uint64_t concurrent_written = 0, concurrent_present = 0;
+  std::map<std::string, std::uint64_t> concurrent_kept;  // per image: its records found whole
   int cuts = 0, ok_cuts = 0;
   std::uint64_t acknowledged = 0, lost = 0, torn = 0, torn_in_flight = 0, unacked_present = 0;
   std::vector<std::string> verdicts;
@@ -262,7 +263,7 @@ json cut_record(const CrashRun& run, const CutView& view, const Cell& c, const C
 }
 
 void add_to_totals(CrashRun& run, const CutView& view, const Cell& c, const CellResult& r,
-                   const std::string& verdict) {
+                   const json& images, const std::string& verdict) {
   const std::string key = cell_key(view.group, c);
   auto [it, fresh] = run.totals.try_emplace(key);
   CellTotals& t = it->second;
@@ -287,6 +288,9 @@ void add_to_totals(CrashRun& run, const CutView& view, const Cell& c, const Cell
       t.concurrent_written += count(*w, "written");
       t.concurrent_present += count(*w, "present_valid");
     }
+    for (const auto& [image, entry] : images.items())
+      if (entry.contains("concurrent_kept"))
+        t.concurrent_kept[image] += count(entry, "concurrent_kept");
   }
   if (verdict == "FAIL") t.fail_seeds.push_back(view.plan.seed);
 }
@@ -320,6 +324,11 @@ ImagesView check_images(CutView& view, const Cell& c, CrashExpectation expectati
     json entry = view.cut.image_info.value(image, json::object());
     for (const char* key : {"acknowledged", "present_valid", "lost", "torn", "torn_in_flight"})
       entry[key] = count(r.row, key);
+    // What this image kept of the second process's records: its survival differs by image
+    // (under ADR a mapped writer's lines reach the strict image only if something wrote them
+    // back), and is a finding, never part of the verdict.
+    if (const auto w = r.row.find("concurrent_write"); w != r.row.end() && w->is_object())
+      entry["concurrent_kept"] = count(*w, "present_valid");
     entry["verdict"] = verdict.empty() ? json(nullptr) : json(verdict);
     out.block[image] = entry;
   }
@@ -342,7 +351,7 @@ GroupTally record_cells(CrashRun& run, CutView& view) {
     run.out << record.dump() << '\n';
     run.out.flush();
     ++run.outcome.records;
-    add_to_totals(run, view, c, r, verdict);
+    add_to_totals(run, view, c, r, images.block, verdict);
     if (r.status == "ok") {
       tally.acked += count(r.row, "acknowledged");
       tally.lost += count(r.row, "lost");
@@ -433,12 +442,19 @@ json summarise(CrashRun& run) {
     if (!t.placement.empty())
       matrix.back()["concurrent_write"] = {{"placement", t.placement},
                                            {"written", t.concurrent_written},
-                                           {"present_valid", t.concurrent_present}};
+                                           {"present_valid", t.concurrent_present},
+                                           {"kept", t.concurrent_kept}};
     lines.push_back(matrix_line(key, t, verdict));
-    if (!t.placement.empty())
-      lines.push_back("    its concurrent write() (" + t.placement +
-                      "): " + std::to_string(t.concurrent_present) + " of " +
-                      std::to_string(t.concurrent_written) + " written records survived");
+    if (t.placement.empty()) continue;
+    std::string kept;
+    for (const auto& [image, n] : t.concurrent_kept)
+      kept += (kept.empty() ? "" : ", ") + image + " " + std::to_string(n);
+    lines.push_back(
+        "    its concurrent " +
+        (t.placement == "mapped" ? std::string("mapped stores") : "write() (" + t.placement + ")") +
+        ": " + std::to_string(t.concurrent_present) + " of " +
+        std::to_string(t.concurrent_written) + " written records survived" +
+        (t.concurrent_kept.size() > 1 ? " (kept per image: " + kept + ")" : ""));
   }
   return matrix;
 }
