@@ -11,6 +11,8 @@
 #include <map>
 #include <set>
 
+#include "bench/lab/host/model_boot.h"
+#include "bench/lab/observed.h"
 #include "bench/lab/protocol.h"
 #include "bench/results/context.h"
 #include "bench/results/results_folder.h"
@@ -39,7 +41,14 @@ std::string driver_binary() {
 
 namespace {
 
+// Where a guest under the model finds its observed counts: in the job folder, which the guest
+// mounts without a page cache.
+fs::path observed_counts_file(const fs::path& job) {
+  return job / "observed-counts";
+}
+
 // The guest runs this with /bin/sh: the host's own build, the config by absolute path.
+// `lab: {model: true}` tells the driver there where the observed counts are, or why none.
 void write_job(const fs::path& job, const Config& config, const std::string& target,
                const std::string& run_id) {
   fs::path config_path = fs::absolute(config.path);
@@ -49,8 +58,17 @@ void write_job(const fs::path& job, const Config& config, const std::string& tar
   }
   std::ofstream script(job / "job.sh");
   script << "#!/bin/sh\n"
-         << "# Written by daxbench: the lab guest runs the host's build on " << target << ".\n"
-         << "TERM=dumb exec " << shell_quote(driver_binary()) << " run --config "
+         << "# Written by daxbench: the lab guest runs the host's build on " << target << ".\n";
+  if (config.lab.model) {
+    const std::string& problem = persistence_model_build().problem;
+    if (problem.empty())
+      script << "export " << lab::kEnvObservedCounts << "="
+             << shell_quote(observed_counts_file(job).string()) << "\n";
+    else
+      script << "export " << lab::kEnvObservedProblem << "="
+             << shell_quote("ENOENT (" + problem + ")") << "\n";
+  }
+  script << "TERM=dumb exec " << shell_quote(driver_binary()) << " run --config "
          << shell_quote(config_path.string()) << " --target " << shell_quote(target) << " --out "
          << shell_quote((job / "out").string()) << " --run-id " << shell_quote(run_id) << "\n";
   script.close();
@@ -99,9 +117,16 @@ bool start_guest(LabRun& run, const Config& config) {
   fs::create_directories(run.job);
   write_job(run.job, config, run.spec, run.run_id);
   run.pmem_folder = run.lab.make_pmem_folder();
+  // Under the model (lab: {model: true}) even a run with no power cut needs a durable image:
+  // beside the pmem file, so it goes with the pmem folder.
+  std::vector<std::string> model_args;
+  if (config.lab.model && persistence_model_build().problem.empty())
+    model_args = model_launch_args(run.pmem_folder / "durable.img", run.job / "model-stats.json",
+                                   observed_counts_file(run.job));
   run.start = Clock::now();
   try {
-    run.guest = run.lab.launch(run.job, run.pmem_folder / "pmem.img", run.job / "console.log");
+    run.guest =
+        run.lab.launch(run.job, run.pmem_folder / "pmem.img", run.job / "console.log", model_args);
   } catch (const TargetError& e) {
     fs::remove_all(run.pmem_folder);
     run.report.status = std::string("failed: ") + e.what();
