@@ -47,7 +47,7 @@ TEST(ObservedSnapshot, RefusesWhatIsNotAWholeSnapshot) {
   // Cut short (a read of a file being rewritten), a line or a counter is missing.
   EXPECT_EQ(problem_of(good.substr(0, good.size() - 1)), "the snapshot ends inside a line");
   const std::size_t last_line = good.rfind('\n', good.size() - 2) + 1;
-  EXPECT_NE(problem_of(good.substr(0, last_line)).find("the snapshot lacks kernel."),
+  EXPECT_NE(problem_of(good.substr(0, last_line)).find("the snapshot lacks user."),
             std::string::npos);
   EXPECT_EQ(problem_of(std::string(lab::kObservedHeader) + "\nuser.clwb 1\n"),
             "the snapshot has no seq line");
