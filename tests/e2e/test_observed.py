@@ -40,8 +40,10 @@ def observed_run(driver, tmp_path_factory):
     config = base / "observed.yaml"
     config.write_text(CONFIG)
     out = base / "run"
-    done = subprocess.run([str(driver), "run", "--config", str(config), "--out", str(out)],
-                          capture_output=True, text=True, timeout=1500)
+    # Relative paths, from the config's folder: the guest's job runs in its job folder, so
+    # the host must hand it absolute ones (its records and the snapshot file).
+    done = subprocess.run([str(driver), "run", "--config", config.name, "--out", out.name],
+                          capture_output=True, text=True, timeout=1500, cwd=base)
     assert (out / "records.jsonl").exists(), done.stderr[-4000:]
     records = schema.read_records(out)
     fail_unless_the_lab_ran(records)
@@ -106,3 +108,23 @@ def test_the_plugins_totals_at_exit_cover_the_observed_timed_phases(observed_run
     for kind in ("clwb", "clflushopt", "clflush", "sfence", "nt_store_bytes"):
         assert stats["user"][kind] >= sum(value(r, f"observed_user_{kind}") for r in records)
     assert (job / "observed-counts").read_text().startswith("daxbench-observed-counts 1\n")
+
+
+def test_without_lab_model_the_guest_boots_without_the_plugin_and_records_no_observed_counts(
+        driver, tmp_path):
+    require_lab()
+    config = tmp_path / "plain.yaml"
+    config.write_text("targets: [lab:ext4]\n"
+                      "defaults: {duration_s: 0.1, warmup_s: 0, repetitions: 1, working_set: 1M}\n"
+                      "cases:\n  - {workload: log-append, mode: flush-only}\n")
+    out = tmp_path / "run"
+    done = subprocess.run([str(driver), "run", "--config", str(config), "--out", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    records = schema.read_records(out)
+    fail_unless_the_lab_ran(records)
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert len(records) == 1 and records[0]["status"] == "ok", records
+    assert not [name for name in records[0]["counters"] if name.startswith("observed_")]
+    job = out / "lab-ext4"
+    assert "DAXBENCH_OBSERVED" not in (job / "job.sh").read_text()
+    assert not (job / "model-stats.json").exists() and not (job / "observed-counts").exists()

@@ -49,8 +49,11 @@ fs::path observed_counts_file(const fs::path& job) {
 
 // The guest runs this with /bin/sh: the host's own build, the config by absolute path.
 // `lab: {model: true}` tells the driver there where the observed counts are, or why none.
-void write_job(const fs::path& job, const Config& config, const std::string& target,
+// Paths are absolute: the guest's job runs in the job folder, not in the host's cwd (a
+// relative --out would put the guest's records one folder too deep, where nobody looks).
+void write_job(const fs::path& relative_job, const Config& config, const std::string& target,
                const std::string& run_id) {
+  const fs::path job = fs::absolute(relative_job);
   fs::path config_path = fs::absolute(config.path);
   if (config.path == "-" || !fs::is_regular_file(config_path)) {
     config_path = job / "config.yaml";
@@ -122,7 +125,7 @@ bool start_guest(LabRun& run, const Config& config) {
   std::vector<std::string> model_args;
   if (config.lab.model && persistence_model_build().problem.empty())
     model_args = model_launch_args(run.pmem_folder / "durable.img", run.job / "model-stats.json",
-                                   observed_counts_file(run.job));
+                                   observed_counts_file(fs::absolute(run.job)));
   run.start = Clock::now();
   try {
     run.guest =
