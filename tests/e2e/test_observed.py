@@ -5,6 +5,7 @@ Counted flushes become observed flushes: for every flushing mode and primitive, 
 `lines_flushed` and `fences` equal the user-mode instructions the model saw, exactly. Skipped
 only with DAXBENCH_TEST_NO_LAB=1 (conftest.py)."""
 import json
+import os
 import subprocess
 
 import pytest
@@ -54,6 +55,7 @@ def observed_run(driver, tmp_path_factory):
     records = schema.read_records(out)
     fail_unless_the_lab_ran(records)
     assert done.returncode == 0, done.stderr[-4000:]
+    assert json.loads((out / "context.json").read_text())["lab"]["lab:ext4"]["model"] is True
     return out, records
 
 
@@ -136,5 +138,31 @@ def test_without_lab_model_the_guest_boots_without_the_plugin_and_records_no_obs
     assert len(records) == 1 and records[0]["status"] == "ok", records
     assert not [name for name in records[0]["counters"] if name.startswith("observed_")]
     job = out / "lab-ext4"
+    assert json.loads((out / "context.json").read_text())["lab"]["lab:ext4"]["model"] is False
     assert "DAXBENCH_OBSERVED" not in (job / "job.sh").read_text()
     assert not (job / "model-stats.json").exists() and not (job / "observed-counts").exists()
+
+
+def test_a_model_that_cannot_run_leaves_the_counters_unavailable_with_the_reason(driver, tmp_path):
+    require_lab()
+    config = tmp_path / "asked.yaml"
+    config.write_text("targets: [lab:ext4]\nlab: {model: true}\n"
+                      "defaults: {duration_s: 0.1, warmup_s: 0, repetitions: 1, working_set: 1M}\n"
+                      "cases:\n  - {workload: log-append, mode: flush-only}\n")
+    out = tmp_path / "run"
+    missing = tmp_path / "no-such-plugin.so"
+    done = subprocess.run([str(driver), "run", "--config", str(config), "--out", str(out)],
+                          capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "DAXBENCH_MODEL_PLUGIN": str(missing)})
+    records = schema.read_records(out)
+    fail_unless_the_lab_ran(records)
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert len(records) == 1 and records[0]["status"] == "ok", records
+    schema.check_record(records[0])
+    observed = {n: c for n, c in records[0]["counters"].items() if n.startswith("observed_")}
+    assert len(observed) == 2 * len(KINDS)
+    for counter in observed.values():
+        assert counter["value"] is None
+        assert counter["status"] == (f"unavailable: ENOENT (the persistence model's plugin "
+                                     f"{missing} is missing (build it))")
+    assert json.loads((out / "context.json").read_text())["lab"]["lab:ext4"]["model"] is False

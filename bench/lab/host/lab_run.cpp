@@ -126,6 +126,7 @@ bool start_guest(LabRun& run, const Config& config) {
   if (config.lab.model && persistence_model_build().problem.empty())
     model_args = model_launch_args(run.pmem_folder / "durable.img", run.job / "model-stats.json",
                                    observed_counts_file(fs::absolute(run.job)));
+  run.report.model = !model_args.empty();
   run.start = Clock::now();
   try {
     run.guest =
@@ -299,6 +300,7 @@ std::pair<std::string, std::string> lab_marker(const std::string& line) {
 nlohmann::ordered_json to_json(const LabRunReport& report) {
   return {{"status", report.status},
           {"accel", report.accel.empty() ? json(nullptr) : json(report.accel)},
+          {"model", report.model},
           {"boot_s", report.boot_s >= 0 ? json(report.boot_s) : json(nullptr)},
           {"wall_s", report.wall_s},
           {"guest_exit", report.guest_exit},
