@@ -166,3 +166,27 @@ def test_a_model_that_cannot_run_leaves_the_counters_unavailable_with_the_reason
         assert counter["status"] == (f"unavailable: ENOENT (the persistence model's plugin "
                                      f"{missing} is missing (build it))")
     assert json.loads((out / "context.json").read_text())["lab"]["lab:ext4"]["model"] is False
+
+
+def test_a_primitive_that_counts_a_line_it_never_flushed_is_caught(driver, tmp_path):
+    """The test driver's mutant (tests/unit/mutant_flush.h) returns the right count, so the
+    flush conformance checks pass it; the executed instructions give it away."""
+    require_lab()
+    config = tmp_path / "mutant.yaml"
+    config.write_text("targets: [lab:ext4]\nlab: {model: true}\n"
+                      "defaults: {duration_s: 0.1, warmup_s: 0, repetitions: 1, working_set: 1M}\n"
+                      "cases:\n  - {workload: log-append, mode: flush-only, record_size: 100,\n"
+                      "     flush: [clwb, mutant-counts-a-skipped-line]}\n")
+    out = tmp_path / "run"
+    done = subprocess.run([str(driver.parent / "daxbench-mutants"), "run", "--config", str(config),
+                           "--out", str(out)], capture_output=True, text=True, timeout=600)
+    records = schema.read_records(out)
+    fail_unless_the_lab_ran(records)
+    assert done.returncode == 0, done.stderr[-4000:]
+    by_flush = {r["flush"]: r for r in records}
+    assert set(by_flush) == {"clwb", "mutant-counts-a-skipped-line"}, records
+    good, mutant = by_flush["clwb"], by_flush["mutant-counts-a-skipped-line"]
+    assert value(good, "observed_user_clwb") == value(good, "lines_flushed")
+    # Every commit's last line went unflushed: one per operation fewer than counted.
+    assert value(mutant, "observed_user_clwb") == value(mutant, "lines_flushed") - mutant["ops"]
+    assert value(mutant, "observed_user_sfence") == value(mutant, "fences")
