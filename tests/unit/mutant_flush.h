@@ -1,4 +1,5 @@
-// Test-only broken flush primitives: the faults the flush conformance checks exist to catch.
+// Test-only broken flush primitives: the faults the flush conformance checks, the power cuts
+// and the lab's observed instruction counts exist to catch.
 // They are fixtures of the tests, defined in tests/unit/ and listed nowhere in
 // bench/flush/flush.def, so neither `daxbench`, its `list`, nor a config of it can reach them.
 // Only the test driver `daxbench-mutants` (mutant_registrar.cpp) adds them, so that its power
