@@ -11,7 +11,8 @@ usage() {
 usage: lab/launch.sh --kind ext4|xfs|devdax --image DIR --pmem FILE [--pmem-size 1G]
                      [--job DIR] [--shell] [--smp N] [--accel auto|tcg|kvm]
                      [--journal default|long] [--persistence adr|eadr]
-                     [--model PLUGIN.so --model-qemu DIR --durable FILE [--model-stats FILE]]
+                     [--model PLUGIN.so --model-qemu DIR --durable FILE [--model-stats FILE]
+                      [--model-counts FILE]]
   --pmem FILE   backing file of the emulated pmem; copied from the image's template when
                 missing, used as is when present (its own size then wins)
   --job DIR     runs DIR/job.sh in the guest (cwd DIR, same absolute path as on the host)
@@ -25,7 +26,9 @@ usage: lab/launch.sh --kind ext4|xfs|devdax --image DIR --pmem FILE [--pmem-size
                 folder lab/fetch-model-qemu.sh prints) with the plugin, which writes what the
                 platform guarantees into --durable FILE (made as a copy of --pmem when missing);
                 the guest boots with nokaslr nopti (the plugin walks its page tables through
-                the kernel's direct map). --model-stats FILE: instruction counts at a clean exit
+                the kernel's direct map). --model-stats FILE: instruction counts at a clean exit;
+                --model-counts FILE: the snapshot the guest's observed-count markers read
+                (bench/lab/observed.h; in the job folder, which the guest sees uncached)
 env: DAXBENCH_LAB_EXTRA_CMDLINE  appended to the guest kernel command line (debugging;
      not to the one-time setup boot that makes a template)
 USAGE
@@ -38,18 +41,18 @@ fail() { echo "launch: error: $*" >&2; echo "DAXBENCH-LAB FAILED launch: $*"; ex
 usage_error() { echo "launch: $*" >&2; usage >&2; exit 2; }
 
 KIND="" IMAGE="" PMEM="" PMEM_SIZE="" JOB="" SHELL_MODE=0 SMP=1 ACCEL=auto JOURNAL=default
-PERSISTENCE=adr MODEL="" MODEL_QEMU="" DURABLE="" MODEL_STATS=""
+PERSISTENCE=adr MODEL="" MODEL_QEMU="" DURABLE="" MODEL_STATS="" MODEL_COUNTS=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --kind|--image|--pmem|--pmem-size|--job|--smp|--accel|--journal|--persistence|--model|\
-    --model-qemu|--durable|--model-stats)
+    --model-qemu|--durable|--model-stats|--model-counts)
       [ $# -ge 2 ] || usage_error "$1 needs a value"
       case "$1" in
         --kind) KIND="$2" ;; --image) IMAGE="$2" ;; --pmem) PMEM="$2" ;;
         --pmem-size) PMEM_SIZE="$2" ;; --job) JOB="$2" ;; --smp) SMP="$2" ;;
         --accel) ACCEL="$2" ;; --journal) JOURNAL="$2" ;; --persistence) PERSISTENCE="$2" ;;
         --model) MODEL="$2" ;; --model-qemu) MODEL_QEMU="$2" ;; --durable) DURABLE="$2" ;;
-        --model-stats) MODEL_STATS="$2" ;;
+        --model-stats) MODEL_STATS="$2" ;; --model-counts) MODEL_COUNTS="$2" ;;
       esac
       shift ;;
     --shell) SHELL_MODE=1 ;;
@@ -81,8 +84,8 @@ if [ -n "$MODEL" ]; then
   QEMU_BIN="$MODEL_QEMU_BIN"
   # Its own option ROMs first, then the installed SeaBIOS (the package ships none).
   QEMU_DATA_ARGS=(-L "$MODEL_QEMU_DATA" -L /usr/share/seabios -L /usr/share/qemu)
-elif [ -n "$DURABLE$MODEL_STATS" ]; then
-  usage_error "--durable and --model-stats need --model"
+elif [ -n "$DURABLE$MODEL_STATS$MODEL_COUNTS" ]; then
+  usage_error "--durable, --model-stats and --model-counts need --model"
 fi
 [ -f "$IMAGE/complete" ] || fail "$IMAGE is not a complete lab image (run lab/build-image.sh)"
 IMAGE="$(cd "$IMAGE" && pwd -P)"
@@ -228,6 +231,7 @@ if [ -n "$MODEL" ]; then
   # guest's READY line reports the region it found, and the host checks the two agree.
   PLUGIN_ARG="$MODEL,live=$PMEM,durable=$(cd "$(dirname "$DURABLE")" && pwd -P)/$(basename "$DURABLE"),base=$MODEL_PMEM_BASE"
   [ -z "$MODEL_STATS" ] || PLUGIN_ARG+=",stats=$MODEL_STATS"
+  [ -z "$MODEL_COUNTS" ] || PLUGIN_ARG+=",counts=$MODEL_COUNTS"
   QEMU_ARGS+=(-plugin "$PLUGIN_ARG")
   CMDLINE+=" nokaslr nopti daxbench.model=1"
 fi

@@ -23,6 +23,10 @@ std::string_view to_string(Scope scope) {
       return "system-wide";
     case Scope::kBackground:
       return "background-thread";
+    case Scope::kGuestUser:
+      return "guest-user";
+    case Scope::kGuestKernel:
+      return "guest-kernel";
   }
   return "writer-threads";
 }

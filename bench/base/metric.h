@@ -15,7 +15,9 @@ std::string_view to_string(Better better);
 
 // Whose activity a metric covers. System-wide counters include every task on every CPU (kernel
 // threads such as jbd2, and other processes), so they must never be read as the writers' own.
-enum class Scope { kWriterThreads, kSystemWide, kBackground };
+// Guest user / guest kernel: instructions the lab's persistence model saw the whole guest
+// execute in user or kernel mode, on every vCPU (the driver's writers and anything else).
+enum class Scope { kWriterThreads, kSystemWide, kBackground, kGuestUser, kGuestKernel };
 std::string_view to_string(Scope scope);
 
 struct Metric {

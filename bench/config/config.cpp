@@ -24,8 +24,9 @@
 namespace daxbench {
 namespace {
 
-constexpr std::string_view kTopLevelKeys[] = {
-    "name", "description", "targets", "defaults", "cases", "counters", "micro", "crash", "fio"};
+constexpr std::string_view kTopLevelKeys[] = {"name",  "description", "targets", "defaults",
+                                              "cases", "counters",    "micro",   "crash",
+                                              "fio",   "lab"};
 constexpr std::string_view kCaseKeys[] = {"workload", "mode", "counters", "fio"};
 // Keys of `defaults:` that are not parameters.
 constexpr std::string_view kDefaultsKeys[] = {"fio"};
@@ -228,6 +229,7 @@ void read_sections(const Located& at, const YAML::Node& root, Config& config) {
   if (root["micro"]) config.micro = parse_micro(at, root["micro"]);
   if (root["crash"]) config.crash = parse_crash(at, root["crash"]);
   if (root["fio"]) config.fio = parse_fio(at, root["fio"]);
+  if (root["lab"]) config.lab = parse_lab(at, root["lab"]);
 }
 
 // The config's targets, replaced by --target's when given; without either, a file target in
@@ -370,6 +372,7 @@ Config parse_config(const std::string& text, const std::string& path,
   const Defaults defaults = read_defaults(at, root, known);
   // A config may be only `crash:`; its lab targets are added below.
   if (!crash_only) expand_cases(at, root, known, defaults, config);
+  for (CaseSpec& c : config.cases) c.observed = config.lab.model;
   add_crash_targets(config);
   return config;
 }

@@ -35,6 +35,9 @@ struct CaseSpec {
   std::shared_ptr<const perf::CounterTable> counters;
   // `fio: true`: also run the equivalent fio job after each repetition (docs/fio.md).
   bool fio = false;
+  // `lab: {model: true}`: record the instructions the lab's persistence model observed
+  // (observed_* counters; unavailable outside a lab guest under the model).
+  bool observed = false;
 };
 
 // `fio:` — how the fio cross-check runs, for the cases that ask for it (docs/config.md).
@@ -72,6 +75,14 @@ struct CrashConfig {
   std::vector<std::string> concurrent_workloads;   // crash workloads
 };
 
+// `lab:` — how the lab boots the guests that run cases (docs/lab.md).
+struct LabConfig {
+  // Run each case's guest under the persistence model, so its records gain the instructions
+  // the guest executed (docs/lab.md, "Observed instruction counts"). Off by default: the
+  // plugin slows emulation, and ordinary timings are taken without it.
+  bool model = false;
+};
+
 struct Config {
   std::string path;  // as opened
   std::string dir;   // relative paths inside resolve here
@@ -82,6 +93,7 @@ struct Config {
   MicroConfig micro;
   CrashConfig crash;
   FioConfig fio;
+  LabConfig lab;
 };
 
 // The parameters a case of this workload and mode has: common, then workload, then mode.

@@ -106,6 +106,15 @@ const SectionKey kFioKeys[] = {
      }},
 };
 
+constexpr std::string_view kBooleans[] = {"false", "true"};
+const SectionKey kLabKeys[] = {
+    {{"model", ParamKind::kChoice, "false", "run the guests under the persistence model",
+      kBooleans},
+     [](const std::string& raw, const std::string&) {
+       return "expected true or false, got '" + raw + "'";
+     }},
+};
+
 const SectionKey kCounterKeys[] = {
     {{"set", ParamKind::kText, "default", "a built-in counter set"}, nullptr, true},
     {{"add", ParamKind::kText, "", "counters added to the set"}, nullptr, true},
@@ -243,6 +252,15 @@ MicroConfig parse_micro(const Located& at, const YAML::Node& node) {
   if (auto it = values.find("set"); it != values.end()) micro.set = it->second.first.text;
   if (auto it = values.find("min_time"); it != values.end()) micro.min_time = it->second.first.real;
   return micro;
+}
+
+LabConfig parse_lab(const Located& at, const YAML::Node& node) {
+  const Parsed values = parse_section(
+      at, node, kLabKeys, "lab", "lab: expected a mapping with keys " + key_names(kLabKeys, ", "));
+  LabConfig lab;
+  if (auto it = values.find("model"); it != values.end())
+    lab.model = it->second.first.text == "true";
+  return lab;
 }
 
 CrashConfig parse_crash(const Located& at, const YAML::Node& given) {

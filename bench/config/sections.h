@@ -1,5 +1,5 @@
 // The config's sections that are not cases: `micro:`, `crash:`, `fio:` (top level and the
-// per-case switch) and `counters:`, each checked whole here, before any case runs.
+// per-case switch), `lab:` and `counters:`, each checked whole here, before any case runs.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -32,6 +32,9 @@ FioChoice parse_fio_switch(const Located& at, const YAML::Node& node);
 
 // `fio: {binary: /usr/bin/fio}` at the top level.
 FioConfig parse_fio(const Located& at, const YAML::Node& node);
+
+// `lab: {model: false}`
+LabConfig parse_lab(const Located& at, const YAML::Node& node);
 
 // `counters: {set: default, add: [instructions, "jbd2:jbd2_start_commit@system"]}`
 std::shared_ptr<const perf::CounterTable> parse_counters(const Located& at, const YAML::Node& node);

@@ -20,6 +20,7 @@
 #include "bench/base/tsc.h"
 #include "bench/counters/counter_table.h"
 #include "bench/counters/event_set.h"
+#include "bench/counters/observed.h"
 #include "bench/io/file_prep.h"
 #include "bench/modes/mode.h"
 #include "workloads/workload.h"
@@ -155,6 +156,9 @@ struct Measurement {
   // Kernel counters: per-thread ones are opened by each writer before its warm-up and count
   // only its timed phase; system-wide ones run from the barrier until every writer is done.
   perf::CounterSet kernel_counters;
+  // `lab: {model: true}`: the instructions the lab's model saw the guest execute, from the
+  // barrier until every writer is done, marked just inside the kernel counters' span.
+  std::unique_ptr<perf::ObservedCounts> observed;
   std::atomic<bool> abort{false};
   std::mutex error_mutex;
   std::string error;
@@ -202,12 +206,14 @@ Measurement::Measurement(Repetition& r, const std::atomic<bool>& stop_flag)
   if (r.params.text("background") == "metadata")
     background =
         std::make_unique<MetadataLoad>(r.target.scratch_file("case" + std::to_string(r.serial)));
+  if (r.spec.observed) observed = std::make_unique<perf::ObservedCounts>();
 }
 
 void TimedStart::operator()() noexcept {
   m->choose_rates();
   m->rep.mode->start_timed();
   m->kernel_counters.start_system();
+  if (m->observed) m->observed->start();
 }
 
 // The untimed warm-up of one thread.
@@ -296,6 +302,7 @@ bool run_threads(Measurement& m) {
   std::vector<std::thread> pool;
   for (unsigned t = 0; t < m.rep.threads; ++t) pool.emplace_back(run_thread, std::ref(m), t);
   for (std::thread& th : pool) th.join();
+  if (m.observed) m.observed->stop();
   m.kernel_counters.stop_system();
   if (m.background) m.background->stop();
   if (!m.error.empty()) return m.rep.end(Status::kFailed, m.error);
@@ -324,6 +331,7 @@ void add_totals(Measurement& m) {
                                           : 0;
   add_counter_metrics(counters, result.ops, result.metrics);
   m.kernel_counters.add_metrics(result.ops, result.metrics);
+  if (m.observed) m.observed->add_metrics(result.ops, result.metrics);
 }
 
 // The background load's and the mode's metrics, and the mode's seal; false if one failed.

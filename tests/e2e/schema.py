@@ -17,7 +17,7 @@ import re
 SCHEMA_VERSION = 1
 STATUSES = {"ok", "unsupported", "failed"}
 BETTER = {"lower", "higher", "neither"}
-SCOPES = {"writer-threads", "system-wide", "background-thread"}
+SCOPES = {"writer-threads", "system-wide", "background-thread", "guest-user", "guest-kernel"}
 DOC = pathlib.Path(__file__).resolve().parents[2] / "docs" / "results-schema.md"
 
 # "## section" of the page -> the object its "field" tables describe.

@@ -52,6 +52,27 @@ __attribute__((target("clwb,clflushopt"))) std::size_t weakly_ordered_flush(cons
       addr, len, [](std::uintptr_t line) { _mm_clflush(reinterpret_cast<const void*>(line)); });
 }
 
+// The instruction on every line but `last`.
+template <typename Instruction>
+struct AllButLast {
+  std::uintptr_t last;
+  void operator()(std::uintptr_t line) const {
+    if (line != last) Instruction{}(line);  // the bug: the last line gets no instruction ...
+  }
+};
+struct Clflush {
+  void operator()(std::uintptr_t line) const { _mm_clflush(reinterpret_cast<const void*>(line)); }
+};
+
+std::size_t flush_all_but_last_counting_all(const void* addr, std::size_t len) {
+  if (len == 0) return 0;
+  const std::uintptr_t last = line_of(reinterpret_cast<std::uintptr_t>(addr) + len - 1);
+  // ... but is counted: for_each_line returns every line it visited.
+  if (cpu_features().clwb) return for_each_line(addr, len, AllButLast<Clwb>{last});
+  if (cpu_features().clflushopt) return for_each_line(addr, len, AllButLast<Clflushopt>{last});
+  return for_each_line(addr, len, AllButLast<Clflush>{last});
+}
+
 std::size_t drain_without_fence() {
   return 0;  // the bug: no SFENCE, so nothing orders the flushes before the commit returns
 }
@@ -78,8 +99,20 @@ extern const FlushOps kMutantDrainsWithoutFence{
     .planted_fault = true,
 };
 
+extern const FlushOps kMutantCountsASkippedLine{
+    .name = "mutant-counts-a-skipped-line",
+    .summary =
+        "test fixture: CLWB (else CLFLUSHOPT, else CLFLUSH) on every line but the last, "
+        "counting the last too; SFENCE to drain",
+    .available = [] { return true; },
+    .flush = flush_all_but_last_counting_all,
+    .drain = sfence_drain,
+    .planted_fault = true,
+};
+
 std::span<const FlushOps* const> mutant_flushes() {
-  static const FlushOps* const all[] = {&kMutantSkipsLastLine, &kMutantDrainsWithoutFence};
+  static const FlushOps* const all[] = {&kMutantSkipsLastLine, &kMutantDrainsWithoutFence,
+                                        &kMutantCountsASkippedLine};
   return all;
 }
 

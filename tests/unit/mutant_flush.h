@@ -1,8 +1,10 @@
-// Test-only broken flush primitives: the faults the flush conformance checks exist to catch.
+// Test-only broken flush primitives: the faults the flush conformance checks, the power cuts
+// and the lab's observed instruction counts exist to catch.
 // They are fixtures of the tests, defined in tests/unit/ and listed nowhere in
 // bench/flush/flush.def, so neither `daxbench`, its `list`, nor a config of it can reach them.
 // Only the test driver `daxbench-mutants` (mutant_registrar.cpp) adds them, so that its power
-// cuts show the model catching them (tests/e2e/test_crash_mutants.py).
+// cuts show the model catching them (tests/e2e/test_crash_mutants.py), and its observed
+// instruction counts the one no count check can (tests/e2e/test_observed.py).
 #pragma once
 
 #include <span>
@@ -19,6 +21,12 @@ extern const FlushOps kMutantSkipsLastLine;
 // Flushes every line (the shared loop; CLWB, else CLFLUSHOPT, else CLFLUSH) but its drain
 // issues no fence and says so.
 extern const FlushOps kMutantDrainsWithoutFence;
+
+// CLWB (else CLFLUSHOPT, else CLFLUSH) on every line but the range's last, yet it reports
+// every line it overlaps: a count of what should have been done, not of what was. Its return
+// value is right, so no check of the count catches it; only the lab's observed instruction
+// counts do (tests/e2e/test_observed.py).
+extern const FlushOps kMutantCountsASkippedLine;
 
 std::span<const FlushOps* const> mutant_flushes();
 

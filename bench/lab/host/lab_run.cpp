@@ -11,6 +11,8 @@
 #include <map>
 #include <set>
 
+#include "bench/lab/host/model_boot.h"
+#include "bench/lab/observed.h"
 #include "bench/lab/protocol.h"
 #include "bench/results/context.h"
 #include "bench/results/results_folder.h"
@@ -39,9 +41,19 @@ std::string driver_binary() {
 
 namespace {
 
+// Where a guest under the model finds its observed counts: in the job folder, which the guest
+// mounts without a page cache.
+fs::path observed_counts_file(const fs::path& job) {
+  return job / "observed-counts";
+}
+
 // The guest runs this with /bin/sh: the host's own build, the config by absolute path.
-void write_job(const fs::path& job, const Config& config, const std::string& target,
+// `lab: {model: true}` tells the driver there where the observed counts are, or why none.
+// Paths are absolute: the guest's job runs in the job folder, not in the host's cwd (a
+// relative --out would put the guest's records one folder too deep, where nobody looks).
+void write_job(const fs::path& relative_job, const Config& config, const std::string& target,
                const std::string& run_id) {
+  const fs::path job = fs::absolute(relative_job);
   fs::path config_path = fs::absolute(config.path);
   if (config.path == "-" || !fs::is_regular_file(config_path)) {
     config_path = job / "config.yaml";
@@ -49,8 +61,17 @@ void write_job(const fs::path& job, const Config& config, const std::string& tar
   }
   std::ofstream script(job / "job.sh");
   script << "#!/bin/sh\n"
-         << "# Written by daxbench: the lab guest runs the host's build on " << target << ".\n"
-         << "TERM=dumb exec " << shell_quote(driver_binary()) << " run --config "
+         << "# Written by daxbench: the lab guest runs the host's build on " << target << ".\n";
+  if (config.lab.model) {
+    const std::string& problem = persistence_model_build().problem;
+    if (problem.empty())
+      script << "export " << lab::kEnvObservedCounts << "="
+             << shell_quote(observed_counts_file(job).string()) << "\n";
+    else
+      script << "export " << lab::kEnvObservedProblem << "="
+             << shell_quote("ENOENT (" + problem + ")") << "\n";
+  }
+  script << "TERM=dumb exec " << shell_quote(driver_binary()) << " run --config "
          << shell_quote(config_path.string()) << " --target " << shell_quote(target) << " --out "
          << shell_quote((job / "out").string()) << " --run-id " << shell_quote(run_id) << "\n";
   script.close();
@@ -99,9 +120,17 @@ bool start_guest(LabRun& run, const Config& config) {
   fs::create_directories(run.job);
   write_job(run.job, config, run.spec, run.run_id);
   run.pmem_folder = run.lab.make_pmem_folder();
+  // Under the model (lab: {model: true}) even a run with no power cut needs a durable image:
+  // beside the pmem file, so it goes with the pmem folder.
+  std::vector<std::string> model_args;
+  if (config.lab.model && persistence_model_build().problem.empty())
+    model_args = model_launch_args(run.pmem_folder / "durable.img", run.job / "model-stats.json",
+                                   observed_counts_file(fs::absolute(run.job)));
+  run.report.model = !model_args.empty();
   run.start = Clock::now();
   try {
-    run.guest = run.lab.launch(run.job, run.pmem_folder / "pmem.img", run.job / "console.log");
+    run.guest =
+        run.lab.launch(run.job, run.pmem_folder / "pmem.img", run.job / "console.log", model_args);
   } catch (const TargetError& e) {
     fs::remove_all(run.pmem_folder);
     run.report.status = std::string("failed: ") + e.what();
@@ -271,6 +300,7 @@ std::pair<std::string, std::string> lab_marker(const std::string& line) {
 nlohmann::ordered_json to_json(const LabRunReport& report) {
   return {{"status", report.status},
           {"accel", report.accel.empty() ? json(nullptr) : json(report.accel)},
+          {"model", report.model},
           {"boot_s", report.boot_s >= 0 ? json(report.boot_s) : json(nullptr)},
           {"wall_s", report.wall_s},
           {"guest_exit", report.guest_exit},

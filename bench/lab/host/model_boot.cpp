@@ -41,10 +41,16 @@ const PersistenceModelBuild& persistence_model_build() {
   return build;
 }
 
-std::vector<std::string> model_launch_args(const fs::path& durable, const fs::path& stats) {
+std::vector<std::string> model_launch_args(const fs::path& durable, const fs::path& stats,
+                                           const fs::path& counts) {
   const PersistenceModelBuild& build = persistence_model_build();
-  return {"--model",   build.plugin,     "--model-qemu",  build.qemu_dir,
-          "--durable", durable.string(), "--model-stats", stats.string()};
+  std::vector<std::string> args = {"--model",   build.plugin,     "--model-qemu",  build.qemu_dir,
+                                   "--durable", durable.string(), "--model-stats", stats.string()};
+  if (!counts.empty()) {
+    args.emplace_back("--model-counts");
+    args.push_back(counts.string());
+  }
+  return args;
 }
 
 }  // namespace daxbench

@@ -18,8 +18,10 @@ struct PersistenceModelBuild {
 const PersistenceModelBuild& persistence_model_build();
 
 // launch.sh's arguments for a boot under the model writing `durable` (made from the pmem
-// file when missing) and, at a clean exit, its instruction counts into `stats`.
+// file when missing) and, at a clean exit, its instruction counts into `stats`; with `counts`,
+// the snapshot file the guest's markers ask for (bench/lab/observed.h).
 std::vector<std::string> model_launch_args(const std::filesystem::path& durable,
-                                           const std::filesystem::path& stats);
+                                           const std::filesystem::path& stats,
+                                           const std::filesystem::path& counts = {});
 
 }  // namespace daxbench

@@ -11,6 +11,8 @@
 //   direct_map=ADDR  where the guest kernel maps all physical memory (default: x86-64's
 //                 0xffff888000000000, fixed only with nokaslr); page tables are read there
 //   stats=PATH    where the instruction counts are written at QEMU's exit (optional)
+//   counts=PATH   the observed-counts snapshot file (bench/lab/observed.h): rewritten with the
+//                 counts so far whenever guest user code executes the marker CPUID (optional)
 #include <glib.h>
 extern "C" {
 #include <qemu-plugin.h>
@@ -40,6 +42,7 @@ extern "C" {
 #include "bench/lab/model/page_walk.h"
 #include "bench/lab/model/persistence_model.h"
 #include "bench/lab/model/x86_persist_insn.h"
+#include "bench/lab/observed.h"
 
 extern "C" {
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
@@ -95,7 +98,9 @@ struct VcpuRegisters {
 };
 
 struct Plugin {
-  std::string live_path, durable_path, stats_path;
+  std::string live_path, durable_path, stats_path, counts_path;
+  int counts_fd = -1;
+  std::mutex counts_mutex;  // one snapshot written at a time (several vCPUs may mark)
   std::uint64_t base = 0, direct_map = 0xFFFF'8880'0000'0000ull;
   std::size_t size = 0;
   std::unique_ptr<FileImage> image;
@@ -105,6 +110,7 @@ struct Plugin {
   std::deque<Site> sites;  // stable addresses: callbacks get pointers into it
   // counts[privilege][kind], and flushes whose address was outside the pmem or untranslatable
   std::array<std::array<std::atomic<std::uint64_t>, kCountKinds>, 2> counts{};
+  std::array<std::atomic<std::uint64_t>, 2> nt_bytes{};  // per privilege
   std::atomic<std::uint64_t> outside_pmem{0}, untranslated{0};
 };
 Plugin* plugin = nullptr;
@@ -182,8 +188,45 @@ void on_nt_store(unsigned vcpu, qemu_plugin_meminfo_t info, std::uint64_t vaddr,
   const Site& site = *static_cast<const Site*>(userdata);
   count(site, kCountNtStore);
   const std::size_t size = std::size_t{1} << qemu_plugin_mem_size_shift(info);
+  plugin->nt_bytes[site.privilege].fetch_add(size, std::memory_order_relaxed);
   const std::optional<std::uint64_t> offset = pmem_offset(vcpu, vaddr);
   if (offset) plugin->model->non_temporal_store(vcpu, *offset, size);
+}
+
+// The counts so far, by the names of bench/lab/observed.h (the guest's and the stats file's).
+lab::ObservedSnapshot snapshot() {
+  lab::ObservedSnapshot s;
+  for (int p = 0; p < 2; ++p) {
+    const std::string_view privilege = lab::kObservedPrivileges[p];
+    for (int k = 0; k < kCountKinds; ++k) {
+      if (k != static_cast<int>(PersistInsn::kOther))
+        s.counts.insert_or_assign(lab::observed_key(privilege, count_name(k)),
+                                  plugin->counts[p][k].load());
+    }
+    s.counts.insert_or_assign(lab::observed_key(privilege, "nt_store_bytes"),
+                              plugin->nt_bytes[p].load());
+  }
+  return s;
+}
+
+// A user-mode CPUID, before it executes: with the marker leaf in EAX, the snapshot file gets
+// the counts so far and ECX's sequence number, written before the vCPU goes on, so the guest's
+// read right after the marker finds it. Any other CPUID is the program's own.
+void on_cpuid(unsigned vcpu, void*) {
+  const VcpuRegisters& regs = plugin->registers.at(vcpu);
+  if (static_cast<std::uint32_t>(read_register(regs.gpr[0])) != lab::kObservedLeaf) return;
+  lab::ObservedSnapshot s = snapshot();
+  s.seq = static_cast<std::uint32_t>(read_register(regs.gpr[1]));
+  const std::string text = lab::format_observed_snapshot(s);
+  const std::lock_guard lock(plugin->counts_mutex);
+  if (::pwrite(plugin->counts_fd, text.data(), text.size(), 0) !=
+          static_cast<ssize_t>(text.size()) ||
+      ::ftruncate(plugin->counts_fd, static_cast<off_t>(text.size())) != 0)
+    die("writing the observed counts to " + plugin->counts_path + ": " + std::strerror(errno));
+}
+
+bool is_cpuid(const std::uint8_t* bytes, std::size_t n) {
+  return n == 2 && bytes[0] == 0x0F && bytes[1] == 0xA2;
 }
 
 const Site* intern(const Site& site) {
@@ -212,6 +255,10 @@ void on_translate(qemu_plugin_id_t, qemu_plugin_tb* tb) {
     site.address = qemu_plugin_insn_vaddr(insn);
     site.privilege = site.address >= kKernelHalf ? kKernel : kUser;
     site.insn = decode_persist_insn(std::span(bytes.data(), len));
+    if (site.privilege == kUser && plugin->counts_fd >= 0 && is_cpuid(bytes.data(), len)) {
+      qemu_plugin_register_vcpu_insn_exec_cb(insn, on_cpuid, QEMU_PLUGIN_CB_R_REGS, nullptr);
+      continue;
+    }
     switch (site.insn.kind) {
       case PersistInsn::kClwb:
       case PersistInsn::kClflushopt:
@@ -271,12 +318,9 @@ void on_vcpu_init(qemu_plugin_id_t, unsigned vcpu) {
 void write_stats(qemu_plugin_id_t, void*) {
   if (plugin->stats_path.empty()) return;
   nlohmann::json stats;
-  for (int p = 0; p < 2; ++p) {
-    nlohmann::json& by_kind = stats[p == kUser ? "user" : "kernel"];
-    for (int k = 0; k < kCountKinds; ++k) {
-      if (k != static_cast<int>(PersistInsn::kOther))
-        by_kind[count_name(k)] = plugin->counts[p][k].load();
-    }
+  for (const auto& [key, value] : snapshot().counts) {
+    const std::size_t dot = key.find('.');
+    stats[key.substr(0, dot)][key.substr(dot + 1)] = value;
   }
   const ModelTotals t = plugin->model->totals();
   stats["lines_captured"] = t.lines_captured;
@@ -314,13 +358,16 @@ int install(const qemu_info_t* info, int argc, char** argv) {
       plugin->durable_path = value;
     } else if (key == "stats") {
       plugin->stats_path = value;
+    } else if (key == "counts") {
+      plugin->counts_path = value;
     } else if (key == "base") {
       plugin->base = parse_number(key, value);
       have_base = true;
     } else if (key == "direct_map") {
       plugin->direct_map = parse_number(key, value);
     } else {
-      die("unknown argument '" + std::string(arg) + "' (live, durable, base, direct_map, stats)");
+      die("unknown argument '" + std::string(arg) +
+          "' (live, durable, base, direct_map, stats, counts)");
     }
   }
   if (plugin->live_path.empty() || plugin->durable_path.empty() || !have_base) {
@@ -339,6 +386,16 @@ int install(const qemu_info_t* info, int argc, char** argv) {
   ::fstat(durable, &dst);
   if (dst.st_size != st.st_size) die("the durable image's size differs from the live file's");
   plugin->image = std::make_unique<FileImage>(durable);
+  if (!plugin->counts_path.empty()) {
+    plugin->counts_fd =
+        ::open(plugin->counts_path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (plugin->counts_fd < 0) die("open " + plugin->counts_path + ": " + std::strerror(errno));
+    // Every name the guest expects must be one the plugin counts.
+    std::string problem;
+    lab::ObservedSnapshot s = snapshot();
+    if (!lab::parse_observed_snapshot(lab::format_observed_snapshot(s), problem))
+      die("observed counts: " + problem);
+  }
   const int vcpus = std::max(info->system.max_vcpus, 1);
   plugin->registers.resize(static_cast<std::size_t>(vcpus));
   plugin->model = std::make_unique<PersistenceModel>(
