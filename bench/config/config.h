@@ -81,6 +81,10 @@ struct LabConfig {
   // the guest executed (docs/lab.md, "Observed instruction counts"). Off by default: the
   // plugin slows emulation, and ordinary timings are taken without it.
   bool model = false;
+  // The NVDIMM's persistence domain, as crash: persistence names it: adr (the memory
+  // controller) or eadr (the CPU cache, QEMU's nvdimm-persistence=cpu). The guest's kernel
+  // then reports it, and the lab target's persistence_domain fact says what it reported.
+  std::string persistence = "adr";
 };
 
 struct Config {

@@ -107,12 +107,16 @@ const SectionKey kFioKeys[] = {
 };
 
 constexpr std::string_view kBooleans[] = {"false", "true"};
+constexpr std::string_view kPersistenceDomains[] = {"adr", "eadr"};
 const SectionKey kLabKeys[] = {
     {{"model", ParamKind::kChoice, "false", "run the guests under the persistence model",
       kBooleans},
      [](const std::string& raw, const std::string&) {
        return "expected true or false, got '" + raw + "'";
      }},
+    {{"persistence", ParamKind::kChoice, "adr", "the NVDIMM's persistence domain",
+      kPersistenceDomains},
+     nullptr},
 };
 
 const SectionKey kCounterKeys[] = {
@@ -260,6 +264,8 @@ LabConfig parse_lab(const Located& at, const YAML::Node& node) {
   LabConfig lab;
   if (auto it = values.find("model"); it != values.end())
     lab.model = it->second.first.text == "true";
+  if (auto it = values.find("persistence"); it != values.end())
+    lab.persistence = it->second.first.text;
   return lab;
 }
 
@@ -283,7 +289,8 @@ CrashConfig parse_crash(const Located& at, const YAML::Node& given) {
   for (const FlushOps* f : flush_primitives()) flush_names.emplace_back(f->name);
   if (node["flushes"]) crash.flushes = crash_names(at, node, "flushes", flush_names);
   if (node["persistence"])
-    crash.persistence = crash_names(at, node, "persistence", {"adr", "eadr"});
+    crash.persistence = crash_names(
+        at, node, "persistence", {std::begin(kPersistenceDomains), std::end(kPersistenceDomains)});
   if (auto it = values.find("mixes"); it != values.end())
     crash.mixes = static_cast<int>(it->second.first.integer);
   parse_crash_numbers(at, node, crash);

@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "bench/base/syscall_error.h"
+#include "bench/targets/mounts.h"
 #include "bench/targets/target.h"
 
 namespace daxbench {
@@ -53,7 +54,8 @@ class DevdaxTarget final : public Target {
     facts_.dax = true;
     facts_.device = true;
     facts_.persistent = true;
-    facts_.persistence_domain = "unknown (persistent memory; ADR or eADR not reported)";
+    facts_.persistence_domain =
+        describe_persistence_domain(path_, "unknown (persistent memory; ADR or eADR not reported)");
     void* p = mmap(nullptr, align_, PROT_READ | PROT_WRITE, MAP_SHARED_VALIDATE | MAP_SYNC, fd_, 0);
     if (p == MAP_FAILED) {
       facts_.map_sync = "refused: " + errno_text("mmap MAP_SHARED_VALIDATE|MAP_SYNC", errno);

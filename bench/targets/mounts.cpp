@@ -1,5 +1,9 @@
-// Parses /proc/self/mountinfo (proc(5)) to find the mount of a path.
+// Parses /proc/self/mountinfo (proc(5)) to find the mount of a path; reads a pmem region's
+// persistence domain from sysfs.
 #include "bench/targets/mounts.h"
+
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <filesystem>
 #include <fstream>
@@ -7,6 +11,9 @@
 #include <vector>
 
 namespace daxbench {
+
+namespace fs = std::filesystem;
+
 namespace {
 
 // mountinfo escapes spaces and friends as \ooo octal.
@@ -60,6 +67,38 @@ MountInfo mount_of(const std::string& path) {
 
 bool mount_is_dax(const MountInfo& mount) {
   return has_option(mount.options, "dax=always") || has_option(mount.options, "dax");
+}
+
+std::optional<std::string> region_persistence_domain(const std::string& device) {
+  struct stat st {};
+  if (stat(device.c_str(), &st) != 0 || !(S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode)))
+    return std::nullopt;
+  // /sys/dev/{block,char}/M:m is the device's node; its region (regionN, which holds the file)
+  // is an ancestor: region0/namespace0.0/block/pmem0 or region0/dax0.0/dax/dax0.0.
+  const std::string node = std::string("/sys/dev/") + (S_ISBLK(st.st_mode) ? "block/" : "char/") +
+                           std::to_string(major(st.st_rdev)) + ":" +
+                           std::to_string(minor(st.st_rdev));
+  std::error_code error;
+  fs::path dir = fs::canonical(node, error);
+  if (error) return std::nullopt;
+  for (; dir.has_relative_path() && dir != "/sys/devices"; dir = dir.parent_path()) {
+    std::ifstream in(dir / "persistence_domain");
+    if (!in) continue;
+    std::string domain;
+    std::getline(in, domain);
+    return domain;
+  }
+  return std::nullopt;
+}
+
+std::string describe_persistence_domain(const std::string& device, const std::string& otherwise) {
+  const std::optional<std::string> domain = region_persistence_domain(device);
+  if (!domain) return otherwise;
+  if (*domain == "memory_controller")
+    return "memory_controller (the kernel's word for the region: ADR, flush the cache to persist)";
+  if (*domain == "cpu_cache")
+    return "cpu_cache (the kernel's word for the region: eADR, the CPU cache is persistent)";
+  return "'" + *domain + "' (the kernel reports neither ADR nor eADR for the region)";
 }
 
 }  // namespace daxbench

@@ -83,10 +83,11 @@ ScratchFolderTarget::ScratchFolderTarget(std::string_view kind, std::string_view
   facts_.dax = found.dax == "yes" || (found.dax.starts_with("unknown") && mount_is_dax(mount));
   facts_.map_sync = found.map_sync;
   facts_.persistent = mount.filesystem != "tmpfs" && mount.filesystem != "ramfs";
-  facts_.persistence_domain = !facts_.persistent ? "none (the files live in memory only)"
-                              : facts_.dax
-                                  ? "unknown (DAX: persistent memory; ADR or eADR not reported)"
-                                  : "none until synced (page cache)";
+  facts_.persistence_domain =
+      !facts_.persistent ? "none (the files live in memory only)"
+      : facts_.dax       ? describe_persistence_domain(
+                               mount.source, "unknown (DAX: persistent memory; ADR or eADR not reported)")
+                   : "none until synced (page cache)";
   if (!facts_.persistent)
     facts_.warning =
         mount.filesystem + " keeps files in memory: syncs are no-ops and nothing is durable";

@@ -108,8 +108,8 @@ def test_concurrency_cells_get_their_own_table(tmp_path):
     assert all(len(line) <= 80 for line in text.splitlines())
     section = text[text.index("Concurrent write() to the same file"):]
     line = next(l for l in section.splitlines()
-                if l.startswith("sealed-extent   zeroed     ext4 append"))
+                if l.startswith("sealed-extent   zeroed     ext4 adr  append"))
     assert "0/200" in line and "2/620" in line and line.endswith("PASS")
-    assert "| map-sync | zeroed | lab:ext4 | append | log-append | 3/100 | 573/575 | 1 | **FAIL** |" \
+    assert "| map-sync | zeroed | lab:ext4 | adr | append | log-append | 3/100 | 573/575 | 1 | **FAIL** |" \
         in paths[1].read_text(encoding="utf-8")
     assert "kept/written" in paths[2].read_text(encoding="utf-8")

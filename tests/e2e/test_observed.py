@@ -138,7 +138,11 @@ def test_without_lab_model_the_guest_boots_without_the_plugin_and_records_no_obs
     assert len(records) == 1 and records[0]["status"] == "ok", records
     assert not [name for name in records[0]["counters"] if name.startswith("observed_")]
     job = out / "lab-ext4"
-    assert json.loads((out / "context.json").read_text())["lab"]["lab:ext4"]["model"] is False
+    lab = json.loads((out / "context.json").read_text())["lab"]["lab:ext4"]
+    assert lab["model"] is False
+    # ADR by default, as the guest's kernel reads the region (bench/targets/mounts.cpp).
+    assert lab["persistence"] == "adr"
+    assert lab["guest_context"]["targets"][0]["persistence_domain"].startswith("memory_controller")
     assert "DAXBENCH_OBSERVED" not in (job / "job.sh").read_text()
     assert not (job / "model-stats.json").exists() and not (job / "observed-counts").exists()
 

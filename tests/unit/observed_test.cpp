@@ -86,6 +86,19 @@ TEST(ObservedConfig, LabModelIsOffUnlessAskedForAndMarksEveryCase) {
   EXPECT_NE(error_of("lab: true\n" + kCases).find("lab: expected a mapping"), std::string::npos);
 }
 
+TEST(LabConfig, PersistenceIsAdrUnlessEadrIsAskedForAndNothingElseIsTaken) {
+  EXPECT_EQ(testing::config_from(kCases).lab.persistence, "adr");
+  EXPECT_EQ(testing::config_from("lab: {persistence: eadr}\n" + kCases).lab.persistence, "eadr");
+  try {
+    testing::config_from("lab: {persistence: cpu}\n" + kCases);
+    ADD_FAILURE() << "persistence: cpu was taken";
+  } catch (const ConfigError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(":1:"), std::string::npos) << what;  // file:line
+    EXPECT_NE(what.find("adr, eadr"), std::string::npos) << what;
+  }
+}
+
 TEST(ObservedCounts, OutsideALabGuestEveryCounterIsUnavailableWithTheReason) {
   ::unsetenv(lab::kEnvObservedCounts);
   ::setenv(lab::kEnvObservedProblem, "ENOENT (the persistence model was not built)", 1);

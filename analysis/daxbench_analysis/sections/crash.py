@@ -57,20 +57,21 @@ def crash_section(run: Run) -> list[Block]:
     if rows:
         # fs without "lab:" (every crash target is a lab one): the row fits 80 columns.
         compact = Table([Column("mode", "left", 15, 0), Column("file state", "left", 10, 1),
-                         Column("fs", "left", 4, 1), Column("where", "left", 6, 1),
-                         Column("lost/acked", "right", 11, 1),
-                         Column("kept/written", "right", 12, 1), Column("verdict", "left")],
+                         Column("fs", "left", 4, 1), Column("dom", "left", 4, 1),
+                         Column("where", "left", 6, 1), Column("lost/acked", "right", 10, 1),
+                         Column("kept/written", "right", 11, 1), Column("verdict", "left")],
                         [[r["mode"], r["file_state"], r["target"].removeprefix("lab:"),
-                          r["placement"], f"{r['lost']}/{r['acknowledged']}",
+                          r["persistence"], r["placement"], f"{r['lost']}/{r['acknowledged']}",
                           f"{r['survived']}/{r['written']}", r["verdict"]] for r in rows],
                         rule=False)
         table = Table([Column("mode", "left"), Column("file state", "left"), Column("fs", "left"),
-                       Column("where", "left"), Column("workload", "left"),
-                       Column("lost/acked"), Column("kept/written"),
+                       Column("domain", "left"), Column("where", "left"),
+                       Column("workload", "left"), Column("lost/acked"), Column("kept/written"),
                        Column("cuts", optional=True), Column("verdict", "left")],
-                      [[r["mode"], r["file_state"], r["target"], r["placement"], r["workload"],
-                        f"{r['lost']}/{r['acknowledged']}", f"{r['survived']}/{r['written']}",
-                        str(r["cuts"]), verdict_cell(r["verdict"])] for r in rows],
+                      [[r["mode"], r["file_state"], r["target"], r["persistence"], r["placement"],
+                        r["workload"], f"{r['lost']}/{r['acknowledged']}",
+                        f"{r['survived']}/{r['written']}", str(r["cuts"]),
+                        verdict_cell(r["verdict"])] for r in rows],
                       caption=f"{CONCURRENT_TITLE}. {CONCURRENT_LEGEND}", compact=[compact])
         blocks += [Heading(CONCURRENT_TITLE, 3), Paragraph(CONCURRENT_LEGEND), table]
     return blocks

@@ -122,15 +122,19 @@ bool start_guest(LabRun& run, const Config& config) {
   run.pmem_folder = run.lab.make_pmem_folder();
   // Under the model (lab: {model: true}) even a run with no power cut needs a durable image:
   // beside the pmem file, so it goes with the pmem folder.
-  std::vector<std::string> model_args;
-  if (config.lab.model && persistence_model_build().problem.empty())
-    model_args = model_launch_args(run.pmem_folder / "durable.img", run.job / "model-stats.json",
-                                   observed_counts_file(fs::absolute(run.job)));
-  run.report.model = !model_args.empty();
+  std::vector<std::string> launch_args = {"--persistence", config.lab.persistence};
+  if (config.lab.model && persistence_model_build().problem.empty()) {
+    const std::vector<std::string> model_args =
+        model_launch_args(run.pmem_folder / "durable.img", run.job / "model-stats.json",
+                          observed_counts_file(fs::absolute(run.job)));
+    launch_args.insert(launch_args.end(), model_args.begin(), model_args.end());
+    run.report.model = true;
+  }
+  run.report.persistence = config.lab.persistence;
   run.start = Clock::now();
   try {
     run.guest =
-        run.lab.launch(run.job, run.pmem_folder / "pmem.img", run.job / "console.log", model_args);
+        run.lab.launch(run.job, run.pmem_folder / "pmem.img", run.job / "console.log", launch_args);
   } catch (const TargetError& e) {
     fs::remove_all(run.pmem_folder);
     run.report.status = std::string("failed: ") + e.what();
@@ -301,6 +305,7 @@ nlohmann::ordered_json to_json(const LabRunReport& report) {
   return {{"status", report.status},
           {"accel", report.accel.empty() ? json(nullptr) : json(report.accel)},
           {"model", report.model},
+          {"persistence", report.persistence},
           {"boot_s", report.boot_s >= 0 ? json(report.boot_s) : json(nullptr)},
           {"wall_s", report.wall_s},
           {"guest_exit", report.guest_exit},

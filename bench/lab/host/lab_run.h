@@ -20,10 +20,11 @@ struct LabRunLimits {
 };
 
 struct LabRunReport {
-  std::string status;  // ok | failed: why | interrupted | unsupported: why
-  std::string accel;   // tcg | kvm, as the launcher chose
-  bool model = false;  // booted under the persistence model (lab: {model: true}): slower
-  double boot_s = -1;  // QEMU start to READY, as seen from here
+  std::string status;       // ok | failed: why | interrupted | unsupported: why
+  std::string accel;        // tcg | kvm, as the launcher chose
+  bool model = false;       // booted under the persistence model (lab: {model: true}): slower
+  std::string persistence;  // lab: {persistence: adr|eadr}, the NVDIMM's domain it booted with
+  double boot_s = -1;       // QEMU start to READY, as seen from here
   double wall_s = 0;
   int guest_exit = -1;  // job.sh's exit code, as the guest reported it
   std::size_t records = 0;
