@@ -10,6 +10,7 @@ import time
 import pytest
 
 import schema
+from lab_config import run_lab_config
 from lab_gate import fail_unless_the_lab_ran, require_lab
 
 PAGES = 2 * 1024 * 1024 // 4096  # lab-smoke.yaml: first-touch over a 2M file
@@ -93,23 +94,6 @@ def test_first_touch_under_map_sync_takes_one_dax_pte_fault_per_page(lab_run):
         assert counters["fs_dax:dax_pmd_fault"]["value"] == 0  # huge pages are off (MADV_NOHUGEPAGE)
 
 
-def test_an_eadr_lab_is_what_the_guests_kernel_reports(driver, tmp_path):
-    config = tmp_path / "eadr.yaml"
-    config.write_text("targets: [lab:ext4]\nlab: {persistence: eadr}\n"
-                      "defaults: {duration_s: 0.1, warmup_s: 0, repetitions: 1, working_set: 1M}\n"
-                      "cases:\n  - {workload: log-append, mode: none}\n")
-    out = tmp_path / "run"
-    done = subprocess.run([str(driver), "run", "--config", str(config), "--out", str(out)],
-                          capture_output=True, text=True, timeout=600)
-    records = schema.read_records(out)
-    fail_unless_the_lab_ran(records)
-    assert done.returncode == 0, done.stderr[-4000:]
-    lab = json.loads((out / "context.json").read_text())["lab"]["lab:ext4"]
-    assert lab["persistence"] == "eadr"
-    # QEMU's nvdimm-persistence=cpu, read back by the guest from the region's sysfs file.
-    assert lab["guest_context"]["targets"][0]["persistence_domain"].startswith("cpu_cache")
-
-
 @pytest.mark.parametrize("env, why", [
     ({"DAXBENCH_LAB_BOOT_TIMEOUT": "0.5"}, "was not ready within"),  # a hang, as seen from here
     ({"DAXBENCH_LAB_EXTRA_CMDLINE": "rdinit=/no-such-init"}, "Kernel panic"),
@@ -168,15 +152,7 @@ SMOKE = ("targets: [lab:ext4]\n"
 
 
 def test_an_eadr_lab_is_what_the_guests_kernel_reports(driver, tmp_path):
-    config = tmp_path / "eadr.yaml"
-    config.write_text("targets: [lab:ext4]\nlab: {persistence: eadr}\n"
-                      "defaults: {duration_s: 0.1, warmup_s: 0, repetitions: 1, working_set: 1M}\n"
-                      "cases:\n  - {workload: log-append, mode: none}\n")
-    out = tmp_path / "run"
-    done = subprocess.run([str(driver), "run", "--config", str(config), "--out", str(out)],
-                          capture_output=True, text=True, timeout=600)
-    records = schema.read_records(out)
-    fail_unless_the_lab_ran(records)
+    done, out, _ = run_lab_config(driver, tmp_path, "lab: {persistence: eadr}\n" + SMOKE)
     assert done.returncode == 0, done.stderr[-4000:]
     lab = json.loads((out / "context.json").read_text())["lab"]["lab:ext4"]
     assert lab["persistence"] == "eadr"

@@ -5,12 +5,12 @@ Counted flushes become observed flushes: for every flushing mode and primitive, 
 `lines_flushed` and `fences` equal the user-mode instructions the model saw, exactly. Skipped
 only with DAXBENCH_TEST_NO_LAB=1 (conftest.py)."""
 import json
-import os
 import subprocess
 
 import pytest
 
 import schema
+from lab_config import run_lab_config
 from lab_gate import fail_unless_the_lab_ran, require_lab
 
 MODES = ("map-sync", "sealed-extent", "flush-only")
@@ -122,18 +122,16 @@ def test_the_plugins_totals_at_exit_cover_the_observed_timed_phases(observed_run
     assert (job / "observed-counts").read_text().startswith("daxbench-observed-counts 1\n")
 
 
+# One short flush-only case on lab:ext4, for the tests that ask one question of one boot.
+TINY = ("targets: [lab:ext4]\n"
+        "defaults: {duration_s: 0.1, warmup_s: 0, repetitions: 1, working_set: 1M}\n"
+        "cases:\n  - {workload: log-append, mode: flush-only}\n")
+
+
 def test_without_lab_model_the_guest_boots_without_the_plugin_and_records_no_observed_counts(
         driver, tmp_path):
     require_lab()
-    config = tmp_path / "plain.yaml"
-    config.write_text("targets: [lab:ext4]\n"
-                      "defaults: {duration_s: 0.1, warmup_s: 0, repetitions: 1, working_set: 1M}\n"
-                      "cases:\n  - {workload: log-append, mode: flush-only}\n")
-    out = tmp_path / "run"
-    done = subprocess.run([str(driver), "run", "--config", str(config), "--out", str(out)],
-                          capture_output=True, text=True, timeout=600)
-    records = schema.read_records(out)
-    fail_unless_the_lab_ran(records)
+    done, out, records = run_lab_config(driver, tmp_path, TINY)
     assert done.returncode == 0, done.stderr[-4000:]
     assert len(records) == 1 and records[0]["status"] == "ok", records
     assert not [name for name in records[0]["counters"] if name.startswith("observed_")]
@@ -149,17 +147,9 @@ def test_without_lab_model_the_guest_boots_without_the_plugin_and_records_no_obs
 
 def test_a_model_that_cannot_run_leaves_the_counters_unavailable_with_the_reason(driver, tmp_path):
     require_lab()
-    config = tmp_path / "asked.yaml"
-    config.write_text("targets: [lab:ext4]\nlab: {model: true}\n"
-                      "defaults: {duration_s: 0.1, warmup_s: 0, repetitions: 1, working_set: 1M}\n"
-                      "cases:\n  - {workload: log-append, mode: flush-only}\n")
-    out = tmp_path / "run"
     missing = tmp_path / "no-such-plugin.so"
-    done = subprocess.run([str(driver), "run", "--config", str(config), "--out", str(out)],
-                          capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "DAXBENCH_MODEL_PLUGIN": str(missing)})
-    records = schema.read_records(out)
-    fail_unless_the_lab_ran(records)
+    done, out, records = run_lab_config(driver, tmp_path, "lab: {model: true}\n" + TINY,
+                                        env={"DAXBENCH_MODEL_PLUGIN": str(missing)})
     assert done.returncode == 0, done.stderr[-4000:]
     assert len(records) == 1 and records[0]["status"] == "ok", records
     schema.check_record(records[0])
@@ -176,16 +166,12 @@ def test_a_primitive_that_counts_a_line_it_never_flushed_is_caught(driver, tmp_p
     """The test driver's mutant (tests/unit/mutant_flush.h) returns the right count, so the
     flush conformance checks pass it; the executed instructions give it away."""
     require_lab()
-    config = tmp_path / "mutant.yaml"
-    config.write_text("targets: [lab:ext4]\nlab: {model: true}\n"
-                      "defaults: {duration_s: 0.1, warmup_s: 0, repetitions: 1, working_set: 1M}\n"
-                      "cases:\n  - {workload: log-append, mode: flush-only, record_size: 100,\n"
-                      "     flush: [clwb, mutant-counts-a-skipped-line]}\n")
-    out = tmp_path / "run"
-    done = subprocess.run([str(driver.parent / "daxbench-mutants"), "run", "--config", str(config),
-                           "--out", str(out)], capture_output=True, text=True, timeout=600)
-    records = schema.read_records(out)
-    fail_unless_the_lab_ran(records)
+    done, _, records = run_lab_config(
+        driver.parent / "daxbench-mutants", tmp_path,
+        "targets: [lab:ext4]\nlab: {model: true}\n"
+        "defaults: {duration_s: 0.1, warmup_s: 0, repetitions: 1, working_set: 1M}\n"
+        "cases:\n  - {workload: log-append, mode: flush-only, record_size: 100,\n"
+        "     flush: [clwb, mutant-counts-a-skipped-line]}\n")
     assert done.returncode == 0, done.stderr[-4000:]
     by_flush = {r["flush"]: r for r in records}
     assert set(by_flush) == {"clwb", "mutant-counts-a-skipped-line"}, records
