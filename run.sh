@@ -29,7 +29,9 @@ usage:
   ./run.sh lab shell [ext4|xfs|devdax]                    shell in a lab guest on fresh pmem (default ext4)
   ./run.sh report RUN_DIR [--no-plots] [--baseline MODE]  (re)write a results folder's reports and plots
   ./run.sh compare BASE NEW [--threshold 5%] [--alpha A]  compare two results folders: exit 1 on a
-                                                          significant regression beyond the threshold
+          [--reply] [--out DIR]                           significant regression beyond the threshold;
+                                                          --reply prints the table for a mailing-list
+                                                          reply, --out DIR writes it as DIR/reply.txt
   ./run.sh history add RUN_DIR [--db PATH]                add a results folder to results/history.sqlite
   ./run.sh dashboard [--db PATH] [--out DIR]              render the history as results/dashboard/
 

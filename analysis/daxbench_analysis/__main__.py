@@ -81,9 +81,17 @@ def cmd_report(args) -> int:
 
 def cmd_compare(args) -> int:
     from daxbench_analysis.compare import compare_runs, render_text
+    from daxbench_analysis.render import text
+    from daxbench_analysis.render.reports import write_document
+    from daxbench_analysis.sections.reply import reply_of_runs
     base, new = load(args.base), load(args.new)
     result = compare_runs(base, new, threshold=args.threshold, alpha=args.alpha)
-    sys.stdout.write(render_text(result))
+    if args.reply or args.out:
+        reply = reply_of_runs(base, new, threshold=args.threshold, alpha=args.alpha)
+    sys.stdout.write(text.render(reply) if args.reply else render_text(result))
+    if args.out:
+        for path in write_document(reply, Path(args.out), "reply"):
+            print(path, file=sys.stderr if args.reply else sys.stdout)
     return result.exit_status
 
 
@@ -133,6 +141,12 @@ def parser() -> argparse.ArgumentParser:
     compare.add_argument("--alpha", type=parse_alpha, default=0.05,
                          help="significance level of Welch's t-test on ln(value); the ratio "
                               "interval is at 1 - alpha (default 0.05)")
+    compare.add_argument("--reply", action="store_true",
+                         help="print the reply (the table for a mailing-list reply, LKP's "
+                              "layout) in place of the comparison")
+    compare.add_argument("--out", metavar="DIR",
+                         help="also write the reply as reply.txt, reply.md and reply.tex "
+                              "into DIR")
     compare.set_defaults(handler=cmd_compare)
 
     history = commands.add_parser("history", help="the SQLite history of runs")

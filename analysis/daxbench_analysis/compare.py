@@ -2,13 +2,14 @@
 and latency with its 95% interval and the p-value of Welch's t-test on the logarithms, and
 whether a significant regression exceeds the threshold (the exit status of
 `daxbench_analysis compare`). The significance rule itself is `stats.compare` (C++,
-analysis/stats/compare.h); this module only applies it and prints it."""
+analysis/stats/compare.h); this module only applies it and prints it. compare_cases judges
+any two groups of cases paired by id (sections/reply.py uses it with more metrics)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from daxbench_analysis import stats
-from daxbench_analysis.model.run import LATENCY, THROUGHPUT, Metric, Run
+from daxbench_analysis.model.run import LATENCY, THROUGHPUT, Case, Metric, Run
 from daxbench_analysis.numbers import format_ratio, humanize
 
 # Counters are left out: most are exact counts that differ only when the code does, and the
@@ -99,14 +100,14 @@ def context_notes(base: Run, new: Run) -> list[str]:
     return notes
 
 
-def compare_case(case_id: str, base: Run, new: Run) -> CaseComparison:
+def compare_case(case_id: str, old_case: Case, new_case: Case,
+                 metrics: tuple[Metric, ...] = COMPARED_METRICS) -> CaseComparison:
     """The case with its compared metrics' samples, not judged yet (see judge_families)."""
-    old_case, new_case = base.cases[case_id], new.cases[case_id]
     result = CaseComparison(case_id, len(old_case.ok_records), len(new_case.ok_records))
     if not result.base_repetitions or not result.new_repetitions:
         result.problem = (f"not compared: base {old_case.status}, new {new_case.status}")
         return result
-    for metric in COMPARED_METRICS:
+    for metric in metrics:
         old_samples, new_samples = old_case.samples(metric), new_case.samples(metric)
         if old_samples and new_samples:
             result.metrics.append(MetricComparison(metric, stats.median(old_samples),
@@ -117,20 +118,35 @@ def compare_case(case_id: str, base: Run, new: Run) -> CaseComparison:
 
 def judge_families(cases: list[CaseComparison], threshold: float, alpha: float) -> None:
     """Each compared metric over all cases is one family (stats.compare_family): asking "did
-    ops/s get worse anywhere?" of forty cases must not make a false flag likely."""
-    for metric in COMPARED_METRICS:
-        members = [m for case in cases for m in case.metrics if m.metric is metric]
-        judged = stats.compare_family([(*m.samples, metric.better) for m in members],
+    ops/s get worse anywhere?" of forty cases must not make a false flag likely. A family is
+    a metric's name, in the order the metrics first appear."""
+    families: dict[str, list[MetricComparison]] = {}
+    for case in cases:
+        for m in case.metrics:
+            families.setdefault(m.metric.name, []).append(m)
+    for members in families.values():
+        judged = stats.compare_family([(*m.samples, m.metric.better) for m in members],
                                       threshold=threshold, alpha=alpha)
         for member, comparison in zip(members, judged):
             member.comparison = comparison
 
 
+def compare_cases(base: dict[str, Case], new: dict[str, Case], threshold: float = 0.05,
+                  alpha: float = 0.05, metrics=lambda old, new: COMPARED_METRICS
+                  ) -> list[CaseComparison]:
+    """The cases of `base` that `new` has too (same id), in base's order, each metric judged
+    over them all. Two groups of cases, not two runs: the caller says what pairs them (two
+    folders' case ids today; one folder's cases under two kernels later). `metrics(old, new)`
+    names the metrics of a pair of cases."""
+    cases = [compare_case(case_id, old, new[case_id], tuple(metrics(old, new[case_id])))
+             for case_id, old in base.items() if case_id in new]
+    judge_families(cases, threshold, alpha)
+    return cases
+
+
 def compare_runs(base: Run, new: Run, threshold: float = 0.05,
                  alpha: float = 0.05) -> CompareResult:
-    common = [case_id for case_id in base.cases if case_id in new.cases]
-    cases = [compare_case(case_id, base, new) for case_id in common]
-    judge_families(cases, threshold, alpha)
+    cases = compare_cases(base.cases, new.cases, threshold, alpha)
     return CompareResult(
         base, new, threshold, alpha, context_notes(base, new), cases,
         [case_id for case_id in base.cases if case_id not in new.cases],

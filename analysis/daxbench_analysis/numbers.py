@@ -48,3 +48,39 @@ def format_percent(fraction: float) -> str:
     if percent < 0.05:
         return "<0.1"  # not "0.0": the repetitions did differ
     return f"{percent:.0f}" if percent >= 9.95 else f"{percent:.1f}"
+
+
+def format_plain(value: float) -> str:
+    """A number in full, as the kernel's test robots print theirs (LKP, mmtests): 138055,
+    41.5, 0.0123, 1.145e+09; at most 10 characters."""
+    if value is None or math.isnan(value):
+        return "-"
+    magnitude = abs(value)
+    if magnitude == 0:
+        return "0"
+    if magnitude >= 1e9 or magnitude < 1e-4:
+        return f"{value:.3e}"
+    if magnitude >= 100:
+        return f"{value:.0f}"
+    if magnitude >= 10:
+        return f"{value:.1f}"
+    if magnitude >= 1:
+        return f"{value:.2f}"
+    return f"{value:.3g}"
+
+
+def format_change(ratio: float) -> str:
+    """A ratio new/base as LKP's %change: +33.4%, -20.0%, +0.0%; "-" when undefined."""
+    if ratio is None or not math.isfinite(ratio):
+        return "-"
+    percent = (ratio - 1) * 100
+    return f"{percent:+.1e}%" if abs(percent) >= 1e5 else f"{percent:+.1f}%"
+
+
+def format_stddev(cv: float) -> str:
+    """A coefficient of variation as LKP's ±%stddev: "± 18%", "±<1%"; "" when the
+    repetitions were all alike (an exact count: nothing to show)."""
+    if cv is None or math.isnan(cv) or cv == 0:
+        return ""
+    percent = abs(cv) * 100
+    return "±<1%" if percent < 0.5 else f"±{percent:3.0f}%"

@@ -329,3 +329,52 @@ def make_plots_run(path, emulated: str | None = None, with_extras: bool = True) 
     return make_run(path, cases, repetitions=5, run_id="plots-run", emulated=emulated,
                     micro=make_micro_json() if with_extras else None,
                     crash=make_crash_records() if with_extras else None)
+
+
+# ---- a base/new pair for the reply (added by the reply helper) ---------------------------
+
+LAB_TARGET = "lab:ext4"
+# uname -s -r -v, as context.json has them: the reply names the release.
+REPLY_KERNELS = ("Linux 6.1.0-base #1 SMP PREEMPT_DYNAMIC Debian 6.1.0-1", "Linux 6.2.0-new #2 SMP")
+
+
+def _reply_cases(new: bool, target: str) -> list[dict]:
+    """log-append/fdatasync: 20% fewer ops/s, twice the page faults (exact counts), the same
+    syscalls, journal commits and op p50 within their noise; log-append/none: unchanged."""
+    faults = [0.5] * 3 if new else [0.25] * 3
+    commits = [0.5, 0.49, 0.51] if new else [0.5, 0.52, 0.48]
+    return [
+        case("log-append", "fdatasync", [8000, 8080, 7920] if new else [10000, 10100, 9900],
+             target=target, latency={"p50": [2040, 1900, 2150] if new else [2000, 2100, 1900],
+                                     "p99": [9000, 9100, 8900]},
+             counters={"page_faults": faults, "syscalls": 1.0, "jbd2:jbd2_end_commit": commits}),
+        case("log-append", "none", [1_000_000, 1_010_000, 990_000], target=target,
+             latency={"p50": 300, "p99": 1200}, counters={"page_faults": 0.001, "syscalls": 0.0}),
+    ]
+
+
+def make_reply_pair(folder, lab: bool = False) -> tuple[Path, Path]:
+    """base/ and new/ with 3 repetitions of _reply_cases, each side under its own kernel
+    (REPLY_KERNELS): on the host (file:/var/tmp), or `lab` in a TCG guest on lab:ext4, whose
+    kernel is the guest's (context.json lab.lab:ext4.guest_context) and the host's another."""
+    folder = Path(folder)
+    made = []
+    for label, kernel in zip(("base", "new"), REPLY_KERNELS):
+        target = LAB_TARGET if lab else PAGE_CACHE_TARGET
+        path = make_run(folder / f"reply-{label}", _reply_cases(label == "new", target),
+                        repetitions=3, run_id=f"reply-{label}-run",
+                        emulated="tcg" if lab else None)
+        context = json.loads((path / "context.json").read_text())
+        context["command_line"] = (f"./build/daxbench run --config configs/fixture.yaml "
+                                   f"--out results/reply-{label}")
+        if lab:
+            guest = {**context, "host": {**context["host"], "name": "daxbench-lab",
+                                         "kernel": kernel, "cpu_model": "QEMU TCG CPU"}}
+            context["lab"] = {LAB_TARGET: {"status": "ok", "accel": "tcg",
+                                           "guest_context": guest}}
+            context["emulated"] = None  # the host's own context: the guest was emulated
+        else:
+            context["host"]["kernel"] = kernel
+        (path / "context.json").write_text(json.dumps(context, indent=1))
+        made.append(path)
+    return made[0], made[1]

@@ -8,7 +8,7 @@ from daxbench_analysis.sections.blocks import Cell, Document, Note, Span, Strong
 
 TEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
                 "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
-                "^": r"\textasciicircum{}"}
+                "^": r"\textasciicircum{}", "±": r"$\pm$"}
 
 
 def tex_escape(text: str) -> str:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from daxbench_analysis.render.flow import flow, gap_before
-from daxbench_analysis.sections.blocks import (Cell, Document, Facts, Heading, ItemList, Note,
-                                               Paragraph, Span, Strong, Table, Title)
+from daxbench_analysis.sections.blocks import (Cell, Code, Document, Facts, Heading, ItemList,
+                                               Note, Paragraph, Span, Strong, Table, Title)
 
 
 def md_escape(text: str) -> str:
@@ -54,6 +54,8 @@ def block_lines(block, previous) -> list[str]:
         return gap + [md_escape(" ".join(line.strip() for line in block.lines))]
     if isinstance(block, ItemList):
         return ["", block.title, ""] + [f"- {md_escape(item)}" for item in block.items]
+    if isinstance(block, Code):
+        return gap + [md_escape(block.title) + ":", "", "```sh", *block.lines, "```"]
     if isinstance(block, Table):
         return (gap + table_lines(block)) if block.rows is not None else []
     raise TypeError(f"no markdown rendering of {type(block).__name__}")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import textwrap
 
 from daxbench_analysis.render.flow import flow, gap_before
-from daxbench_analysis.sections.blocks import (Cell, Document, Facts, Heading, ItemList, Note,
-                                               Paragraph, Span, Strong, Table, Title)
+from daxbench_analysis.sections.blocks import (Cell, Code, Document, Facts, Heading, ItemList,
+                                               Note, Paragraph, Span, Strong, Table, Title)
 
 WIDTH = 80
 COLUMN_GAP = 2
@@ -24,6 +24,22 @@ def wrap(line: str, indent: str = "    ") -> list[str]:
 
 def truncate(text: str, width: int) -> str:
     return text if len(text) <= width else text[:max(width - 3, 0)] + "..."
+
+
+def fold_command(line: str, indent: str = "  ") -> list[str]:
+    """A shell command in lines of at most WIDTH, each but the last ending in " \\" so that
+    the lines pasted into a shell are still the one command (a word longer than the room
+    stays whole)."""
+    lines: list[str] = []
+    current = indent
+    for word in line.split(" "):
+        candidate = f"{current} {word}" if current.strip() else current + word
+        if current.strip() and len(candidate) + 2 > WIDTH:
+            lines.append(current + " \\")
+            current = indent + "    " + word
+        else:
+            current = candidate
+    return lines + [current]
 
 
 def cell_text(cell) -> str:
@@ -140,6 +156,9 @@ def block_lines(block, previous) -> list[str]:
                                     break_on_hyphens=False) if block.bullets
                       else [truncate(f"  {item}", WIDTH)])
         return lines
+    if isinstance(block, Code):
+        return gap + [block.title + ":"] + [folded for line in block.lines
+                                            for folded in fold_command(line)]
     if isinstance(block, Table):
         if block.compact is not None:
             return flow(block.compact, block_lines, previous)

@@ -50,6 +50,13 @@ class ItemList:
 
 
 @dataclass
+class Code:
+    """Lines to copy as they are (a shell command): never folded like prose."""
+    title: str
+    lines: list[str]
+
+
+@dataclass
 class Cell:
     """A median with the half-width of its interval in % and a significance mark."""
     value: str                 # the humanised median, "-" when not measured
@@ -93,7 +100,7 @@ class Table:
     compact: list["Block"] | None = None
 
 
-Block = Title | Facts | Heading | Paragraph | Note | ItemList | Table
+Block = Title | Facts | Heading | Paragraph | Note | ItemList | Code | Table
 
 
 @dataclass
