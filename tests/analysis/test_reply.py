@@ -133,3 +133,21 @@ def test_compare_writes_the_reply_files(tmp_path, capsys):
     assert "Emulated: counts exact, times not native." in tex
     assert main(["compare", str(base), str(new), "--reply"]) == 1
     assert capsys.readouterr().out == txt
+
+
+def test_long_commands_fold_for_a_shell(tmp_path):
+    """A command longer than a line is folded with " \\" (an option kept with its value), so
+    the pasted lines are the same command."""
+    base, new = fixtures.make_reply_pair(tmp_path)
+    context_path = new / "context.json"
+    command = ("/work/build-reply/daxbench run --config /tmp/a-long-config-name.yaml "
+               "--target file:/var/tmp/reply-scratch --out /tmp/replyB-with-a-long-name")
+    context_path.write_text(context_path.read_text().replace(
+        "./build/daxbench run --config configs/fixture.yaml --out results/reply-new", command))
+    lines = reply_text(base, new).splitlines()
+    at = lines.index("reproduce new (reply-new-run):")
+    folded = lines[at + 1:at + 3]
+    assert folded == [
+        "  /work/build-reply/daxbench run --config /tmp/a-long-config-name.yaml \\",
+        "      --target file:/var/tmp/reply-scratch --out /tmp/replyB-with-a-long-name"]
+    assert " ".join(part.strip().removesuffix(" \\") for part in folded) == command

@@ -26,13 +26,26 @@ def truncate(text: str, width: int) -> str:
     return text if len(text) <= width else text[:max(width - 3, 0)] + "..."
 
 
+def command_words(line: str) -> list[str]:
+    """The command's words, an option kept with its value (`--out DIR`) so that a fold
+    does not part them."""
+    words: list[str] = []
+    for word in line.split(" "):
+        if words and words[-1].startswith("-") and " " not in words[-1] \
+                and not word.startswith("-"):
+            words[-1] += " " + word
+        else:
+            words.append(word)
+    return words
+
+
 def fold_command(line: str, indent: str = "  ") -> list[str]:
     """A shell command in lines of at most WIDTH, each but the last ending in " \\" so that
     the lines pasted into a shell are still the one command (a word longer than the room
     stays whole)."""
     lines: list[str] = []
     current = indent
-    for word in line.split(" "):
+    for word in command_words(line):
         candidate = f"{current} {word}" if current.strip() else current + word
         if current.strip() and len(candidate) + 2 > WIDTH:
             lines.append(current + " \\")
