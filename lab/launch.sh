@@ -23,8 +23,9 @@ usage: lab/launch.sh --kind ext4|xfs|devdax|virtio-ext4 --image DIR --pmem FILE 
   --persistence adr (default): the NVDIMM's persistence domain is the memory controller, so
                 stores need a cache flush and a fence; eadr: the CPU cache is in the domain
                 (QEMU nvdimm-persistence=mem-ctrl or cpu; the guest reads persistence_domain);
-                virtio: the only one of the virtio-* kinds (and their default), whose pmem is a
-                virtio-pmem device: no platform domain, durable only through its flush (fsync)
+                virtio: the only value (and the default) for the virtio-* kinds: their pmem is
+                a virtio-pmem device, with no platform domain; durable only through its flush
+                request (fsync)
   --kind virtio-ext4  ext4 -o dax on QEMU's virtio-pmem-pci (the pmem of cloud VMs) instead of
                 an NVDIMM: the kernel refuses MAP_SYNC there; the model does not apply
   --model PLUGIN.so  run the persistence model (docs/lab.md): the QEMU of --model-qemu (the
