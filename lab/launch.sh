@@ -9,7 +9,7 @@ set -euo pipefail
 
 usage() {
   cat <<'USAGE'
-usage: lab/launch.sh --kind ext4|xfs|devdax|virtio-ext4 --image DIR --pmem FILE [--pmem-size 1G]
+usage: lab/launch.sh --kind ext4|xfs|devdax|virtio-ext4|virtio-xfs --image DIR --pmem FILE [--pmem-size 1G]
                      [--job DIR] [--shell] [--smp N] [--accel auto|tcg|kvm]
                      [--journal default|long] [--persistence adr|eadr|virtio]
                      [--model PLUGIN.so --model-qemu DIR --durable FILE [--model-stats FILE]
@@ -26,8 +26,9 @@ usage: lab/launch.sh --kind ext4|xfs|devdax|virtio-ext4 --image DIR --pmem FILE 
                 virtio: the only value (and the default) for the virtio-* kinds: their pmem is
                 a virtio-pmem device, with no platform domain; durable only through its flush
                 request (fsync)
-  --kind virtio-ext4  ext4 -o dax on QEMU's virtio-pmem-pci (the pmem of cloud VMs) instead of
-                an NVDIMM: the kernel refuses MAP_SYNC there; the model does not apply
+  --kind virtio-ext4|virtio-xfs  ext4 -o dax / xfs -o dax=always on QEMU's virtio-pmem-pci
+                (the pmem of cloud VMs) instead of an NVDIMM: the kernel refuses MAP_SYNC
+                there; the model does not apply
   --model PLUGIN.so  run the persistence model (docs/lab.md): the QEMU of --model-qemu (the
                 folder lab/fetch-model-qemu.sh prints) with the plugin, which writes what the
                 platform guarantees into --durable FILE (made as a copy of --pmem when missing);
@@ -70,8 +71,8 @@ done
 
 case "$KIND" in
   ext4|xfs|devdax) PMEM_DEVICE=nvdimm ;;
-  virtio-ext4) PMEM_DEVICE=virtio ;;
-  *) usage_error "--kind must be ext4, xfs, devdax or virtio-ext4" ;;
+  virtio-ext4|virtio-xfs) PMEM_DEVICE=virtio ;;
+  *) usage_error "--kind must be ext4, xfs, devdax, virtio-ext4 or virtio-xfs" ;;
 esac
 [ -n "$IMAGE" ] || usage_error "--image is required"
 [ -n "$PMEM" ] || usage_error "--pmem is required"

@@ -125,7 +125,7 @@ const SectionKey kCounterKeys[] = {
 };
 
 const SectionKey kCrashKeys[] = {
-    {{"filesystems", ParamKind::kText, "all", "ext4, xfs (all); virtio-ext4 by name"},
+    {{"filesystems", ParamKind::kText, "all", "ext4, xfs (all); virtio-ext4, virtio-xfs by name"},
      nullptr,
      true},
     {{"modes", ParamKind::kText, "all", "registered modes"}, nullptr, true},
@@ -286,10 +286,10 @@ CrashConfig parse_crash(const Located& at, const YAML::Node& given) {
   for (const ModeDesc* m : modes()) mode_names.emplace_back(m->name);
   for (const crash::CrashWorkloadDesc* w : crash::crash_workloads())
     workload_names.emplace_back(w->name);
-  // virtio-ext4 (virtio-pmem) only when named: its cells are another platform's, and `all`
-  // has always meant the NVDIMM filesystems.
+  // virtio-ext4, virtio-xfs (virtio-pmem) only when named: its cells are another platform's, and
+  // `all` has always meant the NVDIMM filesystems.
   crash.filesystems =
-      crash_names(at, node, "filesystems", {"ext4", "xfs"}, "crash", {"virtio-ext4"});
+      crash_names(at, node, "filesystems", {"ext4", "xfs"}, "crash", {"virtio-ext4", "virtio-xfs"});
   crash.modes = crash_names(at, node, "modes", mode_names);
   crash.file_states = crash_names(at, node, "file_states", {"sparse", "fallocated", "zeroed"});
   crash.workloads = crash_names(at, node, "workloads", workload_names);

@@ -16,7 +16,8 @@ namespace {
 namespace fs = std::filesystem;
 
 // The NVDIMM kinds, then the virtio-pmem ones (their prefix, kVirtioPrefix, says which).
-constexpr std::array<std::string_view, 4> kKinds = {"ext4", "xfs", "devdax", "virtio-ext4"};
+constexpr std::array<std::string_view, 5> kKinds = {"ext4", "xfs", "devdax", "virtio-ext4",
+                                                    "virtio-xfs"};
 constexpr std::string_view kVirtioPrefix = "virtio-";
 
 std::string env(const char* name) {
@@ -52,7 +53,7 @@ void check_lab_kind(std::string_view kind) {
   for (std::string_view known : kKinds)
     if (known == kind) return;
   throw TargetError("lab target: unknown kind '" + std::string(kind) +
-                    "'; valid: lab:ext4, lab:xfs, lab:devdax, lab:virtio-ext4");
+                    "'; valid: lab:ext4, lab:xfs, lab:devdax, lab:virtio-ext4, lab:virtio-xfs");
 }
 
 std::string_view lab_kind_fixed_persistence(std::string_view kind) {
@@ -70,10 +71,10 @@ bool inside_lab_guest(std::string_view kind) {
 
 extern const TargetDesc kLabTarget{
     .name = "lab",
-    .syntax = "lab:ext4|xfs|devdax|virtio-ext4",
+    .syntax = "lab:ext4|xfs|devdax|virtio-ext4|virtio-xfs",
     .summary =
         "the emulated persistent-memory VM (lab/): QEMU with an emulated NVDIMM, or "
-        "virtio-pmem (virtio-ext4)",
+        "virtio-pmem (virtio-ext4, virtio-xfs)",
     .open = [](std::string_view argument) -> std::unique_ptr<Target> {
       check_lab_kind(argument);
       if (!inside_lab_guest(argument))

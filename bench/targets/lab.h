@@ -1,4 +1,4 @@
-// `lab:ext4`, `lab:xfs`, `lab:devdax`, `lab:virtio-ext4` as the registry knows them. Inside the
+// `lab:ext4`, `lab:xfs`, `lab:devdax`, `lab:virtio-ext4|xfs` as the registry knows them. Inside the
 // lab's guest the spec opens the guest's own target; on the host its cases run elsewhere, in a
 // guest that bench/lab/host boots, so the registry says so (TargetDesc::runs_cases_elsewhere).
 #pragma once
@@ -8,7 +8,7 @@
 
 namespace daxbench {
 
-// Throws TargetError unless `kind` is ext4, xfs, devdax or virtio-ext4.
+// Throws TargetError unless `kind` is ext4, xfs, devdax, virtio-ext4 or virtio-xfs.
 void check_lab_kind(std::string_view kind);
 
 // The persistence a kind has whatever the config asks: "virtio" for a virtio-pmem kind (no

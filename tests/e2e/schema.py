@@ -365,7 +365,8 @@ def check_crash_record(record, schema=SCHEMA):
     assert record["kind"] == "crash-cut"
     assert record["status"] in STATUSES, f"{where}: status {record['status']}"
     assert record["verdict"] in CRASH_VERDICTS, f"{where}: verdict {record['verdict']}"
-    assert record["target"] in ("lab:ext4", "lab:xfs", "lab:virtio-ext4"), where
+    assert record["target"] in ("lab:ext4", "lab:xfs", "lab:virtio-ext4",
+                                "lab:virtio-xfs"), where
     assert record["file_state"] in ("sparse", "fallocated", "zeroed"), where
     # A virtio-pmem kind has its own domain and only it; the NVDIMM kinds take adr or eadr.
     virtio = record["target"].startswith("lab:virtio-")

@@ -77,6 +77,8 @@ TEST(Targets, LabKindsAreCheckedAndDevicesHaveNoFiles) {
   EXPECT_EQ(lab_kind_fixed_persistence("virtio-ext4"), "virtio");
   EXPECT_EQ(lab_kind_fixed_persistence("ext4"), "");
   EXPECT_EQ(lab_kind_filesystem("virtio-ext4"), "ext4");
+  EXPECT_EQ(lab_kind_filesystem("virtio-xfs"), "xfs");
+  EXPECT_EQ(lab_kind_fixed_persistence("virtio-xfs"), "virtio");
   EXPECT_EQ(lab_kind_filesystem("devdax"), "");
   EXPECT_FALSE(target_has_files("devdax:/dev/dax0.0"));
 }
