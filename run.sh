@@ -26,7 +26,7 @@ usage:
   ./run.sh --list                                         registered modes, workloads, targets, flushes
   ./run.sh --test                                         build (Release and ASan+UBSan) and run all tests
   ./run.sh lab build                                      build the emulated-pmem guest image, print its folder
-  ./run.sh lab shell [ext4|xfs|devdax]                    shell in a lab guest on fresh pmem (default ext4)
+  ./run.sh lab shell [ext4|xfs|devdax|virtio-ext4|virtio-xfs] shell in a lab guest on fresh pmem (default ext4)
   ./run.sh report RUN_DIR [--no-plots] [--baseline MODE]  (re)write a results folder's reports and plots
   ./run.sh compare BASE NEW [--threshold 5%] [--alpha A]  compare two results folders: exit 1 on a
           [--reply] [--out DIR]                           significant regression beyond the threshold;
@@ -36,7 +36,7 @@ usage:
   ./run.sh dashboard [--db PATH] [--out DIR]              render the history as results/dashboard/
 
 NAME is a path, or a file in configs/ (the .yaml may be left off).
-SPEC is file:DIR, fsdax:DIR, devdax:/dev/daxX.Y or lab:ext4|xfs|devdax (default: the config's targets).
+SPEC is file:DIR, fsdax:DIR, devdax:/dev/daxX.Y or lab:ext4|xfs|devdax|virtio-ext4|virtio-xfs (default: the config's targets).
 The analysis commands are docs/analysis.md; their exit status: 0 fine, 1 regression, 2 bad input.
 USAGE
 }

@@ -10,9 +10,10 @@ CACHE_ROOT="${DAXBENCH_LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/daxbench/lab}"
 # a hard dependency of nd_pmem; ext4/xfs need a crc32c implementation at mount time (a
 # softdep, so it is listed explicitly); 9p over virtio carries the guest's root filesystem;
 # pvpanic-mmio tells QEMU of a guest panic, which then exits with a failure status;
-# overlay gives the guest a writable /tmp that still shows the host's.
+# overlay gives the guest a writable /tmp that still shows the host's; virtio_pmem (with
+# nd_virtio, its flush path) gives the virtio-* kinds their pmem region.
 MODULES=(libnvdimm nd_btt nd_pmem nd_e820 nfit crc16 mbcache jbd2 crc32c_generic
-         crc32c-intel libcrc32c ext4 xfs device_dax dax_pmem
+         crc32c-intel libcrc32c ext4 xfs device_dax dax_pmem nd_virtio virtio_pmem
          virtio_ring virtio virtio_pci netfs fscache 9pnet 9pnet_virtio 9p pvpanic-mmio overlay)
 
 log() { echo "build-image: $*" >&2; }

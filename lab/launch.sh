@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Boots one daxbench lab guest (QEMU, emulated NFIT pmem backed by a host file) and execs
+# Boots one daxbench lab guest (QEMU, emulated pmem backed by a host file: an NFIT NVDIMM, or
+# virtio-pmem for the virtio-* kinds) and execs
 # QEMU last, so the caller's child IS QEMU: SIGKILL of it is a power cut. The guest's
 # serial console is this script's stdout. The only place that knows the QEMU command line.
 # QEMU options are comma-separated on purpose: one array element each.
@@ -8,9 +9,9 @@ set -euo pipefail
 
 usage() {
   cat <<'USAGE'
-usage: lab/launch.sh --kind ext4|xfs|devdax --image DIR --pmem FILE [--pmem-size 1G]
+usage: lab/launch.sh --kind ext4|xfs|devdax|virtio-ext4|virtio-xfs --image DIR --pmem FILE [--pmem-size 1G]
                      [--job DIR] [--shell] [--smp N] [--accel auto|tcg|kvm]
-                     [--journal default|long] [--persistence adr|eadr]
+                     [--journal default|long] [--persistence adr|eadr|virtio]
                      [--model PLUGIN.so --model-qemu DIR --durable FILE [--model-stats FILE]
                       [--model-counts FILE]]
   --pmem FILE   backing file of the emulated pmem; copied from the image's template when
@@ -21,7 +22,13 @@ usage: lab/launch.sh --kind ext4|xfs|devdax --image DIR --pmem FILE [--pmem-size
                 xfssyncd_centisecs=720000): crash tests, where it would hide loss
   --persistence adr (default): the NVDIMM's persistence domain is the memory controller, so
                 stores need a cache flush and a fence; eadr: the CPU cache is in the domain
-                (QEMU nvdimm-persistence=mem-ctrl or cpu; the guest reads persistence_domain)
+                (QEMU nvdimm-persistence=mem-ctrl or cpu; the guest reads persistence_domain);
+                virtio: the only value (and the default) for the virtio-* kinds: their pmem is
+                a virtio-pmem device, with no platform domain; durable only through its flush
+                request (fsync)
+  --kind virtio-ext4|virtio-xfs  ext4 -o dax / xfs -o dax=always on QEMU's virtio-pmem-pci
+                (the pmem of cloud VMs) instead of an NVDIMM: the kernel refuses MAP_SYNC
+                there; the model does not apply
   --model PLUGIN.so  run the persistence model (docs/lab.md): the QEMU of --model-qemu (the
                 folder lab/fetch-model-qemu.sh prints) with the plugin, which writes what the
                 platform guarantees into --durable FILE (made as a copy of --pmem when missing);
@@ -41,7 +48,7 @@ fail() { echo "launch: error: $*" >&2; echo "DAXBENCH-LAB FAILED launch: $*"; ex
 usage_error() { echo "launch: $*" >&2; usage >&2; exit 2; }
 
 KIND="" IMAGE="" PMEM="" PMEM_SIZE="" JOB="" SHELL_MODE=0 SMP=1 ACCEL=auto JOURNAL=default
-PERSISTENCE=adr MODEL="" MODEL_QEMU="" DURABLE="" MODEL_STATS="" MODEL_COUNTS=""
+PERSISTENCE="" MODEL="" MODEL_QEMU="" DURABLE="" MODEL_STATS="" MODEL_COUNTS=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --kind|--image|--pmem|--pmem-size|--job|--smp|--accel|--journal|--persistence|--model|\
@@ -62,18 +69,31 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-case "$KIND" in ext4|xfs|devdax) ;; *) usage_error "--kind must be ext4, xfs or devdax" ;; esac
+case "$KIND" in
+  ext4|xfs|devdax) PMEM_DEVICE=nvdimm ;;
+  virtio-ext4|virtio-xfs) PMEM_DEVICE=virtio ;;
+  *) usage_error "--kind must be ext4, xfs, devdax, virtio-ext4 or virtio-xfs" ;;
+esac
 [ -n "$IMAGE" ] || usage_error "--image is required"
 [ -n "$PMEM" ] || usage_error "--pmem is required"
 [[ "$SMP" =~ ^[1-9][0-9]*$ ]] || usage_error "--smp must be a positive integer"
 case "$ACCEL" in auto|tcg|kvm) ;; *) usage_error "--accel must be auto, tcg or kvm" ;; esac
 case "$JOURNAL" in default|long) ;; *) usage_error "--journal must be default or long" ;; esac
-case "$PERSISTENCE" in
-  adr) NVDIMM_PERSISTENCE=mem-ctrl ;;
-  eadr) NVDIMM_PERSISTENCE=cpu ;;
-  *) usage_error "--persistence must be adr or eadr" ;;
+# The NVDIMM's domain is a machine property (NFIT); a virtio-pmem device has none to set.
+[ -n "$PERSISTENCE" ] || { [ "$PMEM_DEVICE" = virtio ] && PERSISTENCE=virtio || PERSISTENCE=adr; }
+case "$PMEM_DEVICE:$PERSISTENCE" in
+  nvdimm:adr) NVDIMM_PERSISTENCE=mem-ctrl ;;
+  nvdimm:eadr) NVDIMM_PERSISTENCE=cpu ;;
+  virtio:virtio) NVDIMM_PERSISTENCE="" ;;
+  nvdimm:*) usage_error "--persistence must be adr or eadr for --kind $KIND" ;;
+  virtio:*) usage_error "--persistence must be virtio for --kind $KIND (virtio-pmem has no ADR/eADR)" ;;
 esac
 QEMU_BIN=qemu-system-x86_64 QEMU_DATA_ARGS=()
+if [ -n "$MODEL" ] && [ "$PMEM_DEVICE" = virtio ]; then
+  # The model tracks the NVDIMM's guest-physical range; a virtio-pmem guest's stores land in
+  # QEMU's shared mapping of the file, which a kill of QEMU keeps whole.
+  usage_error "--model does not apply to --kind $KIND (no NVDIMM to model)"
+fi
 if [ -n "$MODEL" ]; then
   [ -n "$MODEL_QEMU" ] && [ -n "$DURABLE" ] || usage_error "--model needs --model-qemu and --durable"
   [ -f "$MODEL" ] || fail "persistence model plugin $MODEL not found (build the daxbench_pmem_model target)"
@@ -140,11 +160,19 @@ MODEL_PMEM_BASE=0x100000000  # where the pc machine maps device memory with RAM_
 common_args() {  # PMEM_FILE SIZE_BYTES: the machine without console or shares
   local maxmem=$(( RAM_MIB + ($2 >> 20) + 1024 ))
   [ "$maxmem" -ge 8192 ] || maxmem=8192
+  local machine=pc pmem_device=nvdimm,id=nv1,memdev=mem1
+  if [ "$PMEM_DEVICE" = virtio ]; then
+    # Device memory as well (hence slots/maxmem), but reached through virtio: the guest's
+    # fsync becomes a flush request that QEMU answers with an fsync of the backing file.
+    pmem_device=virtio-pmem-pci,id=vp1,memdev=mem1
+  else
+    machine="pc,nvdimm=on,nvdimm-persistence=$NVDIMM_PERSISTENCE"
+  fi
   QEMU_ARGS=("$QEMU_BIN" "${QEMU_DATA_ARGS[@]}" -nodefaults -no-user-config -name daxbench-lab
-    -machine "pc,nvdimm=on,nvdimm-persistence=$NVDIMM_PERSISTENCE" "${ACCEL_ARGS[@]}" -smp "$SMP"
+    -machine "$machine" "${ACCEL_ARGS[@]}" -smp "$SMP"
     -m "${RAM_MIB}M,slots=2,maxmem=${maxmem}M"
     -object "memory-backend-file,id=mem1,share=on,mem-path=$1,size=$2"
-    -device nvdimm,id=nv1,memdev=mem1
+    -device "$pmem_device"
     -kernel "$KERNEL" -initrd "$IMAGE/initramfs.cpio"
     # The host's root, read-only for QEMU itself: the guest can never write host files.
     # multidevs=remap: / spans several host filesystems whose inode numbers could collide.

@@ -67,6 +67,13 @@ bool is_durable(const ModeDesc& mode, const TargetFacts& target, std::string* wh
       say("the kernel writes data and metadata back in the commit's syscall");
       return true;
     case Durability::kWhenPmem:
+      // A DAX target whose kernel refuses MAP_SYNC is an asynchronous region (virtio-pmem):
+      // the stores reach the device, but only its flush (sent by fsync) makes them durable.
+      if (target.dax && target.map_sync.starts_with("refused")) {
+        say("DAX, but the kernel refuses MAP_SYNC here (an asynchronous region such as "
+            "virtio-pmem): user-space flushes are not durable until fsync sends its flush");
+        return false;
+      }
       if (target.dax) {
         say("user-space flushes reach persistent memory on this DAX target");
         return true;

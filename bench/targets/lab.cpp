@@ -15,7 +15,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::array<std::string_view, 3> kKinds = {"ext4", "xfs", "devdax"};
+// The NVDIMM kinds, then the virtio-pmem ones (their prefix, kVirtioPrefix, says which).
+constexpr std::array<std::string_view, 5> kKinds = {"ext4", "xfs", "devdax", "virtio-ext4",
+                                                    "virtio-xfs"};
+constexpr std::string_view kVirtioPrefix = "virtio-";
 
 std::string env(const char* name) {
   const char* value = std::getenv(name);
@@ -50,7 +53,16 @@ void check_lab_kind(std::string_view kind) {
   for (std::string_view known : kKinds)
     if (known == kind) return;
   throw TargetError("lab target: unknown kind '" + std::string(kind) +
-                    "'; valid: lab:ext4, lab:xfs, lab:devdax");
+                    "'; valid: lab:ext4, lab:xfs, lab:devdax, lab:virtio-ext4, lab:virtio-xfs");
+}
+
+std::string_view lab_kind_fixed_persistence(std::string_view kind) {
+  return kind.starts_with(kVirtioPrefix) ? "virtio" : "";
+}
+
+std::string_view lab_kind_filesystem(std::string_view kind) {
+  if (kind == "devdax") return "";
+  return kind.starts_with(kVirtioPrefix) ? kind.substr(kVirtioPrefix.size()) : kind;
 }
 
 bool inside_lab_guest(std::string_view kind) {
@@ -59,8 +71,10 @@ bool inside_lab_guest(std::string_view kind) {
 
 extern const TargetDesc kLabTarget{
     .name = "lab",
-    .syntax = "lab:ext4|xfs|devdax",
-    .summary = "the emulated persistent-memory VM (lab/): QEMU with an emulated NVDIMM",
+    .syntax = "lab:ext4|xfs|devdax|virtio-ext4|virtio-xfs",
+    .summary =
+        "the emulated persistent-memory VM (lab/): QEMU with an emulated NVDIMM, or "
+        "virtio-pmem (virtio-ext4, virtio-xfs)",
     .open = [](std::string_view argument) -> std::unique_ptr<Target> {
       check_lab_kind(argument);
       if (!inside_lab_guest(argument))
@@ -69,7 +83,7 @@ extern const TargetDesc kLabTarget{
                           "opened here (bench/lab/host)");
       return std::make_unique<GuestSideTarget>(argument, open_target(env(lab::kEnvTarget)));
     },
-    .has_files = [](std::string_view argument) { return argument != "devdax"; },
+    .has_files = [](std::string_view argument) { return !lab_kind_filesystem(argument).empty(); },
     .runs_cases_elsewhere = [](std::string_view argument) { return !inside_lab_guest(argument); },
 };
 

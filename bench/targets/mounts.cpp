@@ -83,7 +83,13 @@ std::optional<std::string> region_persistence_domain(const std::string& device) 
   if (error) return std::nullopt;
   for (; dir.has_relative_path() && dir != "/sys/devices"; dir = dir.parent_path()) {
     std::ifstream in(dir / "persistence_domain");
-    if (!in) continue;
+    if (!in) {
+      // The region itself without the file: the kernel shows it only when the platform
+      // claims a domain (ND_REGION_PERSIST_CACHE or _MEMCTRL); virtio-pmem claims none.
+      if (dir.filename().string().starts_with("region") && fs::exists(dir / "nstype"))
+        return std::string();
+      continue;
+    }
     std::string domain;
     std::getline(in, domain);
     return domain;
@@ -98,6 +104,10 @@ std::string describe_persistence_domain(const std::string& device, const std::st
     return "memory_controller (the kernel's word for the region: ADR, flush the cache to persist)";
   if (*domain == "cpu_cache")
     return "cpu_cache (the kernel's word for the region: eADR, the CPU cache is persistent)";
+  if (domain->empty())
+    return "none (the kernel reports no persistence domain for the region: neither ADR nor eADR; "
+           "e.g. virtio-pmem, where writes are durable only once fsync/msync has sent the "
+           "device's flush)";
   return "'" + *domain + "' (the kernel reports neither ADR nor eADR for the region)";
 }
 

@@ -23,8 +23,9 @@ bool mount_is_dax(const MountInfo& mount);
 
 // The `persistence_domain` the kernel reports for the NVDIMM region under a block or character
 // device (`/dev/pmem0`, `/dev/dax0.0`): "memory_controller" (ADR), "cpu_cache" (eADR), or ""
-// where it reports neither. nullopt if the device is not in a pmem region (no such file on
-// the way up from its sysfs node).
+// where it reports neither (a region without the file, as virtio-pmem's: the kernel hides it
+// when the platform claims no domain). nullopt if the device is not in a pmem region (no
+// regionN folder on the way up from its sysfs node).
 std::optional<std::string> region_persistence_domain(const std::string& device);
 
 // A target's `persistence_domain` fact from that: the kernel's word and what it means, or

@@ -365,14 +365,17 @@ def check_crash_record(record, schema=SCHEMA):
     assert record["kind"] == "crash-cut"
     assert record["status"] in STATUSES, f"{where}: status {record['status']}"
     assert record["verdict"] in CRASH_VERDICTS, f"{where}: verdict {record['verdict']}"
-    assert record["target"] in ("lab:ext4", "lab:xfs"), where
+    assert record["target"] in ("lab:ext4", "lab:xfs", "lab:virtio-ext4",
+                                "lab:virtio-xfs"), where
     assert record["file_state"] in ("sparse", "fallocated", "zeroed"), where
-    assert record["persistence"] in ("adr", "eadr"), where
+    # A virtio-pmem kind has its own domain and only it; the NVDIMM kinds take adr or eadr.
+    virtio = record["target"].startswith("lab:virtio-")
+    assert record["persistence"] in (("virtio",) if virtio else ("adr", "eadr")), where
     assert record["expectation"] in ("durable", "loses-metadata", "loses-cache"), where
     write = record["concurrent_write"]
     suffix = f"/flush-{record['flush']}" if record["flush"] != "auto" else ""
     suffix += f"/write-{write['placement']}" if write is not None else ""
-    suffix += "/eadr" if record["persistence"] == "eadr" else ""
+    suffix += f"/{record['persistence']}" if record["persistence"] != "adr" else ""
     assert record["cell"] == (f"{record['workload']}/{record['mode']}/{record['target']}/"
                               f"{record['file_state']}{suffix}"), where
     assert record["cut"] >= 0 and record["cut_after_s"] >= 0, where
@@ -402,7 +405,8 @@ def check_images(record, where):
     only under ADR; the record's verdict the worst image verdict."""
     images = record["images"]
     assert isinstance(images, dict) and "strict" in images, where
-    expected = {"strict"} if record["persistence"] == "eadr" else None
+    # eADR and virtio-pmem check the live file only, as the strict image.
+    expected = {"strict"} if record["persistence"] in ("eadr", "virtio") else None
     if expected is not None:
         assert set(images) == expected, f"{where}: images {sorted(images)}"
     for name, image in images.items():
@@ -410,7 +414,7 @@ def check_images(record, where):
             assert isinstance(image[key], int) and image[key] >= 0, f"{where}: {name}.{key}"
         assert image["verdict"] is None or image["verdict"] in CRASH_VERDICTS, where
         assert image["source"] == ("mix" if name.startswith("mix-") else
-                                   "live" if name == "live" or record["persistence"] == "eadr"
+                                   "live" if name == "live" or record["persistence"] != "adr"
                                    else "model"), f"{where}: {name}"
         assert ("lines_differing" in image) == (image["source"] == "mix"), f"{where}: {name}"
         # What the image kept of a concurrency cell's second process, and only there.

@@ -131,6 +131,22 @@ TEST(CrashConfig, ConcurrentWriteCellsJoinTheirModesGroups) {
                                 "log-append/sealed-extent/lab:ext4/zeroed/write-mapped/eadr"}));
 }
 
+TEST(CrashConfig, AVirtioPmemFilesystemRunsOnceUnderItsOwnDomainAndOnlyByName) {
+  Config c = parse_config(
+      "crash:\n  filesystems: [ext4, virtio-ext4]\n  modes: [fdatasync]\n"
+      "  file_states: [sparse]\n  workloads: [kv-put]\n  persistence: [adr, eadr]\n"
+      "  concurrent_write: none\n",
+      "crash.yaml");
+  EXPECT_EQ(crash_cells(c.crash), (std::vector<std::string>{
+                                      "kv-put/fdatasync/lab:ext4/sparse",
+                                      "kv-put/fdatasync/lab:ext4/sparse/eadr",
+                                      "kv-put/fdatasync/lab:virtio-ext4/sparse/virtio",
+                                  }));
+  EXPECT_NE(std::find(c.targets.begin(), c.targets.end(), "lab:virtio-ext4"), c.targets.end());
+  c = parse_config("crash:\n  filesystems: all\n", "crash.yaml");
+  EXPECT_EQ(c.crash.filesystems, (std::vector<std::string>{"ext4", "xfs"}));
+}
+
 TEST(CrashConfig, ConcurrentWriteErrorsNameFileLineAndChoices) {
   EXPECT_CONTAINS(error_of("crash:\n  concurrent_write: {placements: [middle]}\n"),
                   "crash.yaml:2:35: crash.concurrent_write.placements: unknown value 'middle'; "
@@ -228,6 +244,10 @@ TEST(CrashVerdict, ExpectationsFollowTheDescriptorsNotTheNames) {
   EXPECT_EQ(crash_expectation("none", "zeroed", "auto", "adr"), E::kLosesCache);
   EXPECT_EQ(crash_expectation("sealed-extent", "zeroed", "none", "adr"), E::kLosesCache);
   EXPECT_EQ(crash_expectation("map-sync", "sparse", "auto", "adr"), E::kDurable);
+  // virtio-pmem: no cache to lose (a kill keeps QEMU's mapping), the block map still.
+  EXPECT_EQ(crash_expectation("flush-only", "sparse", "auto", "virtio"), E::kLosesMetadata);
+  EXPECT_EQ(crash_expectation("none", "zeroed", "auto", "virtio"), E::kDurable);
+  EXPECT_EQ(crash_expectation("fdatasync", "sparse", "auto", "virtio"), E::kDurable);
   // Its fault-time fdatasync makes the kernel write the lines back: no cache control.
   EXPECT_EQ(crash_expectation("fsync-per-fault", "sparse", "none", "adr"), E::kDurable);
 }

@@ -258,6 +258,21 @@ TEST(ModeSemantics, NothingIsDurableOnTmpfsOrForTheControls) {
     EXPECT_FALSE(is_durable(*find_mode(name), pmem, nullptr)) << name;
 }
 
+TEST(ModeSemantics, OnAnAsynchronousDaxRegionOnlyTheSyscallsAreDurable) {
+  // virtio-pmem: DAX, but the kernel refuses MAP_SYNC; only fsync sends the device's flush.
+  TargetFacts virtio;
+  virtio.dax = true;
+  virtio.map_sync = "refused: EOPNOTSUPP (Operation not supported)";
+  for (const ModeDesc* mode : modes()) {
+    std::string why;
+    EXPECT_EQ(is_durable(*mode, virtio, &why), mode->durability == Durability::kBySyscall)
+        << mode->name << ": " << why;
+  }
+  std::string why;
+  EXPECT_FALSE(is_durable(*find_mode("map-sync"), virtio, &why));
+  EXPECT_NE(why.find("refuses MAP_SYNC"), std::string::npos) << why;
+}
+
 TEST(ModeSemantics, DurabilityIsHonestOnAPageCacheFile) {
   DISK_SCRATCH("a page cache in front of storage: on tmpfs no sync makes anything durable");
   if (testing::scratch_target().facts().dax) GTEST_SKIP() << "the scratch folder is on a DAX mount";

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "bench/run/runner.h"
+#include "bench/targets/lab.h"
 #include "bench/targets/mounts.h"
 #include "bench/targets/target.h"
 #include "test_support.h"
@@ -70,6 +71,15 @@ TEST(Targets, LabKindsAreCheckedAndDevicesHaveNoFiles) {
   EXPECT_TRUE(target_has_files("lab:ext4"));
   EXPECT_TRUE(target_has_files("fsdax:/mnt/pmem"));
   EXPECT_FALSE(target_has_files("lab:devdax"));
+  EXPECT_TRUE(target_has_files("lab:virtio-ext4"));
+  EXPECT_TRUE(target_runs_cases_elsewhere("lab:virtio-ext4"));
+  // Only the virtio-pmem kind has a domain of its own; the NVDIMM kinds take the config's.
+  EXPECT_EQ(lab_kind_fixed_persistence("virtio-ext4"), "virtio");
+  EXPECT_EQ(lab_kind_fixed_persistence("ext4"), "");
+  EXPECT_EQ(lab_kind_filesystem("virtio-ext4"), "ext4");
+  EXPECT_EQ(lab_kind_filesystem("virtio-xfs"), "xfs");
+  EXPECT_EQ(lab_kind_fixed_persistence("virtio-xfs"), "virtio");
+  EXPECT_EQ(lab_kind_filesystem("devdax"), "");
   EXPECT_FALSE(target_has_files("devdax:/dev/dax0.0"));
 }
 

@@ -14,6 +14,7 @@
 #include "bench/lab/host/power_cut.h"
 #include "bench/modes/mode.h"
 #include "bench/results/context.h"
+#include "bench/targets/lab.h"
 #include "bench/targets/target.h"
 
 namespace daxbench {
@@ -58,11 +59,26 @@ std::vector<std::string> cell_flushes(const CrashConfig& config, const ModeDesc*
   return {"auto"};
 }
 
+// The domains a filesystem's cells run under: the config's for an NVDIMM kind, the kind's own
+// (once) for a virtio-pmem one, which has no ADR/eADR.
+std::vector<std::string> domains_of(const CrashConfig& config, const std::string& filesystem) {
+  const std::string_view fixed = lab_kind_fixed_persistence(filesystem);
+  if (fixed.empty()) return config.persistence;
+  return {std::string(fixed)};
+}
+
 std::vector<Group> make_groups(const CrashConfig& config) {
   std::vector<Group> groups;
-  for (const std::string& persistence : config.persistence)
+  std::vector<std::string> all_domains = config.persistence;
+  for (const std::string& filesystem : config.filesystems)
+    for (const std::string& domain : domains_of(config, filesystem))
+      if (std::ranges::find(all_domains, domain) == all_domains.end())
+        all_domains.push_back(domain);
+  for (const std::string& persistence : all_domains)
     for (const std::string& filesystem : config.filesystems)
       for (const std::string& mode : config.modes) {
+        const std::vector<std::string> domains = domains_of(config, filesystem);
+        if (std::ranges::find(domains, persistence) == domains.end()) continue;
         Group group{persistence, filesystem, mode, {}, ""};
         std::vector<Group> alone;
         const ModeDesc* desc = find_mode(mode);
@@ -98,7 +114,8 @@ std::vector<Group> make_groups(const CrashConfig& config) {
   return groups;
 }
 
-// ADR is the lab's platform; a cell under eADR says so at the end of its key.
+// ADR is the lab's platform; a cell under eADR says so at the end of its key (a virtio-pmem
+// kind's, whose domain is its own, says /virtio).
 std::string cell_key(const Group& group, const Cell& cell) {
   return cell.workload + "/" + cell.mode + "/lab:" + group.filesystem + "/" + cell.file_state +
          (cell.flush == "auto" ? "" : "/flush-" + cell.flush) +

@@ -107,12 +107,17 @@ Lab::Lab(std::string_view kind) : kind_(kind), lab_dir_(lab_scripts_dir()) {
   check_lab_kind(kind);
   facts_.spec = "lab:" + kind_;
   facts_.kind = "lab";
-  facts_.directory = kind_ == "devdax" ? "/dev/dax0.0 (in the guest)" : "/mnt/pmem (in the guest)";
-  facts_.filesystem = kind_ == "devdax" ? "none (device-DAX)" : kind_;
+  const std::string_view filesystem = lab_kind_filesystem(kind_);
+  const bool virtio = !lab_kind_fixed_persistence(kind_).empty();
+  facts_.directory = filesystem.empty() ? "/dev/dax0.0 (in the guest)" : "/mnt/pmem (in the guest)";
+  facts_.filesystem = filesystem.empty() ? "none (device-DAX)" : std::string(filesystem);
   facts_.dax = true;
-  facts_.device = kind_ == "devdax";
+  facts_.device = filesystem.empty();
   facts_.map_sync = "probed in the guest";
-  facts_.persistence_domain = "the emulated pmem's backing file on the host";
+  facts_.persistence_domain =
+      virtio ? "the emulated pmem's backing file on the host, through virtio-pmem (durable on the "
+               "host once fsync's flush request is answered)"
+             : "the emulated pmem's backing file on the host";
   facts_.emulated = "decided at boot (tcg unless KVM really works)";
 
   // Only the platform may make the lab unsupported; anything of ours that is missing or

@@ -16,6 +16,7 @@
 #include "bench/lab/protocol.h"
 #include "bench/results/context.h"
 #include "bench/results/results_folder.h"
+#include "bench/targets/lab.h"
 
 namespace daxbench {
 namespace {
@@ -51,8 +52,9 @@ fs::path observed_counts_file(const fs::path& job) {
 // `lab: {model: true}` tells the driver there where the observed counts are, or why none.
 // Paths are absolute: the guest's job runs in the job folder, not in the host's cwd (a
 // relative --out would put the guest's records one folder too deep, where nobody looks).
+// `model_problem`: why the model cannot run for this kind, empty when it can.
 void write_job(const fs::path& relative_job, const Config& config, const std::string& target,
-               const std::string& run_id) {
+               const std::string& run_id, const std::string& model_problem) {
   const fs::path job = fs::absolute(relative_job);
   fs::path config_path = fs::absolute(config.path);
   if (config.path == "-" || !fs::is_regular_file(config_path)) {
@@ -63,7 +65,7 @@ void write_job(const fs::path& relative_job, const Config& config, const std::st
   script << "#!/bin/sh\n"
          << "# Written by daxbench: the lab guest runs the host's build on " << target << ".\n";
   if (config.lab.model) {
-    const std::string& problem = persistence_model_build().problem;
+    const std::string& problem = model_problem;
     if (problem.empty())
       script << "export " << lab::kEnvObservedCounts << "="
              << shell_quote(observed_counts_file(job).string()) << "\n";
@@ -118,19 +120,26 @@ bool start_guest(LabRun& run, const Config& config) {
   run.job = run.results.path() / ("lab-" + run.lab.kind());
   run.report.job_dir = run.job.filename().string();
   fs::create_directories(run.job);
-  write_job(run.job, config, run.spec, run.run_id);
+  // A virtio-pmem kind has no NVDIMM for the model to track, and its own persistence.
+  const std::string_view fixed = lab_kind_fixed_persistence(run.lab.kind());
+  const std::string model_problem =
+      fixed.empty() ? persistence_model_build().problem
+                    : "the persistence model does not apply to lab:" + run.lab.kind() +
+                          " (virtio-pmem: no NVDIMM range to track)";
+  write_job(run.job, config, run.spec, run.run_id, model_problem);
   run.pmem_folder = run.lab.make_pmem_folder();
   // Under the model (lab: {model: true}) even a run with no power cut needs a durable image:
   // beside the pmem file, so it goes with the pmem folder.
-  std::vector<std::string> launch_args = {"--persistence", config.lab.persistence};
-  if (config.lab.model && persistence_model_build().problem.empty()) {
+  const std::string persistence = fixed.empty() ? config.lab.persistence : std::string(fixed);
+  std::vector<std::string> launch_args = {"--persistence", persistence};
+  if (config.lab.model && model_problem.empty()) {
     const std::vector<std::string> model_args =
         model_launch_args(run.pmem_folder / "durable.img", run.job / "model-stats.json",
                           observed_counts_file(fs::absolute(run.job)));
     launch_args.insert(launch_args.end(), model_args.begin(), model_args.end());
     run.report.model = true;
   }
-  run.report.persistence = config.lab.persistence;
+  run.report.persistence = persistence;
   run.start = Clock::now();
   try {
     run.guest =
