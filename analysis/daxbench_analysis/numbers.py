@@ -60,13 +60,7 @@ def format_plain(value: float) -> str:
         return "0"
     if magnitude >= 1e9 or magnitude < 1e-4:
         return f"{value:.3e}"
-    if magnitude >= 100:
-        return f"{value:.0f}"
-    if magnitude >= 10:
-        return f"{value:.1f}"
-    if magnitude >= 1:
-        return f"{value:.2f}"
-    return f"{value:.3g}"
+    return _three_digits(value)
 
 
 def format_change(ratio: float) -> str:

@@ -52,8 +52,10 @@ class GuestSideTarget final : public Target {
 void check_lab_kind(std::string_view kind) {
   for (std::string_view known : kKinds)
     if (known == kind) return;
-  throw TargetError("lab target: unknown kind '" + std::string(kind) +
-                    "'; valid: lab:ext4, lab:xfs, lab:devdax, lab:virtio-ext4, lab:virtio-xfs");
+  std::string valid;
+  for (std::string_view known : kKinds)
+    valid += (valid.empty() ? "lab:" : ", lab:") + std::string(known);
+  throw TargetError("lab target: unknown kind '" + std::string(kind) + "'; valid: " + valid);
 }
 
 std::string_view lab_kind_fixed_persistence(std::string_view kind) {

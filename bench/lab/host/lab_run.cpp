@@ -65,13 +65,12 @@ void write_job(const fs::path& relative_job, const Config& config, const std::st
   script << "#!/bin/sh\n"
          << "# Written by daxbench: the lab guest runs the host's build on " << target << ".\n";
   if (config.lab.model) {
-    const std::string& problem = model_problem;
-    if (problem.empty())
+    if (model_problem.empty())
       script << "export " << lab::kEnvObservedCounts << "="
              << shell_quote(observed_counts_file(job).string()) << "\n";
     else
       script << "export " << lab::kEnvObservedProblem << "="
-             << shell_quote("ENOENT (" + problem + ")") << "\n";
+             << shell_quote("ENOENT (" + model_problem + ")") << "\n";
   }
   script << "TERM=dumb exec " << shell_quote(driver_binary()) << " run --config "
          << shell_quote(config_path.string()) << " --target " << shell_quote(target) << " --out "
