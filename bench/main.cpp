@@ -2,7 +2,9 @@
 // guest side of the power-cut tests (`crash-writer`, `crash-check`).
 #include <CLI/CLI.hpp>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <set>
 
 #include "bench/config/common_params.h"
 #include "bench/config/config.h"
@@ -71,6 +73,20 @@ void list_registered() {
   print_params(common_params(), "      ");
 }
 
+// `--cases FILE`: keeps the cases it lists, in config order. A listed id the config does not
+// make means host and guest expanded the config differently: an error, never a silent skip.
+std::string keep_listed_cases(Config& config, const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) return "cannot open it";
+  std::set<std::string> listed;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) listed.insert(line);
+  std::erase_if(config.cases, [&](const CaseSpec& c) { return !listed.count(c.id); });
+  for (const CaseSpec& c : config.cases) listed.erase(c.id);
+  if (!listed.empty()) return "the config has no case '" + *listed.begin() + "'";
+  return "";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -95,6 +111,14 @@ int main(int argc, char** argv) {
   run->add_option("--configs-dir", configs_dir, "where --config names are looked up");
   run->add_option("--run-id", options.run_id,
                   "use this run id (the lab's guest is given its host's, so records match)");
+  fs::path cases_file;
+  run->add_option("--cases", cases_file,
+                  "run only the cases whose ids this file lists, one per line (the lab's host "
+                  "gives its guest one kernel's cases)");
+  run->add_option("--repetition", options.only_repetition,
+                  "run only this repetition, 0-based (the lab's host interleaves rounds over "
+                  "kernels: one boot per kernel per round)")
+      ->check(CLI::NonNegativeNumber);
 
   auto* check =
       app.add_subcommand("check", "validate a config and print its cases without running them");
@@ -144,6 +168,12 @@ int main(int argc, char** argv) {
   } catch (const ConfigError& e) {
     std::cerr << "daxbench: config error: " << e.what() << '\n';
     return 2;
+  }
+  if (!cases_file.empty()) {
+    if (const std::string problem = keep_listed_cases(config, cases_file); !problem.empty()) {
+      std::cerr << "daxbench: --cases " << cases_file.string() << ": " << problem << '\n';
+      return 2;
+    }
   }
   if (app.got_subcommand("check") && print_targets) {
     for (const std::string& spec : config.targets) std::cout << spec << '\n';

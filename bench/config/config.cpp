@@ -61,6 +61,7 @@ struct Expansion {
   std::vector<CaseSpec>& out;
   std::shared_ptr<const perf::CounterTable> counters;  // of the case being expanded
   FioChoice fio;                                       // of the case being expanded
+  std::string kernel{};                                // of the case being expanded
 
   void expand(const WorkloadDesc& workload, const ModeDesc& mode, const Settings& defaults,
               const Settings& own, const YAML::Mark& case_mark) {
@@ -85,9 +86,18 @@ struct Expansion {
       axes.emplace_back(spec, std::move(values));
     }
     for (const std::string& target : config.targets) {
-      ParamSet params;
-      std::map<std::string, YAML::Mark> origin;
-      product(workload, mode, target, axes, 0, params, origin, case_mark);
+      // The kernels axis multiplies only the cases of targets that boot a kernel.
+      std::vector<std::string> kernels = {""};
+      if (target_boots_kernels(target) && !config.lab.kernels.empty()) {
+        kernels.clear();
+        for (const LabKernel& k : config.lab.kernels) kernels.push_back(k.name);
+      }
+      for (const std::string& name : kernels) {
+        kernel = name;
+        ParamSet params;
+        std::map<std::string, YAML::Mark> origin;
+        product(workload, mode, target, axes, 0, params, origin, case_mark);
+      }
     }
   }
 
@@ -160,7 +170,9 @@ struct Expansion {
     c.flush = (mode.needs & kNeedsUserFlush) ? params.text("flush") : "";
     c.counters = counters;
     c.fio = fio.covers(target);
-    std::string shape;
+    c.kernel = kernel;
+    // The kernel first: a reply pairs two kernels' cases by the rest of the id.
+    std::string shape = kernel.empty() ? "" : "kernel=" + kernel;
     for (const auto& [name, text] : case_shape(workload, mode, c.params))
       shape += (shape.empty() ? "" : ",") + name + "=" + text;
     c.id = std::string(workload.name) + "/" + std::string(mode.name) + "/" + target + "/" +
@@ -229,7 +241,7 @@ void read_sections(const Located& at, const YAML::Node& root, Config& config) {
   if (root["micro"]) config.micro = parse_micro(at, root["micro"]);
   if (root["crash"]) config.crash = parse_crash(at, root["crash"]);
   if (root["fio"]) config.fio = parse_fio(at, root["fio"]);
-  if (root["lab"]) config.lab = parse_lab(at, root["lab"]);
+  if (root["lab"]) config.lab = parse_lab(at, root["lab"], config.dir);
 }
 
 // The config's targets, replaced by --target's when given; without either, a file target in
@@ -327,12 +339,21 @@ void expand_cases(const Located& at, const YAML::Node& root, const std::set<std:
             "cases: expected a non-empty list of {workload, mode, parameters}");
   std::shared_ptr<const perf::CounterTable> counters;
   if (root["counters"]) counters = parse_counters(at, root["counters"]);
-  Expansion expansion{at, config, {}, config.cases, counters, defaults.fio};
+  Expansion expansion{at, config, {}, config.cases, counters, defaults.fio, {}};
   for (const YAML::Node& entry : cases)
     expand_case(at, entry, known, defaults, counters, expansion);
 }
 
 }  // namespace
+
+std::vector<std::string> LabKernel::image_args() const {
+  if (!build.empty()) return {"--build", build};
+  if (kernel.empty()) return {"--package", package};
+  std::vector<std::string> args = {"--kernel", kernel};
+  if (!modules.empty()) args.insert(args.end(), {"--modules", modules});
+  if (!config.empty()) args.insert(args.end(), {"--config", config});
+  return args;
+}
 
 std::vector<const ParamSpec*> applicable_params(const WorkloadDesc& workload,
                                                 const ModeDesc& mode) {

@@ -38,6 +38,9 @@ struct CaseSpec {
   // `lab: {model: true}`: record the instructions the lab's persistence model observed
   // (observed_* counters; unavailable outside a lab guest under the model).
   bool observed = false;
+  // `lab: {kernels: [...]}`: the name of the kernel a lab case's guest boots (its id says
+  // kernel=NAME); empty without that axis, or on a target that boots no kernel.
+  std::string kernel;
 };
 
 // `fio:` — how the fio cross-check runs, for the cases that ask for it (docs/config.md).
@@ -75,6 +78,21 @@ struct CrashConfig {
   std::vector<std::string> concurrent_workloads;   // crash workloads
 };
 
+// One of `lab: {kernels: [...]}`: a kernel the lab's guests boot (docs/lab.md, "Kernels"). A
+// Debian package, or one the user built: exactly one of package, build and kernel is set.
+struct LabKernel {
+  std::string name;     // in case ids (kernel=NAME), records and the reply's header
+  std::string package;  // linux-image-*; a metapackage is resolved when the image is built
+  std::string build;    // a kernel build tree (absolute)
+  std::string kernel;   // a bzImage or vmlinux file (absolute), with ...
+  std::string modules;  // ... its modules folder, or empty (drivers built in)
+  std::string config;   // ... its .config, or empty (the kernel's embedded IKCONFIG)
+  std::string where;    // "file:line:column" of the entry: a kernel refused at build is its fault
+
+  // lab/build-image.sh's arguments naming this kernel.
+  std::vector<std::string> image_args() const;
+};
+
 // `lab:` — how the lab boots the guests that run cases (docs/lab.md).
 struct LabConfig {
   // Run each case's guest under the persistence model, so its records gain the instructions
@@ -85,6 +103,9 @@ struct LabConfig {
   // controller) or eadr (the CPU cache, QEMU's nvdimm-persistence=cpu). The guest's kernel
   // then reports it, and the lab target's persistence_domain fact says what it reported.
   std::string persistence = "adr";
+  // The kernels the lab's cases run on, an axis: each lab case once per kernel, rounds
+  // interleaved (round 1 on every kernel, then round 2). Empty: the lab's default kernel.
+  std::vector<LabKernel> kernels;
 };
 
 struct Config {

@@ -20,11 +20,14 @@ class Located {
  public:
   explicit Located(std::string path) : path_(std::move(path)) {}
   [[noreturn]] void fail(const YAML::Mark& mark, const std::string& message) const {
+    throw ConfigError(where(mark) + ": " + message);
+  }
+  // "file:line:column", as errors begin.
+  std::string where(const YAML::Mark& mark) const {
     std::ostringstream out;
     out << path_;
     if (!mark.is_null()) out << ':' << mark.line + 1 << ':' << mark.column + 1;
-    out << ": " << message;
-    throw ConfigError(out.str());
+    return out.str();
   }
 
  private:

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <filesystem>
 #include <iterator>
 #include <limits>
 #include <map>
@@ -117,6 +118,9 @@ const SectionKey kLabKeys[] = {
     {{"persistence", ParamKind::kChoice, "adr", "the NVDIMM's persistence domain",
       kPersistenceDomains},
      nullptr},
+    {{"kernels", ParamKind::kText, "", "Debian packages or {name, build|kernel} entries"},
+     nullptr,
+     true},
 };
 
 const SectionKey kCounterKeys[] = {
@@ -263,7 +267,115 @@ MicroConfig parse_micro(const Located& at, const YAML::Node& node) {
   return micro;
 }
 
-LabConfig parse_lab(const Located& at, const YAML::Node& node) {
+namespace {
+
+// A path in a kernel entry: `~/` is $HOME, a relative one is the config's folder's; it must
+// exist as a folder or as a file, since the guest boots nothing that is not there.
+std::string kernel_path(const Located& at, const YAML::Node& value, const std::string& field,
+                        const std::string& config_dir, bool folder) {
+  std::string raw = scalar_text(at, value, field);
+  if (raw.starts_with("~/"))
+    if (const char* home = std::getenv("HOME")) raw = std::string(home) + raw.substr(1);
+  std::filesystem::path path(raw);
+  if (path.is_relative()) path = std::filesystem::path(config_dir) / path;
+  path = std::filesystem::absolute(path).lexically_normal();
+  std::error_code error;
+  const bool there = folder ? std::filesystem::is_directory(path, error)
+                            : std::filesystem::is_regular_file(path, error);
+  if (!there)
+    at.fail(value.Mark(), field + ": no such " + (folder ? "folder" : "file") + " '" +
+                              path.string() + "'" +
+                              (raw == path.string() ? "" : " (from '" + raw + "')"));
+  return path.string();
+}
+
+constexpr std::string_view kKernelKeys[] = {"name",   "package", "build",
+                                            "kernel", "modules", "config"};
+
+// One `lab: {kernels: [...]}` entry: a package name, or a mapping naming a package, a build
+// tree, or a kernel file with its modules and .config.
+LabKernel parse_kernel(const Located& at, const YAML::Node& entry, const std::string& field,
+                       const std::string& config_dir) {
+  LabKernel k;
+  k.where = at.where(entry.Mark());
+  const std::string shape = field +
+                            ": a kernel is a Debian package (linux-image-...) or a mapping "
+                            "{name, package | build | kernel, modules, config}";
+  if (entry.IsScalar()) {
+    k.package = entry.Scalar();
+    if (!k.package.starts_with("linux-image-")) at.fail(entry.Mark(), shape);
+    k.name = k.package;
+    return k;
+  }
+  if (!entry.IsMap()) at.fail(entry.Mark(), shape);
+  for (const auto& item : entry) {
+    const std::string key = item.first.Scalar();
+    if (std::find(std::begin(kKernelKeys), std::end(kKernelKeys), key) == std::end(kKernelKeys))
+      at.fail(item.first.Mark(),
+              "unknown key '" + key + "' in " + field + "; " +
+                  valid_list({std::begin(kKernelKeys), std::end(kKernelKeys)}, key));
+  }
+  const int sources = !!entry["package"] + !!entry["build"] + !!entry["kernel"];
+  if (sources != 1)
+    at.fail(entry.Mark(), field +
+                              ": name exactly one of package, build (a kernel build tree) "
+                              "and kernel (a bzImage or vmlinux file)");
+  if ((entry["modules"] || entry["config"]) && !entry["kernel"])
+    at.fail(entry.Mark(), field + ": modules and config go with kernel: (a build tree has both)");
+  if (entry["package"]) {
+    k.package = scalar_text(at, entry["package"], field + ".package");
+    if (!k.package.starts_with("linux-image-"))
+      at.fail(entry["package"].Mark(),
+              field + ".package: expected a Debian kernel package, linux-image-..., got '" +
+                  k.package + "'");
+  }
+  if (entry["build"]) k.build = kernel_path(at, entry["build"], field + ".build", config_dir, true);
+  if (entry["kernel"])
+    k.kernel = kernel_path(at, entry["kernel"], field + ".kernel", config_dir, false);
+  if (entry["modules"])
+    k.modules = kernel_path(at, entry["modules"], field + ".modules", config_dir, true);
+  if (entry["config"])
+    k.config = kernel_path(at, entry["config"], field + ".config", config_dir, false);
+  if (entry["name"])
+    k.name = scalar_text(at, entry["name"], field + ".name");
+  else
+    k.name = !k.package.empty()
+                 ? k.package
+                 : std::filesystem::path(k.build.empty() ? k.kernel : k.build).filename().string();
+  return k;
+}
+
+std::vector<LabKernel> parse_kernels(const Located& at, const YAML::Node& node,
+                                     const std::string& config_dir) {
+  const YAML::Node list = node["kernels"];
+  if (!list.IsSequence() || list.size() == 0)
+    at.fail(list.Mark(),
+            "lab.kernels: expected a list of kernels (Debian packages or "
+            "{name, build | kernel} mappings)");
+  std::vector<LabKernel> kernels;
+  std::map<std::string, std::string> first_seen;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string field = "lab.kernels[" + std::to_string(i) + "]";
+    LabKernel k = parse_kernel(at, list[i], field, config_dir);
+    // The name goes into case ids (kernel=NAME) and job folders' names.
+    const bool plain = !k.name.empty() && std::all_of(k.name.begin(), k.name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' ||
+             c == '+';
+    });
+    if (!plain)
+      at.fail(list[i].Mark(), field + ": the name '" + k.name +
+                                  "' must be letters, digits and . _ - + (it is in case ids)");
+    if (auto [it, fresh] = first_seen.emplace(k.name, k.where); !fresh)
+      at.fail(list[i].Mark(), field + ": a second kernel named '" + k.name + "' (the first is at " +
+                                  it->second + "); give one a name:");
+    kernels.push_back(std::move(k));
+  }
+  return kernels;
+}
+
+}  // namespace
+
+LabConfig parse_lab(const Located& at, const YAML::Node& node, const std::string& config_dir) {
   const Parsed values = parse_section(
       at, node, kLabKeys, "lab", "lab: expected a mapping with keys " + key_names(kLabKeys, ", "));
   LabConfig lab;
@@ -271,6 +383,7 @@ LabConfig parse_lab(const Located& at, const YAML::Node& node) {
     lab.model = it->second.first.text == "true";
   if (auto it = values.find("persistence"); it != values.end())
     lab.persistence = it->second.first.text;
+  if (node["kernels"]) lab.kernels = parse_kernels(at, node, config_dir);
   return lab;
 }
 

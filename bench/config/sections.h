@@ -33,8 +33,9 @@ FioChoice parse_fio_switch(const Located& at, const YAML::Node& node);
 // `fio: {binary: /usr/bin/fio}` at the top level.
 FioConfig parse_fio(const Located& at, const YAML::Node& node);
 
-// `lab: {model: false}`
-LabConfig parse_lab(const Located& at, const YAML::Node& node);
+// `lab: {model: false, persistence: adr, kernels: [linux-image-amd64, {name: mine, build: DIR}]}`;
+// relative paths resolve in `config_dir`.
+LabConfig parse_lab(const Located& at, const YAML::Node& node, const std::string& config_dir);
 
 // `counters: {set: default, add: [instructions, "jbd2:jbd2_start_commit@system"]}`
 std::shared_ptr<const perf::CounterTable> parse_counters(const Located& at, const YAML::Node& node);

@@ -86,6 +86,8 @@ json record_json(const CaseSpec& spec, const RepetitionResult& r, const std::str
       {"tool", "daxbench"},
       {"case_id", spec.id},
       {"target", spec.target},
+      // The lab's host adds what the guest booted (release, source, hashes) as it imports.
+      {"kernel", spec.kernel.empty() ? json(nullptr) : json{{"name", spec.kernel}}},
       {"mode", spec.mode->name},
       {"workload", spec.workload->name},
       {"flush", r.flush.empty() ? json(nullptr) : json(r.flush)},

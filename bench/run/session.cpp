@@ -85,7 +85,8 @@ bool add_companion(const CaseSpec& spec, Target& target, const std::string& conf
 // The run's targets: a place for files here, or a Lab for those whose cases run elsewhere.
 struct OpenTargets {
   std::map<std::string, std::unique_ptr<Target>> targets;
-  std::map<std::string, std::unique_ptr<Lab>> labs;
+  // A lab target's Lab per kernel, in `lab: {kernels:}` order (one, the default, without).
+  std::map<std::string, std::vector<std::unique_ptr<Lab>>> labs;
   std::vector<const TargetFacts*> facts;  // in config order
 };
 
@@ -97,9 +98,19 @@ bool open_targets(const Config& config, OpenTargets& open) {
     for (const std::string& spec : config.targets) {
       const TargetFacts* opened = nullptr;
       if (target_runs_cases_elsewhere(spec)) {
-        auto lab = std::make_unique<Lab>(std::string_view(spec).substr(spec.find(':') + 1));
-        opened = &lab->facts();
-        open.labs.emplace(spec, std::move(lab));
+        const std::string_view kind = std::string_view(spec).substr(spec.find(':') + 1);
+        std::vector<std::unique_ptr<Lab>>& labs = open.labs[spec];
+        if (config.lab.kernels.empty() || !target_boots_kernels(spec))
+          labs.push_back(std::make_unique<Lab>(kind));
+        for (const LabKernel& kernel : config.lab.kernels) {
+          labs.push_back(std::make_unique<Lab>(kind, &kernel));
+          // A kernel the config names that cannot run the lab stops the run before any case.
+          if (labs.back()->problem().kernel_refused) {
+            std::cerr << "daxbench: " << labs.back()->problem().reason << '\n';
+            return false;
+          }
+        }
+        opened = &labs.front()->facts();
       } else {
         auto target = open_target(spec);
         opened = &target->facts();
@@ -136,6 +147,7 @@ std::unique_ptr<ResultsFolder> make_folder(const Config& config, const RunOption
 // What every step of a run shares.
 struct Session {
   const Config& config;
+  const RunOptions& options;
   OpenTargets& open;
   ResultsFolder& results;
   const std::string& run_id;
@@ -213,7 +225,10 @@ void run_local(Session& s, const std::vector<const CaseSpec*>& local) {
   int max_repetitions = 0;
   for (const CaseSpec* c : local)
     max_repetitions = std::max(max_repetitions, static_cast<int>(c->params.integer("repetitions")));
-  for (int rep = 0; rep < max_repetitions && !g_stop; ++rep) {
+  const int only = s.options.only_repetition;
+  const int first = only >= 0 ? only : 0;
+  if (only >= 0) max_repetitions = std::min(max_repetitions, only + 1);
+  for (int rep = first; rep < max_repetitions && !g_stop; ++rep) {
     for (const CaseSpec* cp : local) {
       if (g_stop) break;
       if (!run_local_case(s, cp, rep)) break;
@@ -246,19 +261,65 @@ LabRunLimits lab_limits(const std::vector<const CaseSpec*>& lab_cases) {
   return limits;
 }
 
-void run_labs(Session& s, const std::map<std::string, std::vector<const CaseSpec*>>& in_lab) {
-  for (auto& [spec, lab_cases] : in_lab) {
-    if (g_stop) break;
-    const LabRunLimits limits = lab_limits(lab_cases);
-    std::fprintf(stderr, "daxbench: %s: %zu cases in the lab's guest\n", spec.c_str(),
-                 lab_cases.size());
-    const LabRunReport report =
-        run_in_lab(*s.open.labs.at(spec), s.config, lab_cases, s.results, s.run_id, g_stop, limits);
-    s.progress.add_done(static_cast<int>(report.records));
-    s.failed += static_cast<int>(report.failed_cases);
-    s.context["lab"][spec] = to_json(report);
-    s.results.write_context(s.context);
+// How the lab's boots are laid out: without kernels one guest per target runs every
+// repetition; with `lab: {kernels: [A, B]}` round 1 of every case boots A, then B, then round
+// 2, so drift hits both kernels alike, at the cost of one boot per kernel per round.
+void announce_lab(const Session& s, const std::string& spec, std::size_t cases, int rounds) {
+  const std::size_t kernels = s.open.labs.at(spec).size();
+  if (rounds < 0) {
+    std::fprintf(stderr, "daxbench: %s: %zu cases in the lab's guest\n", spec.c_str(), cases);
+    return;
   }
+  std::fprintf(stderr,
+               "daxbench: %s: %zu cases on %zu kernels, %d rounds interleaved: %zu guest boots "
+               "(one per kernel per round)\n",
+               spec.c_str(), cases, kernels, rounds, kernels * static_cast<std::size_t>(rounds));
+}
+
+void run_labs(Session& s, const std::map<std::string, std::vector<const CaseSpec*>>& in_lab) {
+  int max_repetitions = 0;
+  for (auto& [spec, lab_cases] : in_lab)
+    for (const CaseSpec* c : lab_cases)
+      max_repetitions =
+          std::max(max_repetitions, static_cast<int>(c->params.integer("repetitions")));
+  // -1: one boot per target runs every repetition.
+  const bool interleaved = !s.config.lab.kernels.empty();
+  const int rounds = interleaved ? max_repetitions : 1;
+  for (auto& [spec, lab_cases] : in_lab)
+    announce_lab(s, spec, lab_cases.size(), interleaved ? rounds : -1);
+  std::map<std::string, std::vector<LabRunReport>> boots;  // by context key
+  double booting_s = 0;
+  for (int round = 0; round < rounds && !g_stop; ++round) {
+    for (auto& [spec, lab_cases] : in_lab) {
+      for (const std::unique_ptr<Lab>& lab : s.open.labs.at(spec)) {
+        if (g_stop) break;
+        const std::string key = lab_context_key(spec, lab->kernel_name());
+        std::vector<const CaseSpec*> cases;
+        for (const CaseSpec* c : lab_cases)
+          if (c->kernel == lab->kernel_name() && !s.unsupported[c->id] &&
+              (!interleaved || round < c->params.integer("repetitions")))
+            cases.push_back(c);
+        if (cases.empty()) continue;
+        if (interleaved)
+          std::fprintf(stderr, "daxbench: %s: round %d of %d on kernel %s\n", spec.c_str(),
+                       round + 1, rounds, lab->kernel_name().c_str());
+        LabRunReport report = run_in_lab(*lab, s.config, cases, s.results, s.run_id, g_stop,
+                                         lab_limits(cases), interleaved ? round : -1);
+        for (const std::string& id : report.unsupported) s.unsupported[id] = true;
+        s.progress.add_done(static_cast<int>(report.records));
+        s.failed += static_cast<int>(report.failed_cases);
+        booting_s += std::max(report.boot_s, 0.0);
+        boots[key].push_back(std::move(report));
+        s.context["lab"][key] = to_json(boots[key]);
+        s.results.write_context(s.context);
+      }
+    }
+  }
+  std::size_t boot_count = 0;
+  for (auto& [key, reports] : boots) boot_count += reports.size();
+  if (interleaved && boot_count > 0)
+    std::fprintf(stderr, "daxbench: lab: %zu guest boots took %.0f s of booting\n", boot_count,
+                 booting_s);
 }
 
 // Power cuts last: each boots its own guests (docs/crash.md, "The host side").
@@ -267,7 +328,7 @@ CrashOutcome run_crash_step(Session& s) {
   if (!s.config.crash.enabled || g_stop) return crash;
   std::map<std::string, Lab*> by_filesystem;
   for (const std::string& fs : s.config.crash.filesystems)
-    by_filesystem[fs] = s.open.labs.at("lab:" + fs).get();
+    by_filesystem[fs] = s.open.labs.at("lab:" + fs).front().get();  // the first kernel's
   crash = run_crash(s.config.crash, by_filesystem, s.results.path(), s.run_id, g_stop);
   s.failed += crash.failed_cells;
   s.context["crash"] = crash.context;
@@ -325,7 +386,7 @@ int run_session(const Config& config, const RunOptions& options) {
 
   const CaseSplit split = split_cases(config, open);
   Progress progress(split.local);
-  Session s{config, open, results, run_id, progress, context};
+  Session s{config, options, open, results, run_id, progress, context};
   run_local(s, split.local);
   const MicroOutcome micro = run_micro_step(s);
   run_labs(s, split.in_lab);

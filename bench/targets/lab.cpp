@@ -87,6 +87,7 @@ extern const TargetDesc kLabTarget{
     },
     .has_files = [](std::string_view argument) { return !lab_kind_filesystem(argument).empty(); },
     .runs_cases_elsewhere = [](std::string_view argument) { return !inside_lab_guest(argument); },
+    .boots_kernels = true,
 };
 
 }  // namespace daxbench

@@ -43,6 +43,11 @@ bool target_runs_cases_elsewhere(std::string_view spec) {
          desc->runs_cases_elsewhere(spec.substr(spec.find(':') + 1));
 }
 
+bool target_boots_kernels(std::string_view spec) {
+  const TargetDesc* desc = find_target(spec);
+  return desc && desc->boots_kernels;
+}
+
 MappedFile Target::create_file(std::string_view name, std::uint64_t size,
                                std::string_view file_state) {
   MappedFile file;

@@ -66,6 +66,9 @@ struct TargetDesc {
   // the host, a `lab:` target's cases all run in one guest (bench/lab/host), and only there
   // does the spec open a place for files. Null means the cases run here.
   bool (*runs_cases_elsewhere)(std::string_view argument) = nullptr;
+  // True where the target's cases run on a kernel the config may choose (`lab: {kernels:
+  // [...]}`): each of its cases then runs once per kernel. False: on this machine's kernel.
+  bool boots_kernels = false;
 };
 
 std::span<const TargetDesc* const> targets();
@@ -77,5 +80,7 @@ const TargetDesc* find_target(std::string_view spec);
 bool target_has_files(std::string_view spec);
 // Whether a known spec's cases run outside this process (see TargetDesc::runs_cases_elsewhere).
 bool target_runs_cases_elsewhere(std::string_view spec);
+// Whether a known spec's cases run on a kernel the config chooses (see TargetDesc::boots_kernels).
+bool target_boots_kernels(std::string_view spec);
 
 }  // namespace daxbench

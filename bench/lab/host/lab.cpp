@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <map>
 
 #include "bench/base/syscall_error.h"
 #include "bench/lab/protocol.h"
@@ -56,16 +58,29 @@ bool qemu_has_tcg(std::string& problem) {
   return answer.empty();
 }
 
+// What build-image.sh made of one kernel: the image folder, or why there is none.
+struct BuiltImage {
+  std::string folder;
+  std::string problem;
+  bool refused = false;  // exit 3: the kernel named cannot run the lab (its input's fault)
+};
+
+// build-image.sh's exit status for a kernel it refuses (lab/build-image.sh, "Exit status").
+constexpr int kKernelRefused = 3;
+
 // Runs build-image.sh; its last line of output is the image folder. Its messages go to our
 // stderr as they come (the first build downloads and unpacks a kernel), and its last
 // "error:" line becomes the reason when it fails, so a failed record names the cause.
-std::string build_image(const fs::path& script, std::string& problem) {
-  std::string command = "'";  // built by appends: GCC 12 misreads "'" + s + "'" (-Wrestrict)
-  command.append(script.string()).append("' 2>&1");
+BuiltImage build_image(const fs::path& script, const std::vector<std::string>& args) {
+  BuiltImage built;
+  std::string& problem = built.problem;
+  std::string command = shell_quote(script.string());
+  for (const std::string& arg : args) command.append(" ").append(shell_quote(arg));
+  command.append(" 2>&1");
   std::FILE* out = popen(command.c_str(), "r");
   if (!out) {
     problem = errno_text("popen " + script.string(), errno);
-    return "";
+    return built;
   }
   // One line held back: the last one is the folder, not a message.
   std::string held, line, error;
@@ -88,22 +103,59 @@ std::string build_image(const fs::path& script, std::string& problem) {
   const int status = pclose(out);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     if (!held.empty()) std::fprintf(stderr, "%s\n", held.c_str());
-    problem = "the lab image build failed (" + script.string() + " exited " +
-              std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
-              (error.empty() ? "" : ": " + error) + ")";
-    return "";
+    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    built.refused = code == kKernelRefused;
+    problem = built.refused ? (error.empty() ? "build-image.sh refused the kernel" : error)
+                            : "the lab image build failed (" + script.string() + " exited " +
+                                  std::to_string(code) + (error.empty() ? "" : ": " + error) + ")";
+    return built;
   }
-  return held;
+  built.folder = held;
+  return built;
+}
+
+// Once per run and kernel, however many lab targets boot it: they share one image.
+const BuiltImage& image_of(const fs::path& script, const std::vector<std::string>& args) {
+  static std::map<std::vector<std::string>, BuiltImage> built;
+  auto it = built.find(args);
+  if (it == built.end()) it = built.emplace(args, build_image(script, args)).first;
+  return it->second;
+}
+
+// manifest.txt's `key: value` lines → what records and context.json say of the kernel.
+nlohmann::ordered_json read_kernel_facts(const fs::path& image, const std::string& name) {
+  std::map<std::string, std::string> manifest;
+  std::ifstream in(image / "manifest.txt");
+  for (std::string line; std::getline(in, line);)
+    if (const std::size_t colon = line.find(": "); colon != std::string::npos)
+      manifest.emplace(line.substr(0, colon), line.substr(colon + 2));
+  auto field = [&](const std::string& key) -> nlohmann::ordered_json {
+    auto it = manifest.find(key);
+    return it == manifest.end() ? nullptr : nlohmann::ordered_json(it->second);
+  };
+  return {{"name", name.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(name)},
+          {"release", field("kernel_release")},
+          {"source", field("kernel_source")},
+          {"kernel_sha256", field("kernel_sha256")},
+          {"config_sha256", field("config_sha256")},
+          {"image", image.filename().string()}};
 }
 
 }  // namespace
+
+std::string shell_quote(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
 
 fs::path lab_scripts_dir() {
   const std::string configured = env("DAXBENCH_LAB_DIR");
   return configured.empty() ? fs::path(DAXBENCH_SOURCE_DIR) / "lab" : fs::path(configured);
 }
 
-Lab::Lab(std::string_view kind) : kind_(kind), lab_dir_(lab_scripts_dir()) {
+Lab::Lab(std::string_view kind, const LabKernel* kernel)
+    : kind_(kind), kernel_name_(kernel ? kernel->name : ""), lab_dir_(lab_scripts_dir()) {
   check_lab_kind(kind);
   facts_.spec = "lab:" + kind_;
   facts_.kind = "lab";
@@ -125,24 +177,32 @@ Lab::Lab(std::string_view kind) : kind_(kind), lab_dir_(lab_scripts_dir()) {
   std::string why;
   if (!on_path("qemu-system-x86_64")) {
     problem_ = {Status::kUnsupported,
-                "qemu-system-x86_64 is not installed (./run.sh installs qemu-system-x86)"};
+                "qemu-system-x86_64 is not installed (./run.sh installs qemu-system-x86)", false};
   } else if (!qemu_has_tcg(why)) {
-    problem_ = {Status::kUnsupported, why};
+    problem_ = {Status::kUnsupported, why, false};
   } else if (access((lab_dir_ / "launch.sh").c_str(), X_OK) != 0 ||
              access((lab_dir_ / "build-image.sh").c_str(), X_OK) != 0) {
     problem_ = {Status::kFailed,
                 "the lab is broken: its scripts are missing or not executable in " +
-                    lab_dir_.string() + " (launch.sh, build-image.sh)"};
+                    lab_dir_.string() + " (launch.sh, build-image.sh)",
+                false};
   } else {
-    // Once per run, however many lab targets the config names: all share one image.
-    static std::string build_problem;
-    static const std::string image = build_image(lab_dir_ / "build-image.sh", build_problem);
-    image_dir_ = image;
-    if (image_dir_.empty() || !fs::is_directory(image_dir_))
+    // No arguments: the lab's default kernel (DAXBENCH_LAB_KERNEL or linux-image-amd64),
+    // whose refusal is no config's fault, so it fails the cases as a broken lab does.
+    const BuiltImage& built = image_of(lab_dir_ / "build-image.sh",
+                                       kernel ? kernel->image_args() : std::vector<std::string>{});
+    image_dir_ = built.folder;
+    if (kernel && built.refused)
+      problem_ = {Status::kFailed,
+                  kernel->where + ": lab kernel '" + kernel->name + "': " + built.problem, true};
+    else if (image_dir_.empty() || !fs::is_directory(image_dir_))
       problem_ = {
           Status::kFailed,
           "the lab is broken: " +
-              (build_problem.empty() ? "build-image.sh named no image folder" : build_problem)};
+              (built.problem.empty() ? "build-image.sh named no image folder" : built.problem),
+          false};
+    else
+      kernel_facts_ = read_kernel_facts(image_dir_, kernel_name_);
   }
   if (!problem_.empty())
     facts_.warning = "lab " + std::string(to_string(problem_.status)) + ": " + problem_.reason;

@@ -5,10 +5,12 @@
 
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "bench/base/child_process.h"
+#include "bench/config/config.h"
 #include "bench/results/repetition_result.h"
 #include "bench/targets/target.h"
 
@@ -16,10 +18,11 @@ namespace daxbench {
 
 class Lab {
  public:
-  // Finds QEMU and the lab's scripts and builds (or reuses) the guest image. A lab that
-  // cannot run or is broken still opens: problem() says which and why. Throws TargetError
-  // for an unknown kind.
-  explicit Lab(std::string_view kind);
+  // Finds QEMU and the lab's scripts and builds (or reuses) the guest image of `kernel` (null:
+  // the lab's default kernel), once per run for every kind that boots it. A lab that cannot
+  // run or is broken still opens: problem() says which and why. Throws TargetError for an
+  // unknown kind.
+  explicit Lab(std::string_view kind, const LabKernel* kernel = nullptr);
   ~Lab();
   Lab(const Lab&) = delete;
   Lab& operator=(const Lab&) = delete;
@@ -28,6 +31,12 @@ class Lab {
   const TargetFacts& facts() const { return facts_; }
 
   const std::string& kind() const { return kind_; }
+  // The config's name of the kernel its guests boot; empty for the default kernel.
+  const std::string& kernel_name() const { return kernel_name_; }
+  // What the image was built from, as records and context.json carry it (results-schema.md,
+  // `kernel`): name, release, source (package NAME VERSION, build DIR or files FILE) and the
+  // kernel's and its config's sha256. Null when no image was built.
+  const nlohmann::ordered_json& kernel_facts() const { return kernel_facts_; }
   // Why no guest can boot, or empty when one can. `unsupported` is only for a platform that
   // cannot run the lab (no QEMU, no TCG accelerator); a lab of ours that is broken (its
   // scripts missing, the image build failed) is `failed`, so a regression there never
@@ -35,6 +44,9 @@ class Lab {
   struct Problem {
     Status status = Status::kFailed;  // unsupported or failed
     std::string reason;
+    // The kernel the config named cannot be used (build-image.sh exit 3: a missing file, a
+    // .config without what the lab needs): the config's fault, so the run stops before any case.
+    bool kernel_refused = false;
     bool empty() const { return reason.empty(); }
   };
   const Problem& problem() const { return problem_; }
@@ -51,11 +63,16 @@ class Lab {
 
  private:
   std::string kind_;
+  std::string kernel_name_;
+  nlohmann::ordered_json kernel_facts_;
   std::filesystem::path lab_dir_;    // the scripts: build-image.sh, launch.sh
   std::filesystem::path image_dir_;  // what build-image.sh made
   Problem problem_;
   TargetFacts facts_;
 };
+
+// `text` as one word for /bin/sh, whatever it holds.
+std::string shell_quote(const std::string& text);
 
 // The lab's scripts: $DAXBENCH_LAB_DIR, else lab/ in the source tree this was built from.
 std::filesystem::path lab_scripts_dir();

@@ -4,6 +4,7 @@
 // gets ready, panics, hangs or goes silent costs a timeout, never the run.
 #include "bench/lab/host/lab_run.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -15,6 +16,7 @@
 #include "bench/lab/observed.h"
 #include "bench/lab/protocol.h"
 #include "bench/results/context.h"
+#include "bench/results/record_json.h"
 #include "bench/results/results_folder.h"
 #include "bench/targets/lab.h"
 
@@ -26,12 +28,6 @@ using Clock = std::chrono::steady_clock;
 using json = nlohmann::ordered_json;
 
 }  // namespace
-
-std::string shell_quote(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
 
 std::string driver_binary() {
   std::string self = fs::read_symlink("/proc/self/exe").string();
@@ -54,13 +50,18 @@ fs::path observed_counts_file(const fs::path& job) {
 // relative --out would put the guest's records one folder too deep, where nobody looks).
 // `model_problem`: why the model cannot run for this kind, empty when it can.
 void write_job(const fs::path& relative_job, const Config& config, const std::string& target,
-               const std::string& run_id, const std::string& model_problem) {
+               const std::vector<const CaseSpec*>& cases, int repetition, const std::string& run_id,
+               const std::string& model_problem) {
   const fs::path job = fs::absolute(relative_job);
   fs::path config_path = fs::absolute(config.path);
   if (config.path == "-" || !fs::is_regular_file(config_path)) {
     config_path = job / "config.yaml";
     std::ofstream(config_path) << config.text;
   }
+  // Exactly the host's cases: one kernel's of the target, never its neighbours'.
+  std::ofstream listed(job / "cases.txt");
+  for (const CaseSpec* c : cases) listed << c->id << '\n';
+  listed.close();
   std::ofstream script(job / "job.sh");
   script << "#!/bin/sh\n"
          << "# Written by daxbench: the lab guest runs the host's build on " << target << ".\n";
@@ -74,7 +75,9 @@ void write_job(const fs::path& relative_job, const Config& config, const std::st
   }
   script << "TERM=dumb exec " << shell_quote(driver_binary()) << " run --config "
          << shell_quote(config_path.string()) << " --target " << shell_quote(target) << " --out "
-         << shell_quote((job / "out").string()) << " --run-id " << shell_quote(run_id) << "\n";
+         << shell_quote((job / "out").string()) << " --run-id " << shell_quote(run_id)
+         << " --cases " << shell_quote((job / "cases.txt").string())
+         << (repetition >= 0 ? " --repetition " + std::to_string(repetition) : "") << "\n";
   script.close();
   fs::permissions(job / "job.sh", fs::perms::owner_all, fs::perm_options::add);
 }
@@ -95,6 +98,7 @@ struct LabRun {
   const std::string& run_id;
   const std::atomic<bool>& stop;
   const LabRunLimits& limits;
+  int repetition;  // -1: every repetition in this boot
   std::string spec;
   LabRunReport report{};
   fs::path job{}, pmem_folder{};
@@ -104,19 +108,29 @@ struct LabRun {
   bool ready = false, killed = false;
 };
 
+// A record the host writes for the guest (it never got to), with the kernel it was to boot.
+void append_for_guest(LabRun& run, const CaseSpec& c, const RepetitionResult& r, int repetition) {
+  json record = record_json(c, r, run.run_id, repetition);
+  if (!run.lab.kernel_facts().is_null()) record["kernel"] = run.lab.kernel_facts();
+  run.results.append_json(std::move(record));
+}
+
 void record_all(LabRun& run, Status status, const std::string& reason) {
   for (const CaseSpec* c : run.cases) {
     RepetitionResult r;
     r.status = status;
     r.reason = reason;
     r.emulated = run.report.accel;
-    run.results.append_record(*c, r, run.run_id, 0);
+    append_for_guest(run, *c, r, std::max(run.repetition, 0));
   }
 }
 
 // Writes the job and boots the guest; false (every case recorded failed) if it cannot boot.
 bool start_guest(LabRun& run, const Config& config) {
-  run.job = run.results.path() / ("lab-" + run.lab.kind());
+  std::string name = "lab-" + run.lab.kind();
+  if (!run.lab.kernel_name().empty()) name += "-" + run.lab.kernel_name();
+  if (run.repetition >= 0) name += "-r" + std::to_string(run.repetition + 1);
+  run.job = run.results.path() / name;
   run.report.job_dir = run.job.filename().string();
   fs::create_directories(run.job);
   // A virtio-pmem kind has no NVDIMM for the model to track, and its own persistence.
@@ -125,7 +139,7 @@ bool start_guest(LabRun& run, const Config& config) {
       fixed.empty() ? persistence_model_build().problem
                     : "the persistence model does not apply to lab:" + run.lab.kind() +
                           " (virtio-pmem: no NVDIMM range to track)";
-  write_job(run.job, config, run.spec, run.run_id, model_problem);
+  write_job(run.job, config, run.spec, run.cases, run.repetition, run.run_id, model_problem);
   run.pmem_folder = run.lab.make_pmem_folder();
   // Under the model (lab: {model: true}) even a run with no power cut needs a durable image:
   // beside the pmem file, so it goes with the pmem folder.
@@ -242,6 +256,8 @@ Imported import_records(LabRun& run) {
       ++imported.seen[id];
       if (record.value("status", "") == "unsupported") imported.unsupported.insert(id);
     }
+    // What the guest booted, which only the host knows (the guest knows the name).
+    if (!run.lab.kernel_facts().is_null()) record["kernel"] = run.lab.kernel_facts();
     run.results.append_json(std::move(record));
     ++run.report.records;
   }
@@ -257,13 +273,14 @@ void record_unfinished(LabRun& run, Imported& imported) {
   const std::string reason =
       "lab guest: " + run.problem + "; last console lines: " + run.guest->tail_lines(" | ");
   for (const CaseSpec* c : run.cases) {
-    const int wanted = static_cast<int>(c->params.integer("repetitions"));
+    // A round's boot owes each case one repetition, its round's.
+    const int wanted = run.repetition >= 0 ? 1 : static_cast<int>(c->params.integer("repetitions"));
     if (imported.unsupported.count(c->id) || imported.seen[c->id] >= wanted) continue;
     RepetitionResult r;
     r.status = Status::kFailed;
     r.reason = reason;
     r.emulated = run.report.accel;
-    run.results.append_record(*c, r, run.run_id, imported.seen[c->id]);
+    append_for_guest(run, *c, r, std::max(run.repetition, 0) + imported.seen[c->id]);
     ++run.report.failed_cases;
   }
   run.report.status = "failed: " + run.problem;
@@ -275,8 +292,10 @@ void record_unfinished(LabRun& run, Imported& imported) {
 
 LabRunReport run_in_lab(Lab& lab, const Config& config, const std::vector<const CaseSpec*>& cases,
                         ResultsFolder& results, const std::string& run_id,
-                        const std::atomic<bool>& stop, const LabRunLimits& limits) {
-  LabRun run{lab, cases, results, run_id, stop, limits, lab.facts().spec};
+                        const std::atomic<bool>& stop, const LabRunLimits& limits, int repetition) {
+  LabRun run{lab, cases, results, run_id, stop, limits, repetition, lab.facts().spec};
+  run.report.repetition = repetition;
+  run.report.kernel = lab.kernel_facts();
   if (const Lab::Problem& problem = lab.problem(); !problem.empty()) {
     run.report.status = std::string(to_string(problem.status)) + ": " + problem.reason;
     record_all(run, problem.status, "lab: " + problem.reason);
@@ -286,6 +305,7 @@ LabRunReport run_in_lab(Lab& lab, const Config& config, const std::vector<const 
   if (!start_guest(run, config)) return run.report;
   watch_guest(run);
   Imported imported = import_records(run);
+  run.report.unsupported.assign(imported.unsupported.begin(), imported.unsupported.end());
   if (stop.load() && run.problem.empty()) {
     run.report.status = "interrupted";
     return run.report;
@@ -309,20 +329,57 @@ std::pair<std::string, std::string> lab_marker(const std::string& line) {
   return {rest.substr(0, space), rest.substr(space + 1)};
 }
 
-nlohmann::ordered_json to_json(const LabRunReport& report) {
-  return {{"status", report.status},
-          {"accel", report.accel.empty() ? json(nullptr) : json(report.accel)},
-          {"model", report.model},
-          {"persistence", report.persistence},
+std::string lab_context_key(const std::string& spec, const std::string& kernel) {
+  return kernel.empty() ? spec : spec + " kernel=" + kernel;
+}
+
+namespace {
+
+json boot_json(const LabRunReport& report) {
+  return {{"repetition", report.repetition >= 0 ? json(report.repetition) : json(nullptr)},
+          {"status", report.status},
           {"boot_s", report.boot_s >= 0 ? json(report.boot_s) : json(nullptr)},
           {"wall_s", report.wall_s},
-          {"guest_exit", report.guest_exit},
           {"records", report.records},
           {"failed_cases", report.failed_cases},
           {"job_dir", report.job_dir},
           {"console_log",
-           report.job_dir.empty() ? json(nullptr) : json(report.job_dir + "/console.log")},
-          {"guest_context", report.guest_context}};
+           report.job_dir.empty() ? json(nullptr) : json(report.job_dir + "/console.log")}};
+}
+
+}  // namespace
+
+nlohmann::ordered_json to_json(const std::vector<LabRunReport>& boots) {
+  const LabRunReport& first = boots.front();
+  // The worst boot speaks for the block: a failed round is not hidden by an ok one.
+  std::string status = "ok";
+  double wall_s = 0;
+  std::size_t records = 0, failed_cases = 0;
+  json rounds = json::array();
+  const LabRunReport* described = &first;  // the first boot whose guest wrote its context
+  for (const LabRunReport& boot : boots) {
+    if (status == "ok" && boot.status != "ok") status = boot.status;
+    wall_s += boot.wall_s;
+    records += boot.records;
+    failed_cases += boot.failed_cases;
+    rounds.push_back(boot_json(boot));
+    if (described->guest_context.is_null() && !boot.guest_context.is_null()) described = &boot;
+  }
+  return {
+      {"status", status},
+      {"accel", first.accel.empty() ? json(nullptr) : json(first.accel)},
+      {"model", first.model},
+      {"persistence", first.persistence},
+      {"kernel", first.kernel},
+      {"boot_s", first.boot_s >= 0 ? json(first.boot_s) : json(nullptr)},
+      {"wall_s", wall_s},
+      {"guest_exit", boots.back().guest_exit},
+      {"records", records},
+      {"failed_cases", failed_cases},
+      {"job_dir", first.job_dir},
+      {"console_log", first.job_dir.empty() ? json(nullptr) : json(first.job_dir + "/console.log")},
+      {"rounds", rounds},
+      {"guest_context", described->guest_context}};
 }
 
 }  // namespace daxbench
