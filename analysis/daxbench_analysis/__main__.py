@@ -79,12 +79,30 @@ def cmd_report(args) -> int:
     return 0
 
 
+def compare_sides(args):
+    """Two folders, or one folder's two kernels (`lab: {kernels: [...]}`): the first two it
+    names unless --kernels says which, base first."""
+    if args.new and not args.kernels:
+        return load(args.base), load(args.new)
+    base_run = load(args.base)
+    new_run = load(args.new) if args.new else base_run
+    kernels = args.kernels or base_run.kernels()[:2]
+    if len(kernels) < 2:
+        raise InputError(f"{args.base}: one results folder compares its kernels, and its cases ran "
+                         f"on {len(kernels)} ({', '.join(kernels) or 'no kernels axis'}); give two "
+                         "folders, or a run with lab: {kernels: [A, B]}")
+    try:
+        return base_run.on_kernel(kernels[0]), new_run.on_kernel(kernels[1])
+    except ValueError as error:
+        raise InputError(str(error)) from error
+
+
 def cmd_compare(args) -> int:
     from daxbench_analysis.compare import compare_runs, render_text
     from daxbench_analysis.render import text
     from daxbench_analysis.render.reports import write_document
     from daxbench_analysis.sections.reply import reply_of_runs
-    base, new = load(args.base), load(args.new)
+    base, new = compare_sides(args)
     result = compare_runs(base, new, threshold=args.threshold, alpha=args.alpha)
     if args.reply or args.out:
         reply = reply_of_runs(base, new, threshold=args.threshold, alpha=args.alpha)
@@ -135,7 +153,11 @@ def parser() -> argparse.ArgumentParser:
         "compare", help="compare two results folders; exit 1 on a significant regression "
                         "beyond the threshold")
     compare.add_argument("base", metavar="BASE")
-    compare.add_argument("new", metavar="NEW")
+    compare.add_argument("new", metavar="NEW", nargs="?",
+                         help="the new results folder; without it BASE's two kernels compare")
+    compare.add_argument("--kernels", nargs=2, metavar=("BASE_KERNEL", "NEW_KERNEL"),
+                         help="the kernels (lab: {kernels: [...]} names) to compare: in BASE, "
+                              "or BASE's first against NEW's second (default: BASE's first two)")
     compare.add_argument("--threshold", type=parse_threshold, default=0.05,
                          help="worst tolerated change of a median, 5%% or 0.05 (default 5%%)")
     compare.add_argument("--alpha", type=parse_alpha, default=0.05,

@@ -178,7 +178,8 @@ def _digest(text: str) -> str:
 def _base_record(spec: dict, run_id: str, repetition: int, emulated: str | None) -> dict:
     durable = _durable(spec)
     return {"schema_version": schema.SCHEMA_VERSION, "run_id": run_id, "case_id": case_id(spec),
-            "target": spec["target"], "mode": spec["mode"], "workload": spec["workload"],
+            "target": spec["target"], "kernel": spec.get("kernel"), "mode": spec["mode"],
+            "workload": spec["workload"],
             "flush": _flush(spec), "params": {**DEFAULT_PARAMS, **spec["shape"]},
             "shape": {k: v if isinstance(v, str) else str(v) for k, v in spec["shape"].items()},
             "repetition": repetition, "status": spec["status"], "reason": spec["reason"],

@@ -52,3 +52,13 @@ def test_help_lists_the_commands():
     assert done.returncode == 0
     for command in ("report", "compare", "history", "dashboard"):
         assert command in done.stdout
+
+
+def test_compare_of_one_folder_needs_a_kernels_axis(basic_run):
+    # One folder compares its kernels (lab: {kernels: [A, B]}); without that axis it says so.
+    done = analysis("compare", basic_run, "--reply")
+    assert done.returncode == 2
+    assert "one results folder compares its kernels" in done.stderr
+    assert "no kernels axis" in done.stderr
+    unknown = analysis("compare", basic_run, "--kernels", "a", "b")
+    assert unknown.returncode == 2 and "no case ran on a kernel named 'a'" in unknown.stderr

@@ -82,10 +82,33 @@ class Case:
         return self.records[0].get("emulated")
 
     @property
+    def kernel(self) -> str | None:
+        """The name of the kernel a lab case booted under `lab: {kernels: [...]}` (its id says
+        kernel=NAME); None without that axis."""
+        return (self.records[0].get("kernel") or {}).get("name")
+
+    @property
+    def kernel_facts(self) -> dict:
+        """What the lab guest booted: release, source (package, build tree or file), sha256s."""
+        return self.records[0].get("kernel") or {}
+
+    @property
+    def paired_id(self) -> str:
+        """The id without its kernel=NAME: the same case on another kernel has the same one."""
+        if not self.kernel:
+            return self.case_id
+        head, _, shape = self.case_id.rpartition("/")
+        rest = [item for item in shape.split(",") if item != f"kernel={self.kernel}"]
+        return f"{head}/{','.join(rest) or 'defaults'}"
+
+    @property
     def group_key(self) -> tuple[str, str, tuple]:
-        """Cases with equal keys differ only in mode (and mode parameters): one table."""
+        """Cases with equal keys differ only in mode (and mode parameters): one table. Each
+        kernel of a kernels axis has its own tables."""
         mode_params = self.registry.mode_params
         workload_shape = tuple((k, v) for k, v in self.shape.items() if k not in mode_params)
+        if self.kernel:
+            workload_shape = (("kernel", self.kernel), *workload_shape)
         return (self.workload, self.target, workload_shape)
 
     @property
@@ -177,6 +200,21 @@ class Run:
 
     def mode_rank(self, mode: str) -> int:
         return self.registry.mode_rank(mode)
+
+    def kernels(self) -> list[str]:
+        """The kernels of a `lab: {kernels: [...]}` run, in the order its cases first name them."""
+        return list(dict.fromkeys(c.kernel for c in self.cases.values() if c.kernel))
+
+    def on_kernel(self, kernel: str) -> "Run":
+        """The run's cases on one kernel, keyed by their paired_id, so two kernels of one run
+        compare as two runs do; its run id says which kernel."""
+        if kernel not in self.kernels():
+            raise ValueError(f"{self.path}: no case ran on a kernel named '{kernel}'; "
+                             f"kernels: {', '.join(self.kernels()) or 'none (no kernels axis)'}")
+        cases = {c.paired_id: c for c in self.cases.values() if c.kernel == kernel}
+        run_id = self.context.get("run_id", self.path.name)
+        return Run(self.path, {**self.context, "run_id": f"{run_id} kernel={kernel}"}, cases,
+                   self.micro, None, registry=self.registry)
 
 
 def _read_jsonl(path: Path) -> list[dict]:

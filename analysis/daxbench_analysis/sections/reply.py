@@ -57,8 +57,9 @@ class Side:
         return cls(label, run.context.get("run_id", run.path.name), run.cases, run.context)
 
     def lab(self, case: Case) -> dict | None:
-        """The lab block of the case's target, when a lab guest ran it."""
-        return (self.context.get("lab") or {}).get(case.target)
+        """The lab block of the case's target (and kernel), when a lab guest ran it."""
+        key = f"{case.target} kernel={case.kernel}" if case.kernel else case.target
+        return (self.context.get("lab") or {}).get(key)
 
     def host(self, case: Case) -> dict:
         """The machine that ran the case: the lab guest's own view, else the host's."""
@@ -73,6 +74,17 @@ class Side:
         says when it was built."""
         kernel = self.host(case).get("kernel")
         return " ".join(kernel.split(" ")[:2]) if kernel else "kernel unknown"
+
+    def kernel_source(self, case: Case) -> str | None:
+        """Where the lab's kernel came from, to rebuild it: the Debian package and version, or
+        the user's build tree or file with the first 12 hex digits of its sha256."""
+        facts = case.kernel_facts
+        source = facts.get("source")
+        if not source:
+            return None
+        digest = facts.get("kernel_sha256")
+        return f"{source}, sha256 {digest[:12]}" if digest and not source.startswith(
+            "package ") else source
 
     def machine(self, case: Case) -> str:
         host = self.host(case)
@@ -162,6 +174,8 @@ def case_blocks(comparison: CaseComparison, base: Side, new: Side) -> list[Block
                              (new, new_case, comparison.new_repetitions)):
         facts.append(Fact(side.label, [f"{side.kernel(case)}, {reps} repetitions, "
                                        f"run {side.name}"]))
+        if side.kernel_source(case):
+            facts.append(Fact(f"{side.label} kernel", [side.kernel_source(case)]))
     facts.append(Fact("params", [params_text(old_case)]))
     if params_text(new_case) != params_text(old_case):
         facts.append(Fact("params", [f"new: {params_text(new_case)}"]))
@@ -190,8 +204,11 @@ def reply_document(base: Side, new: Side, threshold: float = 0.05,
     cases = compare_cases(base.cases, new.cases, threshold, alpha, metrics=reply_metrics)
     blocks: list[Block] = [Title("daxbench reply", f"{base.name} vs {new.name}")]
     # The commands first: they are each side's whole run, the same for every case below.
-    blocks += [Code(f"reproduce {side.label} ({side.name})", [side.command()])
-               for side in (base, new)]
+    if base.command() == new.command():  # one run's two kernels: one command made both
+        blocks.append(Code("reproduce (one run, both sides)", [base.command()]))
+    else:
+        blocks += [Code(f"reproduce {side.label} ({side.name})", [side.command()])
+                   for side in (base, new)]
     for comparison in cases:
         blocks += case_blocks(comparison, base, new)
     rule = RULE.format(min_reps=MIN_REPETITIONS, alpha=alpha, confidence=(1 - alpha) * 100,

@@ -255,9 +255,9 @@ Imported import_records(LabRun& run) {
     if (record.value("tool", "daxbench") != "fio") {
       ++imported.seen[id];
       if (record.value("status", "") == "unsupported") imported.unsupported.insert(id);
+      // What the guest booted, which only the host knows (the guest knows the name).
+      if (!run.lab.kernel_facts().is_null()) record["kernel"] = run.lab.kernel_facts();
     }
-    // What the guest booted, which only the host knows (the guest knows the name).
-    if (!run.lab.kernel_facts().is_null()) record["kernel"] = run.lab.kernel_facts();
     run.results.append_json(std::move(record));
     ++run.report.records;
   }
