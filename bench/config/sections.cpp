@@ -16,6 +16,7 @@
 #include "bench/lab/guest/crash_workload.h"
 #include "bench/lab/guest/manifest.h"
 #include "bench/modes/mode.h"
+#include "bench/targets/lab.h"
 #include "bench/targets/target.h"
 
 namespace daxbench::config_detail {
@@ -401,8 +402,8 @@ CrashConfig parse_crash(const Located& at, const YAML::Node& given) {
     workload_names.emplace_back(w->name);
   // virtio-ext4, virtio-xfs (virtio-pmem) only when named: its cells are another platform's, and
   // `all` has always meant the NVDIMM filesystems.
-  crash.filesystems =
-      crash_names(at, node, "filesystems", {"ext4", "xfs"}, "crash", {"virtio-ext4", "virtio-xfs"});
+  crash.filesystems = crash_names(at, node, "filesystems", lab_crash_kinds(false), "crash",
+                                  lab_crash_kinds(true));
   crash.modes = crash_names(at, node, "modes", mode_names);
   crash.file_states = crash_names(at, node, "file_states", {"sparse", "fallocated", "zeroed"});
   crash.workloads = crash_names(at, node, "workloads", workload_names);

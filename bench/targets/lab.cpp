@@ -67,6 +67,15 @@ std::string_view lab_kind_filesystem(std::string_view kind) {
   return kind.starts_with(kVirtioPrefix) ? kind.substr(kVirtioPrefix.size()) : kind;
 }
 
+std::vector<std::string> lab_crash_kinds(bool fixed_persistence) {
+  std::vector<std::string> kinds;
+  for (std::string_view kind : kKinds)
+    if (!lab_kind_filesystem(kind).empty() &&
+        lab_kind_fixed_persistence(kind).empty() != fixed_persistence)
+      kinds.emplace_back(kind);
+  return kinds;
+}
+
 bool inside_lab_guest(std::string_view kind) {
   return env(lab::kEnvKind) == kind;
 }

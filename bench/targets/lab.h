@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace daxbench {
 
@@ -18,6 +19,10 @@ std::string_view lab_kind_fixed_persistence(std::string_view kind);
 
 // The filesystem a kind mounts with DAX, empty for devdax.
 std::string_view lab_kind_filesystem(std::string_view kind);
+
+// The kinds `crash: filesystems:` can name, the ones with a filesystem: those with the config's
+// persistence (the NVDIMM ones, what `all` means) or, with `fixed_persistence`, the virtio ones.
+std::vector<std::string> lab_crash_kinds(bool fixed_persistence);
 
 // Whether this process runs inside the lab's guest of `kind` (lab/init says so).
 bool inside_lab_guest(std::string_view kind);

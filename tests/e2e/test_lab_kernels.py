@@ -15,7 +15,7 @@ import sys
 import pytest
 
 import schema
-from kernel_tree import default_kernel_deb, make_build_tree
+from kernel_tree import cached_lab_deb, make_build_tree
 from lab_config import run_lab_config
 from lab_gate import require_lab
 
@@ -123,11 +123,12 @@ def test_the_reply_pairs_the_kernels_and_their_exact_counts_agree(root, two_kern
 
 
 @pytest.fixture(scope="module")
-def build_trees(tmp_path_factory):
-    deb = default_kernel_deb()
+def build_trees(root, tmp_path_factory):
+    deb, _ = cached_lab_deb(root)
     folder = tmp_path_factory.mktemp("kernel-trees")
-    return (make_build_tree(deb, folder / "linux"),
-            make_build_tree(deb, folder / "linux-no-dax", drop=("CONFIG_FS_DAX",)))
+    tree, _ = make_build_tree(deb, folder / "linux")
+    crippled, _ = make_build_tree(deb, folder / "linux-no-dax", drop=("FS_DAX",))
+    return tree, crippled
 
 
 def test_a_kernel_the_user_built_boots_and_is_recorded_by_path(driver, tmp_path, build_trees):
