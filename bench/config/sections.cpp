@@ -284,7 +284,7 @@ std::string kernel_path(const Located& at, const YAML::Node& value, const std::s
   const bool there = folder ? std::filesystem::is_directory(path, error)
                             : std::filesystem::is_regular_file(path, error);
   if (!there)
-    at.fail(value.Mark(), field + ": no such " + (folder ? "folder" : "file") + " '" +
+    at.fail(value.Mark(), field + ": no such " + (folder ? "folder" : "regular file") + " '" +
                               path.string() + "'" +
                               (raw == path.string() ? "" : " (from '" + raw + "')"));
   return path.string();
