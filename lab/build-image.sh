@@ -118,6 +118,7 @@ fi
 KINDS=("${ALL_KINDS[@]}")
 if [ -n "$KINDS_ARG" ]; then
   read -ra KINDS <<<"${KINDS_ARG//,/ }"
+  [ "${#KINDS[@]}" -gt 0 ] || usage_error "--kinds names no kind"
   for k in "${KINDS[@]}"; do
     [[ " ${ALL_KINDS[*]} " == *" $k "* ]] || usage_error "--kinds: unknown kind '$k' (${ALL_KINDS[*]})"
   done
@@ -203,6 +204,18 @@ absolute() {  # PATH WHAT
   fi
 }
 sha_of() { sha256sum "$1" | cut -d' ' -f1; }
+# The sha256 of a user's kernel file, remembered by path, size, mtime and inode: a vmlinux
+# with debug info is hundreds of MB, seconds of hashing on every cache hit otherwise.
+sha_remembered() {
+  local id sum memo="$CACHE_ROOT/sha256-memo"
+  id="$(stat -c '%s %.9Y %i' "$1") $1"
+  sum="$(awk -v id="$id" 'substr($0, 66) == id { print substr($0, 1, 64); exit }' "$memo" 2>/dev/null || true)"
+  if [ -z "$sum" ]; then
+    sum="$(sha_of "$1")"
+    mkdir -p "$CACHE_ROOT" && echo "$sum $id" >>"$memo"
+  fi
+  echo "$sum"
+}
 
 # --- Inputs and cache key --------------------------------------------------------------
 # KSRC: the kernel file as given; KCONFIG: its .config; KMOD: a folder whose *.ko (any
@@ -316,7 +329,7 @@ if [ "$SOURCE" != package ]; then
                        [ ! -f "$f" ] || printf '%s %s\n' "$f" "$(sha_of "$f")"
                      done; } | sha256sum | cut -d' ' -f1)"
   fi
-  KERNEL_SHA="$(sha_of "$KSRC")" CONFIG_SHA="$(sha_of "$KCONFIG")"
+  KERNEL_SHA="$(sha_remembered "$KSRC")" CONFIG_SHA="$(sha_of "$KCONFIG")"
   # The source's form and path too: the manifest says where the image came from.
   INPUTS="$KERNEL_SOURCE kernel=$KERNEL_SHA config=$CONFIG_SHA modules=$modules_fp release=$KREL"
 fi
