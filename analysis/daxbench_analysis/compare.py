@@ -168,8 +168,7 @@ def metric_line(m: MetricComparison) -> str:
 
 
 def render_text(result: CompareResult) -> str:
-    base_id = result.base.context.get("run_id", result.base.path.name)
-    new_id = result.new.context.get("run_id", result.new.path.name)
+    base_id, new_id = result.base.name, result.new.name
     confidence = (1 - result.alpha) * 100
     lines = [f"base: {result.base.path} ({base_id})", f"new:  {result.new.path} ({new_id})",
              *RULE.format(min_reps=MIN_REPETITIONS, alpha=result.alpha, confidence=confidence,

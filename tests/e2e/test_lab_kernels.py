@@ -117,9 +117,12 @@ def test_the_reply_pairs_the_kernels_and_their_exact_counts_agree(root, two_kern
             row = tables[title][metric].split()
             assert row[0] == row[2] or "+0.0%" in row, (title, row)
             assert "+0.0%" in row, (title, row)
-    base_line = next(line for line in lines if line.startswith("base:"))
-    assert "Linux 6.1.0-" in base_line
-    assert any(line.startswith("new kernel:") and "-rt-amd64" in line for line in lines), lines
+    # Each side's fact names its kernel's release and the package it came from.
+    base_fact = " ".join(answer.stdout.split("\nbase:", 1)[1].split("\nnew:", 1)[0].split())
+    new_fact = " ".join(answer.stdout.split("\nnew:", 1)[1].split("\nparams:", 1)[0].split())
+    assert "Linux 6.1.0-" in base_fact and "package linux-image-6.1.0-" in base_fact, base_fact
+    assert "-rt-amd64" in new_fact and "-rt-amd64" not in base_fact, (base_fact, new_fact)
+    assert lines[0] == f"daxbench reply: {GENERIC} vs {RT}", lines[0]
 
 
 @pytest.fixture(scope="module")

@@ -155,6 +155,13 @@ class Run:
     # comparison and history entry is daxbench's own, and fio.py pairs them by case id.
     tools: dict[str, dict[str, Case]] = field(default_factory=dict)
     registry: Registry = FALLBACK       # the driver's modes and rules (model/registry.py)
+    kernel: str | None = None           # on_kernel's: the one kernel these cases ran on
+
+    @property
+    def name(self) -> str:
+        """What a comparison calls this side: the run id, and the kernel of an on_kernel part."""
+        run_id = self.context.get("run_id", self.path.name)
+        return f"{run_id}, kernel {self.kernel}" if self.kernel else run_id
 
     @property
     def records(self) -> list[dict]:
@@ -212,9 +219,8 @@ class Run:
             raise ValueError(f"{self.path}: no case ran on a kernel named '{kernel}'; "
                              f"kernels: {', '.join(self.kernels()) or 'none (no kernels axis)'}")
         cases = {c.paired_id: c for c in self.cases.values() if c.kernel == kernel}
-        run_id = self.context.get("run_id", self.path.name)
-        return Run(self.path, {**self.context, "run_id": f"{run_id} kernel={kernel}"}, cases,
-                   self.micro, None, registry=self.registry)
+        return Run(self.path, self.context, cases, self.micro, None, registry=self.registry,
+                   kernel=kernel)
 
 
 def _read_jsonl(path: Path) -> list[dict]:

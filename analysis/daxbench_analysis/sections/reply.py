@@ -48,13 +48,18 @@ class Side:
     the context.json they ran under. Two results folders give one side each (of_run); a run
     over two kernels would give two sides from one folder, paired by the rest of the id."""
     label: str                 # "base" or "new"
-    name: str                  # what the side is called: its run id
+    name: str                  # what the side is called: its run id, or its kernel in one run
     cases: dict[str, Case]
     context: dict
 
     @classmethod
     def of_run(cls, label: str, run: Run) -> "Side":
-        return cls(label, run.context.get("run_id", run.path.name), run.cases, run.context)
+        return cls(label, run.kernel or run.context.get("run_id", run.path.name), run.cases,
+                   run.context)
+
+    @property
+    def run_id(self) -> str:
+        return self.context.get("run_id", "?")
 
     def lab(self, case: Case) -> dict | None:
         """The lab block of the case's target (and kernel), when a lab guest ran it."""
@@ -172,10 +177,9 @@ def case_blocks(comparison: CaseComparison, base: Side, new: Side) -> list[Block
     facts = []
     for side, case, reps in ((base, old_case, comparison.base_repetitions),
                              (new, new_case, comparison.new_repetitions)):
-        facts.append(Fact(side.label, [f"{side.kernel(case)}, {reps} repetitions, "
-                                       f"run {side.name}"]))
-        if side.kernel_source(case):
-            facts.append(Fact(f"{side.label} kernel", [side.kernel_source(case)]))
+        source = side.kernel_source(case)
+        facts.append(Fact(side.label, [f"{side.kernel(case)}, {reps} repetitions, run "
+                                       f"{side.run_id}" + (f"; {source}" if source else "")]))
     facts.append(Fact("params", [params_text(old_case)]))
     if params_text(new_case) != params_text(old_case):
         facts.append(Fact("params", [f"new: {params_text(new_case)}"]))
@@ -211,6 +215,9 @@ def reply_document(base: Side, new: Side, threshold: float = 0.05,
                    for side in (base, new)]
     for comparison in cases:
         blocks += case_blocks(comparison, base, new)
+    if not cases:
+        blocks.append(Note([f"No case of {base.name} ran in {new.name} too: nothing to compare "
+                            "(the same config on both sides gives the same case ids)."]))
     rule = RULE.format(min_reps=MIN_REPETITIONS, alpha=alpha, confidence=(1 - alpha) * 100,
                        threshold=threshold * 100)
     blocks += [Note(list(LEGEND)), Paragraph(" ".join(rule.split("\n")))]
