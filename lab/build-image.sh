@@ -28,6 +28,21 @@ USAGE
 
 log() { echo "build-image: $*" >&2; }
 die() { echo "build-image: error: $*" >&2; exit 1; }
+
+# Modules as distributions install them: plain, or compressed by `make modules_install`
+# (CONFIG_MODULE_COMPRESS_*; Debian's 6.12 packages ship .ko.xz).
+MODULE_FILES=(\( -name '*.ko' -o -name '*.ko.xz' -o -name '*.ko.zst' -o -name '*.ko.gz' \))
+module_name() {  # PATH -> the module's name, dashes as underscores
+  local n; n="$(basename "$1")"; n="${n%.ko*}"; echo "${n//-/_}"
+}
+module_bytes() {  # PATH: the module's ELF bytes on stdout
+  case "$1" in
+    *.ko.xz) xz -dc "$1" ;;
+    *.ko.zst) command -v zstd >/dev/null || die "$1 is zstd-compressed: install zstd"; zstd -dcq "$1" ;;
+    *.ko.gz) gzip -dc "$1" ;;
+    *) cat "$1" ;;
+  esac
+}
 # The kernel the user named cannot be used: a status of its own, so a caller can tell "fix
 # your kernel" from "the lab is broken".
 refuse() { echo "build-image: error: $*" >&2; exit 3; }
@@ -324,7 +339,7 @@ if [ "$SOURCE" != package ]; then
   # hit, while `make` rewrites (and so re-dates) every module it changes.
   modules_fp=none
   if [ -n "$KMOD" ]; then
-    modules_fp="$( { cd "$KMOD" && find . -name '*.ko' -type f -printf '%P %s %T@\n' | LC_ALL=C sort
+    modules_fp="$( { cd "$KMOD" && find . "${MODULE_FILES[@]}" -type f -printf '%P %s %T@\n' | LC_ALL=C sort
                      for f in modules.builtin modules.order; do
                        [ ! -f "$f" ] || printf '%s %s\n' "$f" "$(sha_of "$f")"
                      done; } | sha256sum | cut -d' ' -f1)"
@@ -392,9 +407,9 @@ fi
 declare -A MODFILE=() BUILTIN=() CFG=()
 if [ -n "$KMOD" ]; then
   while IFS= read -r f; do
-    n="$(basename "$f" .ko)"; n="${n//-/_}"
+    n="$(module_name "$f")"
     [ -n "${MODFILE[$n]:-}" ] || MODFILE[$n]="$f"  # (a tree could hold two: the first)
-  done < <(cd "$KMOD" && find . -name '*.ko' -type f -printf '%P\n' | LC_ALL=C sort)
+  done < <(cd "$KMOD" && find . "${MODULE_FILES[@]}" -type f -printf '%P\n' | LC_ALL=C sort)
   if [ -f "$KMOD/modules.builtin" ]; then
     while IFS= read -r f; do
       n="$(basename "$f" .ko)"; BUILTIN[${n//-/_}]=1
@@ -475,7 +490,7 @@ want() {  # NAME [optional]
     refuse "kernel $WHAT: module '$n' is missing from the modules given (another module needs it)"
   fi
   WANTED[$n]="${MODFILE[$n]}"
-  deps="$(tr '\0' '\n' < "$KMOD/${MODFILE[$n]}" | sed -n 's/^depends=//p' | head -1)"
+  deps="$(module_bytes "$KMOD/${MODFILE[$n]}" | tr '\0' '\n' | sed -n 's/^depends=//p' | head -1)"
   for d in ${deps//,/ }; do want "$d"; done
 }
 for line in "${REQUIRED_CONFIG[@]}"; do
@@ -489,7 +504,9 @@ while IFS= read -r n; do
   if [ "$f" = builtin ]; then builtin_list+=("$n"); continue; fi
   module_list+=("$n")
   mkdir -p "$RD/lib/modules/$KREL/$(dirname "$f")"
-  cp "$KMOD/$f" "$RD/lib/modules/$KREL/$f"
+  # Stored as plain .ko: busybox modprobe loads no compressed module, and unpacking one
+  # under TCG at every boot would cost more than the disk it saves.
+  module_bytes "$KMOD/$f" >"$RD/lib/modules/$KREL/${f%.ko*}.ko"
 done < <(printf '%s\n' "${!WANTED[@]}" | LC_ALL=C sort)
 # modules.builtin tells busybox modprobe that a name is built in; the options set =y make
 # it for a kernel that comes without one (no modules at all).
