@@ -30,9 +30,10 @@ double expected_seconds(const CaseSpec& spec) {
   return seconds;
 }
 
-Progress::Progress(const std::vector<const CaseSpec*>& cases) {
+Progress::Progress(const std::vector<const CaseSpec*>& cases, int only_repetition) {
   for (const CaseSpec* c : cases) {
-    const int reps = static_cast<int>(c->params.integer("repetitions"));
+    const int all = static_cast<int>(c->params.integer("repetitions"));
+    const int reps = only_repetition < 0 ? all : (only_repetition < all ? 1 : 0);
     total_runs_ += reps;
     expected_total_ += reps * expected_seconds(*c);
   }

@@ -19,7 +19,8 @@ double expected_seconds(const CaseSpec& spec);
 class Progress {
  public:
   // The cases this process runs, each for its `repetitions`.
-  explicit Progress(const std::vector<const CaseSpec*>& cases);
+  // `only_repetition` >= 0: a lab guest's round runs that repetition alone (RunOptions).
+  explicit Progress(const std::vector<const CaseSpec*>& cases, int only_repetition = -1);
 
   // A repetition starts: counts it, prints its line with the ETA corrected by the pace so far.
   void repetition(const CaseSpec& spec, int rep, int reps);

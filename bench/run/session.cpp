@@ -385,7 +385,7 @@ int run_session(const Config& config, const RunOptions& options) {
   install_stop_handlers();
 
   const CaseSplit split = split_cases(config, open);
-  Progress progress(split.local);
+  Progress progress(split.local, options.only_repetition);
   Session s{config, options, open, results, run_id, progress, context};
   run_local(s, split.local);
   const MicroOutcome micro = run_micro_step(s);

@@ -167,7 +167,7 @@ TEST(Config, FirstTouchHasNoWarmUpBecauseItWouldUseUpThePages) {
 }
 
 TEST(Config, ShippedConfigsAreValid) {
-  for (const char* name : {"quick.yaml", "sweep.yaml", "lab-smoke.yaml"}) {
+  for (const char* name : {"quick.yaml", "sweep.yaml", "lab-smoke.yaml", "kernels.yaml"}) {
     SCOPED_TRACE(name);
     const Config c =
         load_config(std::string(DAXBENCH_SOURCE_DIR) + "/configs/" + name, {"file:/tmp"});
