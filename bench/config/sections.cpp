@@ -402,8 +402,8 @@ CrashConfig parse_crash(const Located& at, const YAML::Node& given) {
     workload_names.emplace_back(w->name);
   // virtio-ext4, virtio-xfs (virtio-pmem) only when named: its cells are another platform's, and
   // `all` has always meant the NVDIMM filesystems.
-  crash.filesystems = crash_names(at, node, "filesystems", lab_crash_kinds(false), "crash",
-                                  lab_crash_kinds(true));
+  crash.filesystems =
+      crash_names(at, node, "filesystems", lab_crash_kinds(false), "crash", lab_crash_kinds(true));
   crash.modes = crash_names(at, node, "modes", mode_names);
   crash.file_states = crash_names(at, node, "file_states", {"sparse", "fallocated", "zeroed"});
   crash.workloads = crash_names(at, node, "workloads", workload_names);
