@@ -3,6 +3,7 @@
 // filesystem and would hide what an unsafe control loses.
 #include "bench/lab/host/crash_run.h"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -420,10 +421,12 @@ bool run_group_cut(CrashRun& run, const Group& group, std::size_t g, int round, 
   return true;
 }
 
-std::string matrix_line(const std::string& key, const CellTotals& t, const std::string& verdict) {
-  char line[512];
+// `width`: the longest cell name's, so the counts line up whatever the targets' names.
+std::string matrix_line(const std::string& key, const CellTotals& t, const std::string& verdict,
+                        int width) {
+  char line[768];
   std::snprintf(
-      line, sizeof line, "  %-48s %8llu/%-9llu torn %llu (%llu in flight)  %s%s", key.c_str(),
+      line, sizeof line, "  %-*s %8llu/%-9llu torn %llu (%llu in flight)  %s%s", width, key.c_str(),
       static_cast<unsigned long long>(t.lost), static_cast<unsigned long long>(t.acknowledged),
       static_cast<unsigned long long>(t.torn), static_cast<unsigned long long>(t.torn_in_flight),
       verdict.c_str(),
@@ -436,6 +439,8 @@ json summarise(CrashRun& run) {
   json matrix = json::array();
   std::vector<std::string>& lines = run.outcome.lines;
   lines.push_back("crash matrix (lost/acknowledged summed over cuts):");
+  int width = 0;
+  for (const std::string& key : run.order) width = std::max(width, static_cast<int>(key.size()));
   for (const std::string& key : run.order) {
     const CellTotals& t = run.totals[key];
     const std::string verdict = crash_cell_verdict(t.verdicts);
@@ -461,7 +466,7 @@ json summarise(CrashRun& run) {
                                            {"written", t.concurrent_written},
                                            {"present_valid", t.concurrent_present},
                                            {"kept", t.concurrent_kept}};
-    lines.push_back(matrix_line(key, t, verdict));
+    lines.push_back(matrix_line(key, t, verdict, width));
     if (t.placement.empty()) continue;
     std::string kept;
     for (const auto& [image, n] : t.concurrent_kept)
