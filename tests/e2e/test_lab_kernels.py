@@ -136,15 +136,20 @@ def build_trees(root, tmp_path_factory):
 
 def test_a_kernel_the_user_built_boots_and_is_recorded_by_path(driver, tmp_path, build_trees):
     tree, _ = build_trees
+    # Named from a home that is not the guest's (lab/init's HOME is /root): the guest parses
+    # the same config, so `~/` must mean the host's home there too. The image cache stays.
+    cache = os.environ.get("DAXBENCH_LAB_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "daxbench", "lab")
+    env = {"HOME": str(tree.parent), "DAXBENCH_LAB_CACHE": cache}
     config = f"""name: own-kernel
 targets: [lab:ext4]
 lab:
-  kernels: [{{name: mine, build: {tree}}}]
+  kernels: [{{name: mine, build: ~/{tree.name}}}]
 defaults: {{duration_s: 0.2, warmup_s: 0.05, repetitions: 1, working_set: 1M, file_state: sparse}}
 cases:
   - {{workload: first-touch, mode: map-sync}}
 """
-    done, out, records = run_lab_config(driver, tmp_path, config)
+    done, out, records = run_lab_config(driver, tmp_path, config, env=env)
     assert done.returncode == 0, done.stderr[-4000:]
     (record,) = records
     assert record["status"] == "ok", record

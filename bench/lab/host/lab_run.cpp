@@ -65,6 +65,9 @@ void write_job(const fs::path& relative_job, const Config& config, const std::st
   std::ofstream script(job / "job.sh");
   script << "#!/bin/sh\n"
          << "# Written by daxbench: the lab guest runs the host's build on " << target << ".\n";
+  // The guest parses the same config: a `~/` in it (a kernel's build tree) must mean the
+  // host's home there too, whatever lab/init set.
+  if (const char* home = std::getenv("HOME")) script << "export HOME=" << shell_quote(home) << "\n";
   if (config.lab.model) {
     if (model_problem.empty())
       script << "export " << lab::kEnvObservedCounts << "="
