@@ -44,10 +44,15 @@ def test_host_reply_lines(tmp_path):
         "  ./build/daxbench run --config configs/fixture.yaml --out results/reply-new"]
     title = "log-append/fdatasync on file:/var/tmp, file_state zeroed"
     at = lines.index(title)
-    assert lines[at + 2:at + 4] == [
+    # What every case shares is said once, above the cases; each case keeps its parameters.
+    shared = lines[lines.index("every case below"):lines.index(title)]
+    assert shared[2:4] == [
         "base:      Linux 6.1.0-base, 3 repetitions, run reply-base-run",
         "new:       Linux 6.2.0-new, 3 repetitions, run reply-new-run"]
-    assert lines[at + 4].startswith("params:    duration_s=1.0 ops=0 warmup_s=0.2 ")
+    # Both cases ran with the same parameters here: they are shared too.
+    assert shared[4].startswith("params:    duration_s=1.0 ops=0 warmup_s=0.2 "), shared
+    assert sum(line.startswith("base:") for line in lines) == 1
+    assert lines[at + 1:at + 3] == ["=" * len(title), HEADER]  # no facts of its own left
     assert "file_state=" not in out  # the file state is in the case's title
     assert "machine:   Fixture CPU @ 2.00GHz, 2 CPUs, x86_64, host fixture-host" in lines
     # On a real machine the times lead; counts follow.
@@ -68,7 +73,7 @@ def test_swapped_sides_mark_improvements(tmp_path):
     table = table_after(lines, "log-append/fdatasync on file:/var/tmp, file_state zeroed")
     assert table[0] == "      8000   ±  1%    +25.0% *      10000   ±  1%  ops/s"
     assert table[3] == "       0.5            -50.0% *       0.25          page_faults/op"
-    assert lines[lines.index("log-append/fdatasync on file:/var/tmp, file_state zeroed") + 2] \
+    assert lines[lines.index("every case below") + 2] \
         == "base:      Linux 6.2.0-new, 3 repetitions, run reply-new-run"
 
 
@@ -77,13 +82,14 @@ def test_lab_reply_counts_first_guest_kernel_and_emulation(tmp_path):
     lines = reply_text(base, new).splitlines()
     title = "log-append/fdatasync on lab:ext4, file_state zeroed"
     at = lines.index(title)
+    shared = lines[lines.index("every case below"):at]
     # The guest's kernel, not the host's (both hosts run Linux 6.1.0-fixture).
-    assert lines[at + 2:at + 4] == [
+    assert shared[2:4] == [
         "base:      Linux 6.1.0-base, 3 repetitions, run reply-base-run",
         "new:       Linux 6.2.0-new, 3 repetitions, run reply-new-run"]
-    assert "machine:   QEMU TCG CPU, 2 CPUs, x86_64, QEMU TCG guest on fixture-host" in lines
-    assert lines.count(EMULATED) == 2  # one per case
-    assert lines[lines.index(EMULATED, at) + 2] == HEADER
+    assert "machine:   QEMU TCG CPU, 2 CPUs, x86_64, QEMU TCG guest on fixture-host" in shared
+    assert lines.count(EMULATED) == 1 and EMULATED in shared  # once, for every case
+    assert lines[at + 1:at + 3] == ["=" * len(title), HEADER]
     assert table_after(lines, title) == FDATASYNC_HOST[3:] + FDATASYNC_HOST[:3]
     none = table_after(lines, "log-append/none on lab:ext4, file_state zeroed")
     assert [line.split()[-1] for line in none] == ["page_faults/op", "ops/s", "(ns)", "(ns)"]

@@ -119,7 +119,7 @@ def test_the_reply_pairs_the_kernels_and_their_exact_counts_agree(root, two_kern
             assert "+0.0%" in row, (title, row)
     # Each side's fact names its kernel's release and the package it came from.
     base_fact = " ".join(answer.stdout.split("\nbase:", 1)[1].split("\nnew:", 1)[0].split())
-    new_fact = " ".join(answer.stdout.split("\nnew:", 1)[1].split("\nparams:", 1)[0].split())
+    new_fact = " ".join(answer.stdout.split("\nnew:", 1)[1].split("\nmachine:", 1)[0].split())
     assert "Linux 6.1.0-" in base_fact and "package linux-image-6.1.0-" in base_fact, base_fact
     assert "-rt-amd64" in new_fact and "-rt-amd64" not in base_fact, (base_fact, new_fact)
     assert lines[0] == f"daxbench reply: {GENERIC} vs {RT}", lines[0]

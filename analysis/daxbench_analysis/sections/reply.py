@@ -172,7 +172,9 @@ def emulation(case: Case) -> str | None:
     return f"EMULATED ({case.emulated.upper()})" if case.emulated else None
 
 
-def case_blocks(comparison: CaseComparison, base: Side, new: Side) -> list[Block]:
+def case_facts(comparison: CaseComparison, base: Side, new: Side) -> list[Fact]:
+    """The header of one case: each side's kernel and repetitions, the parameters, the
+    machine and whether it was emulated."""
     old_case, new_case = base.cases[comparison.case_id], new.cases[comparison.case_id]
     facts = []
     for side, case, reps in ((base, old_case, comparison.base_repetitions),
@@ -189,7 +191,17 @@ def case_blocks(comparison: CaseComparison, base: Side, new: Side) -> list[Block
         facts.append(Fact("machine", [f"new: {machines[1]}"]))
     for label in dict.fromkeys(e for e in (emulation(old_case), emulation(new_case)) if e):
         facts.append(Fact(label, ["counts exact, times not native"]))
-    blocks: list[Block] = [Heading(case_title(old_case)), Facts(facts)]
+    return facts
+
+
+def case_blocks(comparison: CaseComparison, base: Side, new: Side,
+                facts: list[Fact]) -> list[Block]:
+    """One case: its heading, the facts of its header not said once for every case, and the
+    table (or why it could not be compared)."""
+    old_case, new_case = base.cases[comparison.case_id], new.cases[comparison.case_id]
+    blocks: list[Block] = [Heading(case_title(old_case))]
+    if facts:
+        blocks.append(Facts(facts))
     if comparison.problem:
         return blocks + [Note([comparison.problem])]
     caption = (f"{case_title(old_case)}: base {base.kernel(old_case)} ({base.name}) against "
@@ -199,6 +211,14 @@ def case_blocks(comparison: CaseComparison, base: Side, new: Side) -> list[Block
         caption += " Emulated: counts exact, times not native."
     blocks.append(Table(COLUMNS, [metric_row(m) for m in comparison.metrics], caption=caption))
     return blocks
+
+
+def shared_facts(per_case: list[list[Fact]]) -> list[Fact]:
+    """The facts every case's header has alike (the kernels, the machine, the emulation of
+    a one-machine run): said once above the cases, so a reply of many cases stays short."""
+    if len(per_case) < 2:
+        return []
+    return [fact for fact in per_case[0] if all(fact in facts for facts in per_case[1:])]
 
 
 def reply_document(base: Side, new: Side, threshold: float = 0.05,
@@ -213,8 +233,12 @@ def reply_document(base: Side, new: Side, threshold: float = 0.05,
     else:
         blocks += [Code(f"reproduce {side.label} ({side.name})", [side.command()])
                    for side in (base, new)]
-    for comparison in cases:
-        blocks += case_blocks(comparison, base, new)
+    per_case = [case_facts(comparison, base, new) for comparison in cases]
+    shared = shared_facts(per_case)
+    if shared:
+        blocks += [Heading("every case below", level=3), Facts(shared)]
+    for comparison, facts in zip(cases, per_case):
+        blocks += case_blocks(comparison, base, new, [f for f in facts if f not in shared])
     if not cases:
         blocks.append(Note([f"No case of {base.name} ran in {new.name} too: nothing to compare "
                             "(the same config on both sides gives the same case ids)."]))
