@@ -95,15 +95,17 @@ DEFAULT_PARAMS = {"duration_s": 1.0, "ops": 0, "warmup_s": 0.2, "latency_sample_
 def case(workload: str, mode: str, ops_per_sec=None, *, target: str = DAX_TARGET,
          shape: dict | None = None, counters: dict | None = None, latency: dict | None = None,
          commit_latency: dict | None = None, status: str = "ok", reason: str | None = None,
-         durable: bool | None = None, flush: str | None = None) -> dict:
+         durable: bool | None = None, flush: str | None = None,
+         params: dict | None = None) -> dict:
     """A case for make_run. `ops_per_sec`: one integer rate (JITTER applied per repetition)
     or a list, one per repetition. `counters`: name -> per-op value (or per-repetition list,
     or None for an unavailable counter). `latency`/`commit_latency`: {"p50": ns, "p99": ns}
-    (scalars or per-repetition lists); other percentiles are derived."""
+    (scalars or per-repetition lists); other percentiles are derived. `params`: parameters
+    set to other than DEFAULT_PARAMS that the shape does not name (a config's own default)."""
     return {"workload": workload, "mode": mode, "ops_per_sec": ops_per_sec, "target": target,
             "shape": shape or {}, "counters": counters or {}, "latency": latency,
             "commit_latency": commit_latency, "status": status, "reason": reason,
-            "durable": durable, "flush": flush}
+            "durable": durable, "flush": flush, "params": params or {}}
 
 
 def case_id(spec: dict) -> str:
@@ -180,7 +182,8 @@ def _base_record(spec: dict, run_id: str, repetition: int, emulated: str | None)
     return {"schema_version": schema.SCHEMA_VERSION, "run_id": run_id, "case_id": case_id(spec),
             "target": spec["target"], "kernel": spec.get("kernel"), "mode": spec["mode"],
             "workload": spec["workload"],
-            "flush": _flush(spec), "params": {**DEFAULT_PARAMS, **spec["shape"]},
+            "flush": _flush(spec),
+            "params": {**DEFAULT_PARAMS, **spec.get("params", {}), **spec["shape"]},
             "shape": {k: v if isinstance(v, str) else str(v) for k, v in spec["shape"].items()},
             "repetition": repetition, "status": spec["status"], "reason": spec["reason"],
             "durable": durable,

@@ -378,3 +378,67 @@ def make_reply_pair(folder, lab: bool = False) -> tuple[Path, Path]:
         (path / "context.json").write_text(json.dumps(context, indent=1))
         made.append(path)
     return made[0], made[1]
+
+
+# ---- runs that stress a figure's layout (added by the figures helper) --------------------
+
+# As a real host says it, and a lab run's id: long enough to run off a 6.5-inch figure.
+LONG_KERNEL = "Linux 6.18.44-fc-v1252 #1 SMP PREEMPT_DYNAMIC @0 Thu Nov 27 12:00:00 UTC 2026"
+LAB_EXT4 = "lab:ext4"
+
+
+def _long_kernel(path: Path) -> Path:
+    context = json.loads((path / "context.json").read_text())
+    context["host"]["kernel"] = LONG_KERNEL
+    (path / "context.json").write_text(json.dumps(context, indent=1))
+    return path
+
+
+def make_figure_host_run(path) -> Path:
+    """Like quick.yaml on a page-cache host: every mode of random-update on a sparse file
+    (the config's default, not named in the shape) with map-sync unsupported, sealed-extent
+    on its own zeroed file, flush-only per primitive, a record_size=4K group where only msync
+    ran; micro.json; a long kernel string."""
+    sparse = {"file_state": "sparse"}
+    cases = []
+    for mode, rate in zip(NOISY_MODES, (300, 290, 280, 250, 0, 4_000_000, 4_500_000,
+                                        30_000_000)):
+        if mode == "map-sync":
+            cases.append(case("random-update", mode, target=PAGE_CACHE_TARGET, params=sparse,
+                              status="unsupported", reason="MAP_SYNC: EOPNOTSUPP (fixture)"))
+        elif mode == "sealed-extent":
+            cases.append(case("random-update", mode, rate, target=PAGE_CACHE_TARGET,
+                              shape={"file_state": "zeroed"},
+                              counters={"lines_flushed": 1.0, "fences": 1.0}))
+        else:
+            cases.append(case("random-update", mode, rate, target=PAGE_CACHE_TARGET,
+                              params=sparse, counters={
+                                  "syscalls": 1.0 if mode in SYSCALL_MODES else 0.0,
+                                  "page_faults": 1.0, "fs_dax:dax_pte_fault": 0.0,
+                                  "jbd2:jbd2_end_commit": 0.0}))
+    for flush in ("clwb", "clflushopt", "ntstore"):
+        cases.append(case("random-update", "flush-only", 4_000_000, target=PAGE_CACHE_TARGET,
+                          params=sparse, shape={"flush": flush},
+                          counters={"lines_flushed": 1.0, "fences": 1.0}))
+    cases.append(case("random-update", "msync", 280, target=PAGE_CACHE_TARGET, params=sparse,
+                      shape={"record_size": "4K"}))
+    return _long_kernel(make_run(path, cases, repetitions=3,
+                                 run_id="20261204T224000Z-a-rather-long-host-name-quick",
+                                 micro=make_micro_json()))
+
+
+def make_figure_lab_run(path) -> Path:
+    """The sweep's log-append on lab:ext4 (TCG): fdatasync, map-sync and none on a sparse
+    file at commit_every 1 and 16, sealed-extent on its zeroed one; a crash matrix."""
+    cases = []
+    for every in (1, 16):
+        for mode, rate in (("fdatasync", 900), ("map-sync", 150_000), ("none", 200_000)):
+            cases.append(case("log-append", mode, rate * every, target=LAB_EXT4,
+                              params={"file_state": "sparse"}, shape={"commit_every": every},
+                              durable=mode != "none", counters={"page_faults": 1.0}))
+        cases.append(case("log-append", "sealed-extent", 600_000 * every, target=LAB_EXT4,
+                          shape={"commit_every": every, "file_state": "zeroed"}, durable=True,
+                          counters={"page_faults": 0.0}))
+    return _long_kernel(make_run(path, cases, repetitions=3, emulated="tcg",
+                                 run_id="20261204T224000Z-lab-sweep",
+                                 crash=make_crash_records()))

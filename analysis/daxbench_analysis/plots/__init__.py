@@ -4,6 +4,7 @@ first touch, micro-benchmarks, crash matrix, daxbench vs fio — over shared hel
 (common.py) and one look (style.py). Numbers come from `stats` and the model only."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from daxbench_analysis.model.run import Run
@@ -17,13 +18,19 @@ PRODUCERS = (throughput.throughput_figures, latency.latency_figures, cost.cost_f
              micro.micro_nt_vs_clwb_figures, crash.crash_figures, fio.fio_figures)
 
 
+def figures(run: Run) -> Iterator[tuple[str, object]]:
+    """(file stem, matplotlib Figure) of every figure the run has data for, unsaved: what
+    render_all writes, and what tests/analysis/test_figure_layout.py inspects."""
+    for producer in PRODUCERS:
+        yield from producer(run)
+
+
 def render_all(run: Run, out_dir: Path) -> list[Path]:
     """Draws every figure the run has data for into out_dir; returns the files written.
     A figure without data is skipped with a line on stderr, never an error."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for producer in PRODUCERS:
-        for stem, fig in producer(run):
-            written += save(fig, out_dir, stem)
+    for stem, fig in figures(run):
+        written += save(fig, out_dir, stem)
     return written

@@ -10,8 +10,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 from matplotlib import transforms
+from matplotlib.figure import Figure as MplFigure
 from matplotlib.patches import Patch
 
 from daxbench_analysis import stats
@@ -47,22 +49,44 @@ def skip(figure: str, why: str) -> None:
 # --- grouping --------------------------------------------------------------------------------
 
 def shapes_by_workload_target(run: Run) -> dict[tuple[str, str], dict[Shape, list[Case]]]:
-    """Run.groups() by (workload, target), then by workload shape. sealed-extent needs a zeroed
-    file, so its cases carry file_state=zeroed where the others have the default: plotted
-    beside the others (labelled with the state) rather than as a shape of their own."""
+    """Run.groups() by (workload, target), then by workload shape. A file state is part of
+    the shape: sealed-extent prepares its own zeroed file, and drawn beside modes that ran on
+    a sparse one it would be compared with modes that paid allocation faults it did not (the
+    bound `none` would sit below the mode it bounds). Each file state is its own group."""
     out: dict[tuple[str, str], dict[Shape, list[Case]]] = {}
     for (workload, target, shape), cases in run.groups().items():
         out.setdefault((workload, target), {})[shape] = list(cases)
-    for shapes in out.values():
-        for shape in list(shapes):
-            reduced = tuple(kv for kv in shape if kv[0] != "file_state")
-            cases = shapes[shape]
-            if (reduced != shape and reduced in shapes
-                    and all(c.mode == "sealed-extent" for c in cases)):
-                shapes[reduced] = sorted(shapes[reduced] + cases,
-                                         key=lambda c: (c.registry.mode_rank(c.mode), c.column))
-                del shapes[shape]
     return out
+
+
+def file_state(cases: list[Case]) -> str | None:
+    """The file state the cases ran on, None if they differ (or name none)."""
+    states = {str(c.params.get("file_state")) for c in cases if "file_state" in c.params}
+    return states.pop() if len(states) == 1 else None
+
+
+def group_text(shape: Shape, cases: list[Case], show_state: bool) -> str:
+    """shape_text, plus the file state when the figure mixes states and the shape leaves it
+    at its default (unnamed): a reader must see which group ran on which."""
+    text = shape_text(shape)
+    state = file_state(cases)
+    if show_state and state and "file_state" not in dict(shape):
+        text = f"{text},file_state={state}" if shape else f"file_state={state}"
+    return text
+
+
+def drawn(fig) -> dict:
+    """What a figure drew, for tests/analysis/test_figure_layout.py (no PNG parsing there):
+    "labels": legend or tick label -> the cases it stands for; "groups": (axes index, group)
+    -> the case in each slot laid out for it."""
+    if not hasattr(fig, "daxbench_drawn"):
+        fig.daxbench_drawn = {"labels": {}, "groups": {}}
+    return fig.daxbench_drawn
+
+
+def note_label(fig, label: str, cases) -> None:
+    found = drawn(fig)["labels"].setdefault(label, [])
+    found += [c for c in cases if c not in found]
 
 
 def shape_text(shape: Shape) -> str:
@@ -75,7 +99,7 @@ def case_label(case: Case, shape: Shape) -> str:
     label = case.column
     if "file_state" in case.shape and "file_state" not in dict(shape):
         label += f" [{case.shape['file_state']}]"
-    return style.mode_label(label, case.durable)
+    return style.mode_label(label, case.status, case.durable)
 
 
 def ordered_columns(cases: list[Case], shape_of) -> dict[str, Case]:
@@ -150,31 +174,39 @@ def mark_missing(ax, x: float, case: Case) -> None:
 
 def bar_chart(ax, groups: list[str], columns: dict[str, Case],
               values: dict[tuple[str, str], object], missing: dict[tuple[str, str], Case],
-              ylabel: str) -> None:
-    """Grouped bars: x = groups, one hue per column, median with CI error bars. Every column
-    is in the legend, even one with no bar anywhere (unsupported on this target)."""
-    width = 0.8 / max(len(columns), 1)
+              ylabel: str, cases: dict[tuple[str, str], Case]) -> None:
+    """Grouped bars: x = groups, one hue per column, median with CI error bars. A group lays
+    out only the columns it has a case of (a bar, or "n/a" for one that did not run): a group
+    where one mode ran is one bar, not a row of empty slots. Every column is in the legend."""
+    fig = ax.figure
+    width = 0.8 / max(max((sum((g, label) in values or (g, label) in missing
+                               for label in columns) for g in groups), default=1), 1)
     medians = []
     handles = [Patch(label=label, **style.bar_style(case.column))
                for label, case in columns.items()]
-    for index, (label, case) in enumerate(columns.items()):
-        offset = (index - (len(columns) - 1) / 2) * width
-        xs, ys, errors = [], [], []
-        for g, group in enumerate(groups):
+    index = fig.axes.index(ax)
+    for g, group in enumerate(groups):
+        present = [label for label in columns
+                   if (group, label) in values or (group, label) in missing]
+        slots = drawn(fig)["groups"].setdefault((index, group), [])
+        for slot, label in enumerate(present):
+            x = g + (slot - (len(present) - 1) / 2) * width
             if (group, label) in values:
                 s = values[(group, label)]
-                xs.append(g + offset)
-                ys.append(s.median)
-                errors.append(error_bar(s))
+                ax.bar([x], [s.median], width, yerr=np.array([error_bar(s)]).T, capsize=2,
+                       error_kw={"linewidth": 0.8}, **style.bar_style(columns[label].column))
+                medians.append(s.median)
+                slots.append(cases[(group, label)])
             elif (group, label) in missing:
-                mark_missing(ax, g + offset, missing[(group, label)])
-        if xs:
-            ax.bar(xs, ys, width, yerr=np.array(errors).T, capsize=2,
-                   error_kw={"linewidth": 0.8}, **style.bar_style(case.column))
-        medians += ys
+                mark_missing(ax, x, missing[(group, label)])
+                slots.append(missing[(group, label)])
+            else:
+                slots.append(None)   # a slot with nothing in it: the layout test fails it
+    for (_, label), case in cases.items():
+        note_label(fig, label, [case])
     ax.set_xlim(-0.5, len(groups) - 0.5)
-    # Long shapes wrap rather than push the axes out of the figure.
-    ax.set_xticks(range(len(groups)), ["\n".join(textwrap.wrap(g, 28)) for g in groups],
+    # Long shapes wrap (at their commas) rather than push the axes out of the figure.
+    ax.set_xticks(range(len(groups)), [wrap_shape(g, 28) for g in groups],
                   rotation=20 if len(groups) > 3 else 0,
                   ha="right" if len(groups) > 3 else "center")
     if use_log_scale(medians):
@@ -183,14 +215,22 @@ def bar_chart(ax, groups: list[str], columns: dict[str, Case],
     ax.legend(handles=handles, **LEGEND_BESIDE)
 
 
+def wrap_shape(text: str, width: int) -> str:
+    return "\n".join(line.replace(", ", ",")
+                     for line in textwrap.wrap(text.replace(",", ", "), width))
+
+
 def wrapped_title(ax_or_fig, text: str, width_inches: float, suptitle: bool = False) -> None:
-    """A title wrapped to the figure's width (shapes can be long)."""
-    wrapped = textwrap.fill(text, max(int(width_inches * 11), 30))
-    if suptitle:
-        # Placed by hand below the strip new_figure keeps for the EMULATED label: constrained
-        # layout would pin an automatically placed suptitle to the very top, under the label.
-        ax_or_fig.suptitle(wrapped, y=1 - style.TOP_STRIP_INCHES / ax_or_fig.get_figheight(),
-                           va="top")
-        style.reserve_top(ax_or_fig, 0.2 * (wrapped.count("\n") + 1))
-    else:
-        ax_or_fig.set_title(wrapped)
+    """The figure's title, over the whole figure (its axes and a legend beside them), broken
+    into lines that fit its width as drawn (shapes can be long). width_inches and suptitle
+    are kept for the callers: every title is now the figure's."""
+    fig = ax_or_fig if isinstance(ax_or_fig, MplFigure) else ax_or_fig.figure
+    size = matplotlib.rcParams["figure.titlesize"]
+    wrapped = style.fit_lines(fig, text.split(" "), " ", fig.get_figwidth() - 0.2,
+                              fontsize=size)
+    # Placed by hand below the strip new_figure keeps for the EMULATED label: constrained
+    # layout would pin an automatically placed suptitle to the very top, under the label.
+    title = fig.suptitle(wrapped, y=1 - style.TOP_STRIP_INCHES / fig.get_figheight(),
+                         va="top", fontsize=size)
+    # As tall as the renderer draws it, so the axes and their own titles start below it.
+    style.reserve_top(fig, style.text_inches(fig, title)[1] + 0.05)

@@ -2,6 +2,7 @@
 commits, lines flushed, fences) with each mode's counter per operation."""
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterator
 
 import numpy as np
@@ -10,7 +11,7 @@ from daxbench_analysis import stats
 from daxbench_analysis.model.run import Case, Run
 from daxbench_analysis.plots import style
 from daxbench_analysis.plots.common import (Figure, accel_of, counter_samples, error_bar,
-                                            mark_missing, ordered_columns, shape_text,
+                                            drawn, mark_missing, note_label, ordered_columns, shape_text,
                                             shapes_by_workload_target, skip, wrapped_title)
 
 # Cost causes: (panel title, counters in order of preference, axis unit). The first counter
@@ -52,8 +53,12 @@ def cost_figures(run: Run) -> Iterator[Figure]:
 
 def cost_figure(run, workload, target, shape, cases, panels):
     columns = ordered_columns(cases, lambda c: shape)
-    fig, axes = style.new_figure(2.6 * len(panels) + 0.5, 3.8, ncols=len(panels))
-    for ax, (title, unit, per_case) in zip(axes[0], panels):
+    width = max(2.6 * len(panels) + 0.5, 4.5)
+    fig, axes = style.new_figure(width, 4.2, ncols=len(panels))
+    for label, case in columns.items():
+        note_label(fig, label, [case])
+    for index, (ax, (title, unit, per_case)) in enumerate(zip(axes[0], panels)):
+        drawn(fig)["groups"][(index, title)] = list(columns.values())
         used = sorted({found[0] for found in per_case.values() if found})
         for x, case in enumerate(columns.values()):
             found = per_case.get(case.case_id)
@@ -65,10 +70,13 @@ def cost_figure(run, workload, target, shape, cases, panels):
                    **style.bar_style(case.column))
         # The tick labels name the mode and say when it is not durable here: no legend needed.
         ax.set_xticks(range(len(columns)), list(columns), rotation=60, ha="right", fontsize=7)
-        ax.set_title(title)
-        ax.set_ylabel(f"{unit} ({', '.join(used)})" if used else unit, fontsize=7)
+        # The counters go under the panel's title, wrapped to its width: as a y label they
+        # ran past the axes' height into the titles above.
+        named = [] if used == [title.replace(" ", "_")] else textwrap.wrap(", ".join(used), 30)
+        ax.set_title("\n".join([title, *named]), fontsize=9)
+        ax.set_ylabel(unit, fontsize=7)
     wrapped_title(fig, f"{workload} on {target} ({shape_text(shape)}): cost per operation by "
                   "cause (median, 95% CI; journal counters are system-wide)",
-                  2.6 * len(panels) + 0.5, suptitle=True)
+                  width, suptitle=True)
     style.finish(fig, run.provenance(target), accel_of(run, target, cases))
     return fig

@@ -13,7 +13,7 @@ from matplotlib.patches import Rectangle
 
 from daxbench_analysis.model.run import Run
 from daxbench_analysis.plots import style
-from daxbench_analysis.plots.common import Figure, accel_of, skip
+from daxbench_analysis.plots.common import Figure, accel_of, skip, wrapped_title
 
 
 def crash_figures(run: Run) -> Iterator[Figure]:
@@ -88,8 +88,8 @@ def crash_figure(run: Run, workload: str, records: list[dict], domain: str = "")
                   fontsize=7)
     ax.set_yticks(range(len(modes)), modes)
     where = f", {domain.upper()}" if domain else ""
-    ax.set_title(f"crash: {workload}{where} — lost acknowledged records (strict image) / "
-                 "acknowledged (0 = safe)")
+    wrapped_title(ax, f"crash: {workload}{where} — lost acknowledged records (strict image) "
+                  "/ acknowledged (0 = safe)", 1.5 + 1.25 * len(columns))
     fig.colorbar(image, ax=ax, label="lost / acknowledged")
     targets = sorted({target for target, _ in columns})
     accels = sorted({a for t in targets if (a := accel_of(run, t))})

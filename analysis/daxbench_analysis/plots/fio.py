@@ -52,12 +52,8 @@ def figure(run: Run, target: str, group: list[fio.Pair]):
     width = min(4.5 + 1.0 * len(group), 14)
     notes = footnote_lines(group, width)
     footnote_inches = FOOTNOTE_LINE_INCHES * len(notes) + (0.05 if notes else 0)
+    # Taller by the footnote, which style.finish puts between the axes and the provenance.
     fig, axes = style.new_figure(width, 4.2 + footnote_inches)
-    # The footnote goes between the axes and the provenance line: keep that strip free.
-    height = fig.get_figheight()
-    bottom = (style.BOTTOM_STRIP_INCHES + footnote_inches) / height
-    fig.get_layout_engine().set(rect=(0, bottom, 1,
-                                      1 - bottom - style.TOP_STRIP_INCHES / height))
     ax = axes[0][0]
     where = transforms.blended_transform_factory(ax.transData, ax.transAxes)
     tops = []
@@ -97,10 +93,7 @@ def figure(run: Run, target: str, group: list[fio.Pair]):
     ax.legend(handles=handles, **LEGEND_BESIDE)
     wrapped_title(ax, f"daxbench vs fio on {target}: ops/s per case; "
                         "fio/daxbench above each pair", width)
-    if notes:
-        fig.text(0.005, (style.BOTTOM_STRIP_INCHES + footnote_inches - 0.02) / height,
-                 "\n".join(notes), fontsize=style.SMALL_PRINT_SIZE, ha="left", va="top")
     style.finish(fig, run.provenance(target),
                  next((p.emulated for p in group if p.emulated), None)
-                 or accel_of(run, target))
+                 or accel_of(run, target), footnote="\n".join(notes))
     return fig

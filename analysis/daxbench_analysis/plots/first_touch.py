@@ -24,11 +24,12 @@ def first_touch_figures(run: Run) -> Iterator[Figure]:
     for (target, rest), cases in by_target.items():
         states = sorted({str(c.params.get("file_state", "?")) for c in cases})
         columns: dict[str, Case] = {}
-        values, missing = {}, {}
+        values, missing, by_key = {}, {}, {}
         for case in sorted(cases, key=lambda c: (c.registry.mode_rank(c.mode), c.column)):
-            label = style.mode_label(case.column, case.durable)
+            label = style.mode_label(case.column, case.status, case.durable)
             columns.setdefault(label, case)
             key = (str(case.params.get("file_state", "?")), label)
+            by_key[key] = case
             s = summary(ns_per_op_samples(case))
             if s is None:
                 missing[key] = case
@@ -40,7 +41,8 @@ def first_touch_figures(run: Run) -> Iterator[Figure]:
         width = min(4 + 0.3 * len(states) * len(columns), 14)
         fig, axes = style.new_figure(width, 4.2)
         ax = axes[0][0]
-        bar_chart(ax, states, columns, values, missing, "ns per first store to a page (median)")
+        bar_chart(ax, states, columns, values, missing, "ns per first store to a page (median)",
+                  by_key)
         ax.set_xlabel("file state")
         wrapped_title(ax, f"first-touch on {target}: fault cost by file state"
                       + (f" ({shape_text(rest)})" if rest else "") + " — map-sync = MAP_SYNC",

@@ -9,7 +9,8 @@ from matplotlib import transforms
 
 from daxbench_analysis.model.run import Case, Run
 from daxbench_analysis.plots import style
-from daxbench_analysis.plots.common import (Figure, Shape, accel_of, case_label, shape_text,
+from daxbench_analysis.plots.common import (Figure, Shape, accel_of, case_label, note_label,
+                                            shape_text,
                                             shapes_by_workload_target, skip, wrapped_title)
 
 
@@ -41,7 +42,9 @@ def draw_cdfs(cdf_ax, tail_ax, cases: list[Case], shape: Shape, kind: str) -> No
         cumulative = np.cumsum([n for _, n in histogram], dtype=float)
         cdf = cumulative / cumulative[-1]
         line = {k: v for k, v in style.line_style(case.column).items() if k != "marker"}
-        cdf_ax.step(upper, cdf, where="pre", label=case_label(case, shape), **line)
+        label = case_label(case, shape)
+        cdf_ax.step(upper, cdf, where="pre", label=label, **line)
+        note_label(cdf_ax.figure, label, [case])
         tail = 1.0 - cdf
         keep = tail > 0
         tail_ax.step(upper[keep], tail[keep], where="pre", **line)

@@ -88,9 +88,18 @@ def flush_marker(primitive: str) -> str:
     return FLUSH_MARKERS.get(primitive, "o")
 
 
-def mode_label(column: str, durable: bool) -> str:
-    """A legend entry: a mode whose promise does not hold here says so."""
+def mode_label(column: str, status: str, durable: bool) -> str:
+    """A legend entry from the case's record: a mode that did not run says why (its
+    status, e.g. unsupported), one that ran but whose promise does not hold here says so."""
+    if status != "ok":
+        return f"{column} ({status})"
     return column if durable else f"{column} (not durable)"
+
+
+def status_word(label: str) -> str | None:
+    """What mode_label added to a label: "unsupported", "not durable", ... or None."""
+    match = re.search(r" \(([^()]*)\)$", label)
+    return match[1] if match else None
 
 
 def bar_style(column: str) -> dict:
@@ -117,22 +126,82 @@ def new_figure(width: float, height: float, **kwargs):
     """A figure with room left at the bottom and top for the small print and the label."""
     fig, axes = plt.subplots(figsize=(width, height), squeeze=False, layout="constrained",
                              **kwargs)
+    fig.daxbench_strips = {"top": TOP_STRIP_INCHES, "bottom": BOTTOM_STRIP_INCHES}
     reserve_top(fig, 0.0)
     return fig, axes
 
 
-def reserve_top(fig, inches: float) -> None:
-    """Keeps the top strip (EMULATED label) plus `inches` (a hand-placed title) free of axes."""
+def _apply_strips(fig) -> None:
     height = fig.get_figheight()
-    bottom = BOTTOM_STRIP_INCHES / height
-    top = (TOP_STRIP_INCHES + inches) / height
+    bottom = fig.daxbench_strips["bottom"] / height
+    top = fig.daxbench_strips["top"] / height
     fig.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom - top))
 
 
-def finish(fig, provenance: str, emulated: str | None) -> None:
-    """Adds the provenance line at the bottom and, for an emulated target, the label on top."""
-    fig.text(0.005, 0.005, provenance, fontsize=SMALL_PRINT_SIZE, color="#444444",
-             ha="left", va="bottom")
+def reserve_top(fig, inches: float) -> None:
+    """Keeps the top strip (EMULATED label) plus `inches` (a hand-placed title) free of axes."""
+    fig.daxbench_strips["top"] = TOP_STRIP_INCHES + inches
+    _apply_strips(fig)
+
+
+def text_inches(fig, text) -> tuple[float, float]:
+    """(width, height) of a Text artist as the renderer draws it."""
+    extent = text.get_window_extent(fig.canvas.get_renderer())
+    return extent.width / fig.dpi, extent.height / fig.dpi
+
+
+def fit_lines(fig, pieces: list[str], sep: str, width_inches: float, **text_kwargs) -> str:
+    """pieces joined by sep, broken into lines that each fit width_inches as drawn."""
+    lines: list[str] = []
+    probe = fig.text(0, 0, "", **text_kwargs)
+
+    def fits(text: str) -> bool:
+        probe.set_text(text)
+        return text_inches(fig, probe)[0] <= width_inches
+
+    # A piece wider than the figure on its own (a long kernel string) breaks at its spaces,
+    # a word wider than it (a shape) after its commas.
+    split = []
+    for piece in pieces:
+        words = [part for word in piece.split(" ")
+                 for part in ([word] if fits(word) else re.findall(r"[^,]+,?", word))]
+        while words and not fits(" ".join(words)):
+            cut = max((n for n in range(1, len(words)) if fits(" ".join(words[:n]))),
+                      default=1)
+            split.append(" ".join(words[:cut]))
+            words = words[cut:]
+        if words:
+            split.append(" ".join(words))
+    for piece in split:
+        candidate = f"{lines[-1]}{sep}{piece}" if lines else piece
+        probe.set_text(candidate)
+        if lines and text_inches(fig, probe)[0] > width_inches:
+            lines.append(piece)
+        elif lines:
+            lines[-1] = candidate
+        else:
+            lines.append(piece)
+    probe.remove()
+    return "\n".join(lines)
+
+
+def finish(fig, provenance: str, emulated: str | None, footnote: str = "") -> None:
+    """Adds the provenance at the bottom, wrapped at its " | " to the figure's width (a long
+    kernel string must not run off the canvas), an optional footnote above it, and, for an
+    emulated target, the label on top. The bottom strip is what they measure."""
+    margin = 0.04
+    small = {"fontsize": SMALL_PRINT_SIZE, "ha": "left", "va": "bottom"}
+    wrapped = fit_lines(fig, provenance.split(" | "), " | ",
+                        fig.get_figwidth() - 2 * margin, **small)
+    line = fig.text(margin / fig.get_figwidth(), margin / fig.get_figheight(), wrapped,
+                    color="#444444", **small)
+    bottom = text_inches(fig, line)[1] + 2 * margin
+    if footnote:
+        note = fig.text(margin / fig.get_figwidth(), bottom / fig.get_figheight(), footnote,
+                        **small)
+        bottom += text_inches(fig, note)[1] + margin
+    fig.daxbench_strips["bottom"] = bottom
+    _apply_strips(fig)
     if emulated:
         fig.text(0.995, 0.995, emulated_label(emulated), fontsize=8, fontweight="bold",
                  color=EMULATED_COLOR, ha="right", va="top",

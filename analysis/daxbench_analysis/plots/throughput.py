@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from daxbench_analysis.model.run import THROUGHPUT, Case, Run
 from daxbench_analysis.plots import style
 from daxbench_analysis.plots.common import (Figure, LEGEND_BESIDE, Shape, accel_of, bar_chart,
-                                            case_label, error_bar, numeric, ordered_columns,
+                                            case_label, error_bar, file_state, group_text,
+                                            note_label, numeric, ordered_columns,
                                             shape_text, shapes_by_workload_target, skip, summary,
                                             wrapped_title)
 
@@ -23,20 +24,23 @@ def throughput_figures(run: Run) -> Iterator[Figure]:
             continue
         shape_of = {c.case_id: s for s, cases in shapes.items() for c in cases}
         columns = ordered_columns(all_cases, lambda c: shape_of[c.case_id])
-        groups = [shape_text(s) for s in shapes]
-        values, missing = {}, {}
-        for shape, cases in shapes.items():
+        mixed = file_state(all_cases) is None
+        groups = [group_text(s, cases, mixed) for s, cases in shapes.items()]
+        values, missing, by_key = {}, {}, {}
+        for group, (shape, cases) in zip(groups, shapes.items()):
             for case in cases:
-                key = (shape_text(shape), case_label(case, shape))
+                key = (group, case_label(case, shape))
+                by_key[key] = case
                 s = summary(case.samples(THROUGHPUT))
                 if s is None:
                     missing[key] = case
                 else:
                     values[key] = s
-        width = min(4 + 0.35 * len(groups) * len(columns), 16)
+        most = max(sum(1 for g, _ in by_key if g == group) for group in groups)
+        width = min(4 + 0.35 * len(groups) * most, 16)
         fig, axes = style.new_figure(width, 4.2)
         ax = axes[0][0]
-        bar_chart(ax, groups, columns, values, missing, "ops/s (median, 95% CI)")
+        bar_chart(ax, groups, columns, values, missing, "ops/s (median, 95% CI)", by_key)
         if len(groups) == 1:
             ax.set_xticks([0], [""])   # the one shape is in the title
         wrapped_title(ax, f"{workload} on {target}: throughput per mode"
@@ -60,7 +64,8 @@ def sweep_figures(run: Run) -> Iterator[Figure]:
                         series.setdefault(rest, {}).setdefault(label, {})[float(x)] = case
                         representative.setdefault(label, case)
             for rest, lines in series.items():
-                xs = {x for points in lines.values() for x in points}
+                xs = {x for label, points in lines.items() for x, c in points.items()
+                      if c.samples(THROUGHPUT)}
                 if len(xs) < MIN_SWEEP_POINTS:
                     continue
                 found_any = True
@@ -96,6 +101,7 @@ def sweep_figure(run, workload, target, param, rest, lines, representative):
             continue
         column = representative[label].column
         ax.plot(xs, medians, label=label, **style.line_style(column))
+        note_label(fig, label, list(points.values()))
         ax.fill_between(xs, lows, highs, color=style.mode_color(column), alpha=0.18,
                         linewidth=0)
     ax.set_xscale("log", base=2)
