@@ -94,12 +94,10 @@ def shape_text(shape: Shape) -> str:
 
 
 def case_label(case: Case, shape: Shape) -> str:
-    """The legend entry: mode (+ mode parameters), a file state the shape does not show, and
-    whether the mode's promise holds here."""
-    label = case.column
-    if "file_state" in case.shape and "file_state" not in dict(shape):
-        label += f" [{case.shape['file_state']}]"
-    return style.mode_label(label, case.status, case.durable)
+    """The legend entry: mode (+ mode parameters) and, from the case's record, whether it ran
+    and whether the mode's promise holds here. (Its file state is its group's: a label never
+    names one, as no group mixes them.)"""
+    return style.mode_label(case.column, case.status, case.durable)
 
 
 def ordered_columns(cases: list[Case], shape_of) -> dict[str, Case]:

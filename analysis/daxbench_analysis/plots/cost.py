@@ -10,8 +10,9 @@ import numpy as np
 from daxbench_analysis import stats
 from daxbench_analysis.model.run import Case, Run
 from daxbench_analysis.plots import style
-from daxbench_analysis.plots.common import (Figure, accel_of, counter_samples, error_bar,
-                                            drawn, mark_missing, note_label, ordered_columns, shape_text,
+from daxbench_analysis.plots.common import (Figure, accel_of, counter_samples, drawn,
+                                            error_bar, mark_missing, note_label,
+                                            ordered_columns, shape_text,
                                             shapes_by_workload_target, skip, wrapped_title)
 
 # Cost causes: (panel title, counters in order of preference, axis unit). The first counter
