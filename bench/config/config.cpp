@@ -87,13 +87,8 @@ struct Expansion {
     }
     for (const std::string& target : config.targets) {
       // The kernels axis multiplies only the cases of targets that boot a kernel.
-      std::vector<std::string> kernels = {""};
-      if (target_boots_kernels(target) && !config.lab.kernels.empty()) {
-        kernels.clear();
-        for (const LabKernel& k : config.lab.kernels) kernels.push_back(k.name);
-      }
-      for (const std::string& name : kernels) {
-        kernel = name;
+      for (const LabKernel* k : config.kernels_for(target)) {
+        kernel = k ? k->name : "";
         ParamSet params;
         std::map<std::string, YAML::Mark> origin;
         product(workload, mode, target, axes, 0, params, origin, case_mark);
@@ -345,6 +340,13 @@ void expand_cases(const Located& at, const YAML::Node& root, const std::set<std:
 }
 
 }  // namespace
+
+std::vector<const LabKernel*> Config::kernels_for(const std::string& target) const {
+  if (lab.kernels.empty() || !target_boots_kernels(target)) return {nullptr};
+  std::vector<const LabKernel*> out;
+  for (const LabKernel& k : lab.kernels) out.push_back(&k);
+  return out;
+}
 
 std::vector<std::string> LabKernel::image_args() const {
   if (!build.empty()) return {"--build", build};

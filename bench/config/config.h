@@ -119,6 +119,10 @@ struct Config {
   CrashConfig crash;
   FioConfig fio;
   LabConfig lab;
+
+  // The kernels `target`'s cases run on: each of `lab: {kernels:}` for a target that boots
+  // one (TargetDesc::boots_kernels), else one null, the kernel the target has anyway.
+  std::vector<const LabKernel*> kernels_for(const std::string& target) const;
 };
 
 // The parameters a case of this workload and mode has: common, then workload, then mode.

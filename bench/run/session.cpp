@@ -100,10 +100,8 @@ bool open_targets(const Config& config, OpenTargets& open) {
       if (target_runs_cases_elsewhere(spec)) {
         const std::string_view kind = std::string_view(spec).substr(spec.find(':') + 1);
         std::vector<std::unique_ptr<Lab>>& labs = open.labs[spec];
-        if (config.lab.kernels.empty() || !target_boots_kernels(spec))
-          labs.push_back(std::make_unique<Lab>(kind));
-        for (const LabKernel& kernel : config.lab.kernels) {
-          labs.push_back(std::make_unique<Lab>(kind, &kernel));
+        for (const LabKernel* kernel : config.kernels_for(spec)) {
+          labs.push_back(std::make_unique<Lab>(kind, kernel));
           // A kernel the config names that cannot run the lab stops the run before any case.
           if (labs.back()->problem().kernel_refused) {
             std::cerr << "daxbench: " << labs.back()->problem().reason << '\n';
@@ -221,10 +219,15 @@ bool run_local_case(Session& s, const CaseSpec* cp, int rep) {
 }
 
 // The host's cases, repetitions outermost.
+// The most repetitions any of `cases` asks for: the run's rounds.
+int most_repetitions(const std::vector<const CaseSpec*>& cases, int at_least = 0) {
+  for (const CaseSpec* c : cases)
+    at_least = std::max(at_least, static_cast<int>(c->params.integer("repetitions")));
+  return at_least;
+}
+
 void run_local(Session& s, const std::vector<const CaseSpec*>& local) {
-  int max_repetitions = 0;
-  for (const CaseSpec* c : local)
-    max_repetitions = std::max(max_repetitions, static_cast<int>(c->params.integer("repetitions")));
+  int max_repetitions = most_repetitions(local);
   const int only = s.options.only_repetition;
   const int first = only >= 0 ? only : 0;
   if (only >= 0) max_repetitions = std::min(max_repetitions, only + 1);
@@ -279,15 +282,14 @@ void announce_lab(const Session& s, const std::string& spec, std::size_t cases, 
 void run_labs(Session& s, const std::map<std::string, std::vector<const CaseSpec*>>& in_lab) {
   int max_repetitions = 0;
   for (auto& [spec, lab_cases] : in_lab)
-    for (const CaseSpec* c : lab_cases)
-      max_repetitions =
-          std::max(max_repetitions, static_cast<int>(c->params.integer("repetitions")));
-  // -1: one boot per target runs every repetition.
+    max_repetitions = most_repetitions(lab_cases, max_repetitions);
+  // Without kernels one round: a boot per target runs every repetition (repetition -1).
   const bool interleaved = !s.config.lab.kernels.empty();
   const int rounds = interleaved ? max_repetitions : 1;
   for (auto& [spec, lab_cases] : in_lab)
     announce_lab(s, spec, lab_cases.size(), interleaved ? rounds : -1);
   std::map<std::string, std::vector<LabRunReport>> boots;  // by context key
+  std::size_t boot_count = 0;
   double booting_s = 0;
   for (int round = 0; round < rounds && !g_stop; ++round) {
     for (auto& [spec, lab_cases] : in_lab) {
@@ -308,6 +310,7 @@ void run_labs(Session& s, const std::map<std::string, std::vector<const CaseSpec
         for (const std::string& id : report.unsupported) s.unsupported[id] = true;
         s.progress.add_done(static_cast<int>(report.records));
         s.failed += static_cast<int>(report.failed_cases);
+        ++boot_count;
         booting_s += std::max(report.boot_s, 0.0);
         boots[key].push_back(std::move(report));
         s.context["lab"][key] = to_json(boots[key]);
@@ -315,8 +318,6 @@ void run_labs(Session& s, const std::map<std::string, std::vector<const CaseSpec
       }
     }
   }
-  std::size_t boot_count = 0;
-  for (auto& [key, reports] : boots) boot_count += reports.size();
   if (interleaved && boot_count > 0)
     std::fprintf(stderr, "daxbench: lab: %zu guest boots took %.0f s of booting\n", boot_count,
                  booting_s);

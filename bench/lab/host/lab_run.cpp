@@ -111,10 +111,15 @@ struct LabRun {
   bool ready = false, killed = false;
 };
 
+// What the guest booted, which only the host knows (the guest knows the kernel's name).
+void stamp_kernel(const LabRun& run, json& record) {
+  if (!run.lab.kernel_facts().is_null()) record["kernel"] = run.lab.kernel_facts();
+}
+
 // A record the host writes for the guest (it never got to), with the kernel it was to boot.
 void append_for_guest(LabRun& run, const CaseSpec& c, const RepetitionResult& r, int repetition) {
   json record = record_json(c, r, run.run_id, repetition);
-  if (!run.lab.kernel_facts().is_null()) record["kernel"] = run.lab.kernel_facts();
+  stamp_kernel(run, record);
   run.results.append_json(std::move(record));
 }
 
@@ -258,8 +263,7 @@ Imported import_records(LabRun& run) {
     if (record.value("tool", "daxbench") != "fio") {
       ++imported.seen[id];
       if (record.value("status", "") == "unsupported") imported.unsupported.insert(id);
-      // What the guest booted, which only the host knows (the guest knows the name).
-      if (!run.lab.kernel_facts().is_null()) record["kernel"] = run.lab.kernel_facts();
+      stamp_kernel(run, record);
     }
     run.results.append_json(std::move(record));
     ++run.report.records;
@@ -368,21 +372,20 @@ nlohmann::ordered_json to_json(const std::vector<LabRunReport>& boots) {
     rounds.push_back(boot_json(boot));
     if (described->guest_context.is_null() && !boot.guest_context.is_null()) described = &boot;
   }
-  return {
-      {"status", status},
-      {"accel", first.accel.empty() ? json(nullptr) : json(first.accel)},
-      {"model", first.model},
-      {"persistence", first.persistence},
-      {"kernel", first.kernel},
-      {"boot_s", first.boot_s >= 0 ? json(first.boot_s) : json(nullptr)},
-      {"wall_s", wall_s},
-      {"guest_exit", boots.back().guest_exit},
-      {"records", records},
-      {"failed_cases", failed_cases},
-      {"job_dir", first.job_dir},
-      {"console_log", first.job_dir.empty() ? json(nullptr) : json(first.job_dir + "/console.log")},
-      {"rounds", rounds},
-      {"guest_context", described->guest_context}};
+  return {{"status", status},
+          {"accel", first.accel.empty() ? json(nullptr) : json(first.accel)},
+          {"model", first.model},
+          {"persistence", first.persistence},
+          {"kernel", first.kernel},
+          {"boot_s", rounds.front()["boot_s"]},
+          {"wall_s", wall_s},
+          {"guest_exit", boots.back().guest_exit},
+          {"records", records},
+          {"failed_cases", failed_cases},
+          {"job_dir", first.job_dir},
+          {"console_log", rounds.front()["console_log"]},
+          {"rounds", rounds},
+          {"guest_context", described->guest_context}};
 }
 
 }  // namespace daxbench
