@@ -136,8 +136,8 @@ def compare_cases(base: dict[str, Case], new: dict[str, Case], threshold: float 
                   ) -> list[CaseComparison]:
     """The cases of `base` that `new` has too (same id), in base's order, each metric judged
     over them all. Two groups of cases, not two runs: the caller says what pairs them (two
-    folders' case ids today; one folder's cases under two kernels later). `metrics(old, new)`
-    names the metrics of a pair of cases."""
+    folders' case ids, or one folder's cases on two kernels by Case.paired_id, Run.on_kernel).
+    `metrics(old, new)` names the metrics of a pair of cases."""
     cases = [compare_case(case_id, old, new[case_id], tuple(metrics(old, new[case_id])))
              for case_id, old in base.items() if case_id in new]
     judge_families(cases, threshold, alpha)

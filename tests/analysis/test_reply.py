@@ -112,7 +112,7 @@ def test_marks_are_compares_rule(tmp_path, capsys):
 
 
 def test_sides_can_come_from_one_folder(tmp_path):
-    """The kernels axis to come: two groups of cases paired by id, each with its context."""
+    """Any two groups of cases paired by id, each with its context."""
     base, new = map(load_run, fixtures.make_reply_pair(tmp_path))
     document = reply_document(Side("base", "kernel A", base.cases, base.context),
                               Side("new", "kernel B", new.cases, new.context))

@@ -45,8 +45,8 @@ LEGEND = (
 @dataclass
 class Side:
     """One side of a reply: its cases by the id that pairs them with the other side's, and
-    the context.json they ran under. Two results folders give one side each (of_run); a run
-    over two kernels would give two sides from one folder, paired by the rest of the id."""
+    the context.json they ran under. Two results folders give one side each (of_run), and so
+    do a run's two kernels (Run.on_kernel), paired by the id without its kernel=NAME."""
     label: str                 # "base" or "new"
     name: str                  # what the side is called: its run id, or its kernel in one run
     cases: dict[str, Case]
