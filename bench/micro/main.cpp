@@ -121,6 +121,7 @@ int main(int argc, char** argv) {
   micro::register_fault_benchmarks(options);
   micro::register_syscall_benchmarks(options);
   micro::register_raw_loop_benchmarks(options);
+  micro::register_unit_cost_benchmarks(options);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   micro::release_regions();

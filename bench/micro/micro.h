@@ -54,5 +54,6 @@ void register_flush_benchmarks(const Options& options);
 void register_fault_benchmarks(const Options& options);
 void register_syscall_benchmarks(const Options& options);
 void register_raw_loop_benchmarks(const Options& options);
+void register_unit_cost_benchmarks(const Options& options);
 
 }  // namespace daxbench::micro

@@ -442,3 +442,70 @@ def make_figure_lab_run(path) -> Path:
     return _long_kernel(make_run(path, cases, repetitions=3, emulated="tcg",
                                  run_id="20261204T224000Z-lab-sweep",
                                  crash=make_crash_records()))
+
+
+# ---- cost attribution (model/attribution.py) ------------------------------------------------
+
+# Unit costs (ns) of the synthetic micro-suite the attribution tests and figures use.
+ATTRIBUTION_UNITS = {
+    "unit/fdatasync/fresh/dirty_pages:1": 240_000.0,
+    "unit/fdatasync/written/dirty_pages:1": 80_000.0,
+    "unit/pwrite/fresh/size:64": 2_000.0,
+    "unit/pwrite/written/size:64": 1_200.0,
+    "unit/trap/fresh": 9_000.0,
+    "fault/sparse/map_shared/memory:file": 3_300.0,
+    "fault/zeroed/map_shared/memory:file": 4_400.0,
+    "flush/clwb/size:64/fence_every:1/dirty/rand/memory:file": 160.0,
+}
+ATTRIBUTION_RATES = {"fdatasync": 4_000, "msync": 3_000, "pwrite-fdatasync": 3_500,
+                     "fsync-per-fault": 3_800, "flush-only": 5_000_000, "none": 2_000_000}
+
+
+def make_attribution_micro(target: str = PAGE_CACHE_TARGET) -> dict:
+    """micro.json with ATTRIBUTION_UNITS as Google Benchmark writes them (manual-time tails on
+    the fixed-count ones), run on `target`; no unit/msync benchmark, so msync's term is missing."""
+    benchmarks = []
+    for name, ns in ATTRIBUTION_UNITS.items():
+        tail = "" if name.startswith("flush/") else "/iterations:256/manual_time"
+        benchmarks.append({**_micro_benchmark(name + tail, ns), "run_name": name + tail})
+    return {"context": {"library_build_type": "debug", "target": target},
+            "benchmarks": benchmarks}
+
+
+def make_attribution_run(path) -> Path:
+    """random-update (64 B, commit_every 1, sparse file) on the host in six modes with exact
+    rates (so exact op times) and counters, micro.json with ATTRIBUTION_UNITS on that target,
+    and the fdatasync case on lab:ext4 too (emulated: no unit costs measured there)."""
+    sparse = {"file_state": "sparse"}
+    journal = {"jbd2:jbd2_end_commit": 0.75}
+    counters = {
+        "fdatasync": {"sys_fdatasync": 1.0, "page_faults_minor": 1.0, "page_faults_major": 0.0,
+                      **journal},
+        "msync": {"sys_msync": 1.0, "msync_bytes": 4096.0, "page_faults_minor": 1.0,
+                  "page_faults_major": 0.0, **journal},
+        "pwrite-fdatasync": {"sys_pwrite": 1.0, "sys_fdatasync": 1.0, "page_faults_minor": 0.0,
+                             "page_faults_major": 0.0, **journal},
+        "fsync-per-fault": {"faults_trapped": 1.0, "sys_fdatasync": 1.0, "sys_mprotect": 1.0,
+                            "page_faults_minor": 0.0, "page_faults_major": 0.0,
+                            "lines_flushed": 1.0, "fences": 1.0, **journal},
+        "flush-only": {"lines_flushed": 1.0, "fences": 1.0, "page_faults_minor": 0.0,
+                       "page_faults_major": 0.0},
+        "none": {"page_faults_minor": 0.5, "page_faults_major": 0.0},
+    }
+    cases = [case("random-update", mode, [rate] * 3, target=PAGE_CACHE_TARGET, params=sparse,
+                  counters=counters[mode],
+                  flush="clwb" if mode in ("fsync-per-fault", "flush-only") else None)
+             for mode, rate in ATTRIBUTION_RATES.items()]
+    cases.append(case("random-update", "fdatasync", [900] * 3, target=LAB_EXT4, params=sparse,
+                      counters=counters["fdatasync"]))
+    run = make_run(path, cases, repetitions=3, run_id="attribution-run",
+                   micro=make_attribution_micro())
+    # The lab's records are emulated (make_run marks all or none).
+    lines = []
+    for line in (run / "records.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        if record["target"] == LAB_EXT4:
+            record["emulated"] = "tcg"
+        lines.append(json.dumps(record))
+    (run / "records.jsonl").write_text("\n".join(lines) + "\n")
+    return run

@@ -1,6 +1,6 @@
 """The plots layer: every figure a results folder has data for, each saved as PNG for a quick
 look and SVG + PDF for papers, by family — throughput and sweeps, latency, cost by cause,
-first touch, micro-benchmarks, crash matrix, daxbench vs fio — over shared helpers
+where the time goes, first touch, micro-benchmarks, crash matrix, daxbench vs fio — over shared helpers
 (common.py) and one look (style.py). Numbers come from `stats` and the model only."""
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from daxbench_analysis.model.run import Run
-from daxbench_analysis.plots import cost, crash, fio, first_touch, latency, micro, throughput
+from daxbench_analysis.plots import (attribution, cost, crash, fio, first_touch, latency, micro,
+                                     throughput)
 from daxbench_analysis.plots.common import save
 
 # In this order: the files of a folder's plots/ are written family by family.
 PRODUCERS = (throughput.throughput_figures, latency.latency_figures, cost.cost_figures,
+             attribution.attribution_figures,
              throughput.sweep_figures, first_touch.first_touch_figures,
              micro.micro_fault_figures, micro.micro_flush_figures,
              micro.micro_nt_vs_clwb_figures, crash.crash_figures, fio.fio_figures)

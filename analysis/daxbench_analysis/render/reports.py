@@ -3,8 +3,10 @@
 report.txt/.md/.tex or reply.txt/.md/.tex."""
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
+from daxbench_analysis.model import attribution
 from daxbench_analysis.model.run import Run
 from daxbench_analysis.render import latex, markdown, text
 from daxbench_analysis.sections.blocks import Document
@@ -26,5 +28,19 @@ def write_document(document: Document, out_dir: Path, stem: str) -> list[Path]:
 
 
 def write_reports(run: Run, out_dir: Path, baseline: str = "fdatasync") -> list[Path]:
-    """Writes report.txt, report.md and report.tex into out_dir; returns their paths."""
-    return write_document(report_document(run, baseline), out_dir, "report")
+    """Writes report.txt, report.md and report.tex into out_dir, and attribution.csv beside
+    summary.csv when the run has unit costs (micro.json); returns their paths."""
+    written = write_document(report_document(run, baseline), out_dir, "report")
+    if run.micro:
+        written.append(write_attribution_csv(attribution.attributions(run), Path(out_dir)))
+    return written
+
+
+def write_attribution_csv(items: list, out_dir: Path) -> Path:
+    """attribution.csv: the numbers of the "Where the time goes" section, one row per term."""
+    path = out_dir / "attribution.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=attribution.CSV_COLUMNS)
+        writer.writeheader()
+        writer.writerows(attribution.csv_rows(items))
+    return path

@@ -1,0 +1,124 @@
+"""Cost attribution (model/attribution.py) on a synthetic run whose rates, counters and unit
+costs are known (fixtures.make_attribution_run): exact terms and residual, a missing unit
+cost named, the lab's case unavailable, attribution.csv against report.txt, the figure."""
+import csv
+
+import pytest
+
+import fixtures
+from daxbench_analysis import plots
+from daxbench_analysis.model import attribution
+from daxbench_analysis.model.run import load_run
+from daxbench_analysis.plots import style
+from daxbench_analysis.render.reports import write_reports
+
+U = fixtures.ATTRIBUTION_UNITS
+
+
+@pytest.fixture()
+def run(tmp_path):
+    return load_run(fixtures.make_attribution_run(tmp_path / "run"))
+
+
+def by_mode(run, target=fixtures.PAGE_CACHE_TARGET):
+    return {a.case.mode: a for a in attribution.attributions(run) if a.case.target == target}
+
+
+def terms(a):
+    return {t.name: (t.per_op, t.benchmark, t.ns) for t in a.terms}
+
+
+def test_fdatasync_is_its_syncs_split_by_journal_commits_plus_its_faults(run):
+    a = by_mode(run)["fdatasync"]
+    assert a.status == "ok" and a.op_ns == pytest.approx(1e9 / 4000)
+    # 0.75 journal commits per sync: 3 in 4 syncs allocated; the faults on those pages are
+    # the sparse file's first touches, the others fall on written pages.
+    assert terms(a) == pytest.approx({
+        "fdatasync alloc 1 pg": (0.75, "unit/fdatasync/fresh/dirty_pages:1",
+                                         0.75 * U["unit/fdatasync/fresh/dirty_pages:1"]),
+        "fdatasync 1 pg": (0.25, "unit/fdatasync/written/dirty_pages:1",
+                                     0.25 * U["unit/fdatasync/written/dirty_pages:1"]),
+        "fault (sparse)": (0.75, "fault/sparse/map_shared/memory:file",
+                           0.75 * U["fault/sparse/map_shared/memory:file"]),
+        "fault (written page)": (0.25, "fault/zeroed/map_shared/memory:file",
+                                 0.25 * U["fault/zeroed/map_shared/memory:file"]),
+    })
+    assert a.explained_ns == pytest.approx(180_000 + 20_000 + 2_475 + 1_100)
+    assert a.residual_ns == pytest.approx(250_000 - 203_575)
+    assert a.explained == pytest.approx(203_575 / 250_000)
+    assert not a.missing
+    # 81% explained: a finding, said with the likely missing term.
+    assert a.finding and "uncounted" in a.finding
+
+
+def test_pwrite_fsync_per_fault_and_flush_terms(run):
+    found = by_mode(run)
+    pwrite = terms(found["pwrite-fdatasync"])
+    # Its dirty pages per sync come from a mapped case of the group (it takes no fault).
+    assert pwrite["pwrite 64 B hole"] == pytest.approx((0.75, "unit/pwrite/fresh/size:64",
+                                                          1_500.0))
+    assert pwrite["pwrite 64 B"] == pytest.approx((0.25, "unit/pwrite/written/size:64", 300.0))
+    assert found["pwrite-fdatasync"].explained_ns == pytest.approx(201_800)
+    fpf = terms(found["fsync-per-fault"])
+    # The trap's unit cost includes its mprotect: no mprotect term, and none missing.
+    assert fpf["trap (fresh page)"] == pytest.approx((1.0, "unit/trap/fresh", 9_000.0))
+    assert not found["fsync-per-fault"].missing
+    flush_term = ("clwb 64 B, fence/1 lines", )
+    assert fpf[flush_term[0]] == pytest.approx(
+        (1.0, "flush/clwb/size:64/fence_every:1/dirty/rand/memory:file", 160.0))
+    assert found["fsync-per-fault"].explained_ns == pytest.approx(209_160)
+    assert found["flush-only"].explained == pytest.approx(160 / 200)
+    # none is no mode of counted events: no finding, however far off.
+    assert found["none"].finding is None
+
+
+def test_an_event_without_its_unit_cost_is_named_not_dropped(run):
+    a = by_mode(run)["msync"]
+    assert a.status == "ok" and not [t for t in a.terms if t.events.startswith("sys_msync")]
+    wanted = {m.wanted for m in a.missing}
+    assert wanted == {"unit/msync/fresh/dirty_pages:1 (not in micro.json)",
+                      "unit/msync/written/dirty_pages:1 (not in micro.json)"}
+    assert sum(m.per_op for m in a.missing) == pytest.approx(1.0)
+    assert "no unit cost for" in a.finding and "unit/msync/fresh" in a.finding
+
+
+def test_a_lab_case_never_borrows_the_hosts_unit_costs(run):
+    lab = by_mode(run, fixtures.LAB_EXT4)["fdatasync"]
+    assert lab.status == "unavailable: no unit costs measured on this target"
+    assert not lab.terms and lab.op_ns is None
+
+
+def test_attribution_csv_parses_and_matches_the_report(run):
+    paths = write_reports(run, run.path)
+    assert [p.name for p in paths] == ["report.txt", "report.md", "report.tex",
+                                       "attribution.csv"]
+    rows = list(csv.DictReader((run.path / "attribution.csv").open()))
+    text = (run.path / "report.txt").read_text()
+    prose = " ".join(text.split())   # items are folded at 80 columns
+    assert "Where the time goes (cost attribution)" in text
+    found = by_mode(run)
+    for mode, a in found.items():
+        mine = [r for r in rows if r["case_id"] == a.case.case_id]
+        ns = sum(float(r["ns"]) for r in mine if r["term"] not in ("missing",))
+        # Terms plus residual are the op time, and the file says the model's numbers.
+        assert ns == pytest.approx(float(mine[0]["op_ns"]), rel=1e-5)
+        assert float(mine[0]["explained"]) == pytest.approx(a.explained, rel=1e-5)
+        assert {r["term"] for r in mine} >= {t.name for t in a.terms} | {"residual"}
+    # The report's "explained" row holds the same fractions, in the group's mode order.
+    explained = [line.split()[1:] for line in text.splitlines() if line.startswith("explained ")]
+    shown = [cell for line in explained for cell in line]
+    for a in found.values():
+        assert f"{a.explained:.0%}" in shown
+    lab = [r for r in rows if r["target"] == fixtures.LAB_EXT4]
+    assert [r["status"] for r in lab] == ["unavailable: no unit costs measured on this target"]
+    assert "no unit costs measured on this target" in prose
+    assert "unit/msync/fresh/dirty_pages:1" in prose
+
+
+def test_the_figure_is_among_the_runs_figures(run):
+    figures = dict(plots.figures(run))
+    fig = figures["attribution-random-update-file-var-tmp"]
+    slots = next(iter(fig.daxbench_drawn["groups"].values()))
+    assert {c.mode for c in slots} == set(fixtures.ATTRIBUTION_RATES)
+    for f in figures.values():
+        style.close(f)
