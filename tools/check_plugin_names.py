@@ -44,6 +44,8 @@ EXEMPT = {
     ("bench/micro/micro.h", "file"): "daxbench-micro's memory kind `file`",
     ("bench/micro/syscall_bench.cpp", "fdatasync"): "the syscall's name",
     ("bench/micro/syscall_bench.cpp", "msync"): "the syscall's name",
+    ("bench/micro/unit_cost_bench.cpp", "fdatasync"): "the syscall's name",
+    ("bench/micro/unit_cost_bench.cpp", "msync"): "the syscall's name",
     ("bench/modes/fsync_per_fault.cpp", "fdatasync"): "the syscall its sync_call parameter names",
     ("bench/modes/pwrite_fdatasync.cpp", "fdatasync"): "the syscall's name (SyscallError)",
     ("bench/run/session.cpp", "lab"): "context.json's `lab` key",

@@ -225,9 +225,9 @@ void register_flush_benchmarks(const Options& options) {
             : std::vector<std::uint64_t>{64, 256, 1024, 4096, 16384, 65536};
   // 16 and 1024 lines per fence: a commit of 16 records of 64 B or of 4 KiB, the fence
   // intervals cost attribution matches random-update's and log-append's commit_every 16 with.
-  const std::vector<std::uint64_t> intervals =
-      quick ? std::vector<std::uint64_t>{1, 16, 64, 1024}
-            : std::vector<std::uint64_t>{1, 8, 16, 64, 1024};
+  const std::vector<std::uint64_t> intervals = quick
+                                                   ? std::vector<std::uint64_t>{1, 16, 64, 1024}
+                                                   : std::vector<std::uint64_t>{1, 8, 16, 64, 1024};
   const std::vector<Memory> memories = quick ? std::vector<Memory>{Memory::kFile}
                                              : std::vector<Memory>{Memory::kFile, Memory::kDram};
   for (const FlushOps* ops : flush_primitives())

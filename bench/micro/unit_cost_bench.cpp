@@ -28,11 +28,16 @@ enum class Call { kFdatasync, kFsync, kMsync, kPwrite, kTrap };
 
 const char* call_name(Call call) {
   switch (call) {
-    case Call::kFdatasync: return "fdatasync";
-    case Call::kFsync: return "fsync";
-    case Call::kMsync: return "msync";
-    case Call::kPwrite: return "pwrite";
-    case Call::kTrap: return "trap";
+    case Call::kFdatasync:
+      return "fdatasync";
+    case Call::kFsync:
+      return "fsync";
+    case Call::kMsync:
+      return "msync";
+    case Call::kPwrite:
+      return "pwrite";
+    case Call::kTrap:
+      return "trap";
   }
   return "?";
 }
@@ -178,7 +183,8 @@ void on_trap(int, siginfo_t* info, void*) {
 void trap_cost(benchmark::State& state, bool fresh) {
   Pages pages(fresh);
   if (std::string why = pages.renew(); !why.empty()) return state.SkipWithError(why.c_str());
-  struct sigaction action {}, previous{};
+  struct sigaction action {
+  }, previous{};
   action.sa_sigaction = on_trap;
   action.sa_flags = SA_SIGINFO;
   sigemptyset(&action.sa_mask);
