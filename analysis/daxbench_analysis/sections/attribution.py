@@ -63,6 +63,9 @@ def attribution_section(run: Run, items: list[model.Attribution] | None = None) 
     if missing:
         blocks.append(ItemList("Events without a unit cost (their time is in the residual):",
                                missing))
+    notes = list(dict.fromkeys(note for a in items for note in a.notes))
+    if notes:
+        blocks.append(ItemList("Notes:", notes))
     unavailable = [f"{a.case.case_id}: {a.status}" for a in items if a.status != "ok"]
     if unavailable:
         blocks.append(ItemList("No attribution:", unavailable))
