@@ -70,6 +70,8 @@ def test_pwrite_fsync_per_fault_and_flush_terms(run):
         (1.0, "flush/clwb/size:64/fence_every:1/dirty/rand/memory:file", 160.0))
     assert found["fsync-per-fault"].explained_ns == pytest.approx(209_160)
     assert found["flush-only"].explained == pytest.approx(160 / 200)
+    # Its finding points at the group's floor: none's 500 ns of uncounted loop and harness.
+    assert "floor" in found["flush-only"].finding and "500 ns" in found["flush-only"].finding
     # none is no mode of counted events: no finding, however far off.
     assert found["none"].finding is None
 
