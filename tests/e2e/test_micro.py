@@ -35,3 +35,31 @@ def test_tiny_micro_run_writes_benchmark_json_with_our_counters(root, driver, tm
     if context["target_dax"] == "false":  # MAP_SYNC is refused off DAX, with the errno
         assert fault["error_occurred"] and "EOPNOTSUPP" in fault["error_message"]
     assert list(target.iterdir()) == []  # the scratch folder is gone
+
+
+def test_the_unit_costs_of_cost_attribution(driver, tmp_path):
+    """unit/: a sync after dirtying fresh or written pages (their faults counted, timed apart),
+    a pwrite, fsync-per-fault's trap; every benchmark ran (or says why not) and cleaned up."""
+    micro = driver.parent / "daxbench-micro"
+    out = tmp_path / "micro.json"
+    target = tmp_path / "target"
+    target.mkdir()
+    done = subprocess.run(
+        [str(micro), "--target", f"file:{target}", "--set", "quick",
+         "--benchmark_filter=^unit/(fdatasync/.*/dirty_pages:1|pwrite/fresh/size:64|trap/)",
+         f"--benchmark_out={out}", "--benchmark_out_format=json"],
+        capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = {b["run_name"].split("/iterations:")[0]: b
+             for b in json.loads(out.read_text())["benchmarks"]}
+    assert set(found) == {"unit/fdatasync/fresh/dirty_pages:1",
+                          "unit/fdatasync/written/dirty_pages:1", "unit/pwrite/fresh/size:64",
+                          "unit/trap/fresh", "unit/trap/written"}
+    for name, bench in found.items():
+        assert not bench.get("error_occurred"), (name, bench.get("error_message"))
+        assert bench["ns_per_op"] > 0, name
+    # A fresh page faults on its first store; the stores' own time is beside the call's.
+    fresh = found["unit/fdatasync/fresh/dirty_pages:1"]
+    assert fresh["page_faults"] >= 1 and fresh["ns_per_fault"] > 0
+    assert found["unit/fdatasync/written/dirty_pages:1"]["dirty_pages"] == 1
+    assert list(target.iterdir()) == []  # the scratch folder is gone

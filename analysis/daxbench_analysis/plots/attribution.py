@@ -25,6 +25,7 @@ RESIDUAL = ("residual (unexplained)", "#bbbbbb", "..")
 # An over-explained bar (terms beyond the op time) is cut here, its % still printed: drawn
 # whole, one such bar would flatten every other.
 Y_CAP = 1.5
+PANELS_PER_ROW = 4   # shapes beyond wrap into rows: a paper's page is not 8 panels wide
 
 
 def kind_of(term: model.Term) -> tuple[str, str, str]:
@@ -49,10 +50,15 @@ def attribution_figures(run: Run) -> Iterator[Figure]:
 
 def attribution_figure(run: Run, workload: str, target: str, shapes: dict):
     modes = max(len(items) for items in shapes.values())
-    width = max(1.9 + 0.42 * modes, 3.0) * len(shapes) + 1.8
-    fig, axes = style.new_figure(width, 4.8, ncols=len(shapes), sharey=True)
+    ncols = min(len(shapes), PANELS_PER_ROW)
+    nrows = -(-len(shapes) // ncols)
+    width = max(1.2 + 0.42 * modes, 2.4) * ncols + 1.8
+    fig, grid = style.new_figure(width, 1.6 + 3.4 * nrows, ncols=ncols, nrows=nrows)
+    panels = [ax for row in grid for ax in row]
+    for ax in panels[len(shapes):]:
+        fig.delaxes(ax)   # a grid's empty slots are not panels
     legend: dict[str, tuple[str, str]] = {}
-    for index, (ax, (shape, items)) in enumerate(zip(axes[0], shapes.items())):
+    for index, (ax, (shape, items)) in enumerate(zip(panels, shapes.items())):
         drawn(fig)["groups"][(index, shape_text(shape))] = [a.case for a in items]
         for x, a in enumerate(items):
             bottom = 0.0
@@ -74,19 +80,21 @@ def attribution_figure(run: Run, workload: str, target: str, shapes: dict):
         ax.set_xticks(range(len(items)),
                       [f"{case_label(a.case, shape)}\n{humanize(a.op_ns)} ns" for a in items],
                       rotation=60, ha="right", fontsize=6.5)
-        ax.set_xlim(-0.6, len(items) - 0.4)
+        # At least three slots wide: a panel of one mode is a bar, not a wall.
+        half = max(len(items), 3) / 2
+        ax.set_xlim((len(items) - 1) / 2 - half, (len(items) - 1) / 2 + half)
         top = min(max(1.0, *(a.explained for a in items)), Y_CAP)
         ax.set_ylim(0, top + 0.25)
         ax.axhline(1.0, color="#444444", linewidth=0.6)
         ax.set_title(shape_text(shape), fontsize=8)
-        if index == 0:
-            ax.set_ylabel("share of the median op time")
+        if index % ncols == 0:
+            ax.set_ylabel("share of op time")
     residual = legend.pop(RESIDUAL[0])
     legend[RESIDUAL[0]] = residual   # last, as it is on top of every bar
     handles = [Patch(facecolor=color, hatch=hatch, edgecolor="white", label=label)
                for label, (color, hatch) in legend.items()]
-    axes[0][-1].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0),
-                       frameon=False)
+    panels[ncols - 1].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                             frameon=False)
     wrapped_title(fig, f"{workload} on {target}: where the time goes (counted events x unit "
                   "costs from this run's micro-benchmarks; % explained above, bold when "
                   f"beyond {1 - model.TARGET_EXPLAINED:.0%}; ns per op under each mode)",
