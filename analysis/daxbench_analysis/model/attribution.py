@@ -352,9 +352,9 @@ def attributions(run: Run) -> list[Attribution]:
 def sync_drift(run: Run) -> str | None:
     """The one sync timed inside the cases themselves — fsync-per-fault's handler times its
     fdatasync (`fault_sync_ns`) — against the benchmark of the same call, measured after the
-    cases: where they differ by more than 10%, the target's sync latency moved between the two
-    phases, and no term can explain the case's time with the later cost. None when they
-    agree or there is nothing to compare."""
+    cases: where they differ by more than 10%, the benchmark's sync is not the cases' (their
+    condition differs, or the latency moved between the phases), and that, not an uncounted
+    event, is what the sync cases miss. None when they agree or there is nothing to compare."""
     target = micro_target(run)
     timed = [r["counters"]["fault_sync_ns"]["value"] for case in run.cases.values()
              if case.target == target for r in case.ok_records
@@ -370,8 +370,9 @@ def sync_drift(run: Run) -> str | None:
         return None
     return (f"the syncs timed inside the cases (fault_sync_ns, median {in_case / 1e3:.0f} us) "
             f"took {in_case / measured:.2g}x the benchmark's fdatasync of 1 page "
-            f"({measured / 1e3:.0f} us), measured after the cases: this target's sync "
-            "latency changed between the two phases")
+            f"({measured / 1e3:.0f} us): a sync condition the benchmark does not reproduce "
+            "(the case's larger file, its scattered allocations), or the target's sync "
+            "latency moved between the cases and the benchmarks after them")
 
 
 def csv_rows(items: list[Attribution]) -> list[dict]:
