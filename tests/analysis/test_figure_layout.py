@@ -17,6 +17,7 @@ RUNS = {
     "wide": fixtures.make_wide_run,
     "host": fixtures.make_figure_host_run,
     "lab": fixtures.make_figure_lab_run,
+    "break-even": fixtures.make_break_even_run,
 }
 
 

@@ -1,0 +1,80 @@
+"""The "one-time cost of sealing" section as blocks: per target and partner mode, per working
+set, what sealing a file cost (S), the extra cost of one fault of the partner, and N = S / that
+cost with its range (model/break_even.py); then the rows that have no N, and why. Empty when
+the run has no sealed-extent case."""
+from __future__ import annotations
+
+import math
+
+from daxbench_analysis.model.break_even import BreakEven, break_evens
+from daxbench_analysis.model.run import Run
+from daxbench_analysis.numbers import humanize
+from daxbench_analysis.sections.blocks import Block, Column, Heading, ItemList, Paragraph, Span, Table
+
+TITLE = "The one-time cost of sealing"
+LEGEND = ("S: what preparing one sealed-extent file cost (ftruncate, zero-fill, fsync and its "
+          "two FIEMAP reads, CLOCK_MONOTONIC) less its partner's own sparse-file preparation; "
+          "per fault: the extra cost of one write fault of the partner on a sparse file "
+          "(fsync-per-fault: fault_ns - trap_ns of the same repetition, the sync alone; "
+          "map-sync: first-touch ns per page less none's); N = S / per fault. A file whose "
+          "pages are faulted fewer than N times in all is cheaper unsealed under the partner; "
+          "more, and sealing has paid for itself. Medians over repetitions with 95% bootstrap "
+          "intervals; N's range combines both intervals' ends. N counts the sync only: the "
+          "block allocation a sparse file's fault also pays is left out, so the true "
+          "break-even is at most N.")
+COLUMNS = [Column("working set", "left"), Column("S ms (95% CI)"),
+           Column("per fault us (95% CI)", short="fault us"), Column("N (range)"),
+           Column("pages")]
+
+
+def with_interval(median: float, low: float, high: float, scale: float) -> str:
+    if not all(math.isfinite(v) for v in (low, high)):
+        return humanize(median / scale)
+    return f"{humanize(median / scale)} ({humanize(low / scale)}-{humanize(high / scale)})"
+
+
+def size_text(size: int) -> str:
+    for unit, factor in (("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor}{unit}"
+    return str(size)
+
+
+def row(b: BreakEven) -> list[str]:
+    seal = with_interval(b.seal_ns.median, b.seal_ns.low, b.seal_ns.high, 1e6) if b.seal_ns \
+        else "-"
+    fault = with_interval(b.fault_ns.median, b.fault_ns.low, b.fault_ns.high, 1e3) \
+        if b.fault_ns and not b.missing else "-"
+    n = "-"
+    if b.n is not None:
+        low, high = b.n_interval or (math.nan, math.nan)
+        n = with_interval(b.n, low, high, 1.0).replace("inf", "unbounded")
+    return [size_text(b.working_set), seal, fault, n, str(b.pages)]
+
+
+def heading(b: BreakEven) -> str:
+    where = b.target + (f" kernel {b.kernel}" if b.kernel else "")
+    if b.emulated:
+        where += f" [EMULATED ({b.emulated.upper()})]"
+    return f"{where}: sealed-extent vs {b.partner}"
+
+
+def break_even_section(run: Run) -> list[Block]:
+    found = break_evens(run)
+    if not found:
+        return []
+    blocks: list[Block] = [Heading(TITLE), Paragraph(LEGEND)]
+    groups: dict[str, list[BreakEven]] = {}
+    for b in found:
+        groups.setdefault(heading(b), []).append(b)
+    rows: list[list] = []
+    for title, group in groups.items():
+        rows.append([Span(title)])
+        rows += [row(b) for b in sorted(group, key=lambda b: b.working_set)]
+    caption = f"{TITLE}. {LEGEND} {run.provenance().replace(' | ', '; ')}."
+    blocks.append(Table(COLUMNS, rows, caption=caption))
+    missing = [f"{heading(b)}, {size_text(b.working_set)}: {b.missing}" for b in found
+               if b.missing]
+    if missing:
+        blocks.append(ItemList("No N (a side is missing; nothing is filled in):", missing))
+    return blocks
