@@ -54,13 +54,14 @@ def test_the_report_has_the_table_and_the_missing_partners(tmp_path):
     lines = txt.splitlines()
     assert not [line for line in lines if len(line) > 80]
     one = [line.split() for line in lines if line.strip().startswith("1M ")]
-    # fsync-per-fault's row: S 2 ms, 50 us per fault, N 40; map-sync's: the same S, no N.
-    assert one[0][:7] == ["1M", "2.00", "(2.00-2.00)", "50.0", "(50.0-50.0)", "40.0",
-                          "(40.0-40.0)"], one
-    assert one[1][:4] == ["1M", "2.00", "(2.00-2.00)", "-"], one
+    # fsync-per-fault's row: S 2 ms, 50 us per fault, N 40, 256 pages; map-sync, which has N
+    # at no size, only in the list below.
+    assert one == [["1M", "2.00", "(2.00-2.00)", "50.0", "(50.0-50.0)", "40.0", "(40.0-40.0)",
+                    "256"]], one
     words = " ".join(txt.split())
-    assert "fsync-per-fault, 256M: no fsync-per-fault first-touch case" in words
-    assert "map-sync, 1M: map-sync unsupported on file:/var/tmp" in words
+    assert "fsync-per-fault (256M): no fsync-per-fault first-touch case" in words
+    assert ("map-sync (1M, 16M, 256M): map-sync unsupported on file:/var/tmp: mmap "
+            "MAP_SHARED_VALIDATE|MAP_SYNC: EOPNOTSUPP (fixture)") in words
     assert "The one-time cost of sealing" in text[".md"] and "sealing" in text[".tex"]
 
 
@@ -72,3 +73,11 @@ def test_the_interval_of_n_combines_both_ends(tmp_path):
     assert b.n == 400 and b.n_interval == (300, 600)
     b.fault_ns = type(b.fault_ns)(50e3, 0.0, 60e3, 3)
     assert b.n_interval == (300, math.inf)
+
+
+def test_a_run_with_no_partner_at_all_says_so_in_one_line(tmp_path):
+    run = load_run(fixtures.make_figure_host_run(tmp_path / "host"))
+    txt = write_reports(run, tmp_path / "host")[0].read_text()
+    words = " ".join(txt.split())
+    assert ("sealed-extent ran, but no fsync-per-fault or map-sync first-touch case on a "
+            "sparse file of its size beside it: no break-even") in words

@@ -47,6 +47,7 @@ class BreakEven:
     sparse_prep_ns: float | None     # median preparation of a sparse file of this size, per file
     fault_ns: Estimate | None        # the extra cost of one fault, ns
     missing: str | None = None       # why there is no N
+    partner_case: bool = False       # the partner has a case of this size here (any status)
 
     @property
     def pages(self) -> int:
@@ -123,8 +124,16 @@ PARTNERS = {
 }
 
 
+def size_bytes(value) -> int:
+    """A working set as records give it (bytes), or as text ("4K", "1G": hand-made records)."""
+    text = str(value).strip()
+    if text and text[-1] in "KMG":
+        return int(float(text[:-1]) * 1024 ** ("KMG".index(text[-1]) + 1))
+    return int(float(text or 0))
+
+
 def _key(case: Case) -> tuple:
-    return (case.target, case.kernel, int(case.params.get("working_set", 0)))
+    return (case.target, case.kernel, size_bytes(case.params.get("working_set", 0)))
 
 
 def _state(case: Case) -> str:
@@ -167,6 +176,7 @@ def break_evens(run: Run) -> list[BreakEven]:
                             {k: stats.median(v) for k, v in seal_steps.items()}, base, None)
             rows.append(row)
             case = near.get(partner)
+            row.partner_case = case is not None
             if not seal:
                 row.missing = "no ok sealed-extent repetition with its preparation"
             elif case is None:

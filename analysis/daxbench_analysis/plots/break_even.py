@@ -25,6 +25,22 @@ def _line(ax, xs: list[int], values: list[tuple[float, float, float]], mode: str
                 capsize=3, label=label, **style.line_style(mode))
 
 
+def _size(size: int) -> str:
+    return f"{size >> 30}G" if size >= 1 << 30 else f"{size >> 20}M"
+
+
+def _not_drawn(group: list[BreakEven]) -> str:
+    """One line per partner with sizes that have no line point: which, and the first words
+    of why (the report lists the reasons whole)."""
+    by_partner: dict[tuple[str, str], list[str]] = {}
+    for r in group:
+        if r.missing:
+            short = r.missing.split(" on ")[0].split(":")[0]
+            by_partner.setdefault((r.partner, short), []).append(_size(r.working_set))
+    return "\n".join(f"not drawn: {partner} at {', '.join(sizes)} ({why})"
+                     for (partner, why), sizes in by_partner.items())
+
+
 def break_even_figures(run: Run) -> Iterator[Figure]:
     rows = break_evens(run)
     if not rows:
@@ -54,12 +70,16 @@ def break_even_figures(run: Run) -> Iterator[Figure]:
                     r.pages * r.fault_ns.high / 1e6) for r in found], partner,
                   f"{partner}: extra cost of one fault per page")
         ax.set_xscale("log", base=2)
+        ticks = sorted({r.working_set for r in group})
+        ax.set_xticks([w / 2**20 for w in ticks], [_size(w) for w in ticks])
+        ax.minorticks_off()
         ax.set_yscale("log")
-        ax.set_xlabel("working set per file (MiB)")
+        ax.set_xlabel("working set per file")
         ax.set_ylabel("ms (median, 95% CI)")
         ax.legend(fontsize=7, loc="upper left", frameon=False)
         where = target + (f" kernel {kernel}" if kernel else "")
         wrapped_title(ax, f"sealing once vs paying per fault on {where}: above S, one pass over "
                       "the file pays for the seal", 7.5)
-        style.finish(fig, run.provenance(target), accel_of(run, target))
+        style.finish(fig, run.provenance(target), accel_of(run, target),
+                     footnote=_not_drawn(group))
         yield f"break-even-{style.slug(where)}", fig

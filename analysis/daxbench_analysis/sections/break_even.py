@@ -13,7 +13,8 @@ from daxbench_analysis.sections.blocks import Block, Column, Heading, ItemList, 
 
 TITLE = "The one-time cost of sealing"
 LEGEND = ("S: what preparing one sealed-extent file cost (ftruncate, zero-fill, fsync and its "
-          "two FIEMAP reads, CLOCK_MONOTONIC) less its partner's own sparse-file preparation; "
+          "two FIEMAP reads, CLOCK_MONOTONIC) less what a sparse file of that size cost to "
+          "prepare beside it; "
           "per fault: the extra cost of one write fault of the partner on a sparse file "
           "(fsync-per-fault: fault_ns - trap_ns of the same repetition, the sync alone; "
           "map-sync: first-touch ns per page less none's); N = S / per fault. A file whose "
@@ -22,9 +23,8 @@ LEGEND = ("S: what preparing one sealed-extent file cost (ftruncate, zero-fill, 
           "intervals; N's range combines both intervals' ends. N counts the sync only: the "
           "block allocation a sparse file's fault also pays is left out, so the true "
           "break-even is at most N.")
-COLUMNS = [Column("working set", "left"), Column("S ms (95% CI)"),
-           Column("per fault us (95% CI)", short="fault us"), Column("N (range)"),
-           Column("pages")]
+COLUMNS = [Column("size", "left"), Column("S ms (95% CI)"), Column("fault us (95% CI)"),
+           Column("N (range)"), Column("pages")]
 
 
 def with_interval(median: float, low: float, high: float, scale: float) -> str:
@@ -59,22 +59,47 @@ def heading(b: BreakEven) -> str:
     return f"{where}: sealed-extent vs {b.partner}"
 
 
+def shown_groups(groups: dict[str, list[BreakEven]]) -> dict[str, list[BreakEven]]:
+    """The partner groups with an N at some size; for a target with none, its first group
+    (its S was still measured). The others only repeat S: their reasons are listed."""
+    shown = {title: g for title, g in groups.items() if any(b.n is not None for b in g)}
+    for title, group in groups.items():
+        if not any(g[0].target == group[0].target and g[0].kernel == group[0].kernel
+                   for g in shown.values()):
+            shown[title] = group
+    return {title: g for title, g in groups.items() if title in shown}
+
+
+def missing_items(found: list[BreakEven]) -> list[str]:
+    """Per partner group and reason, the sizes that have no N for it."""
+    by_reason: dict[tuple[str, str], list[str]] = {}
+    for b in found:
+        if b.missing:
+            by_reason.setdefault((heading(b), b.missing), []).append(size_text(b.working_set))
+    return [f"{title} ({', '.join(sizes)}): {reason}"
+            for (title, reason), sizes in by_reason.items()]
+
+
 def break_even_section(run: Run) -> list[Block]:
     found = break_evens(run)
     if not found:
         return []
+    if not any(b.partner_case for b in found):
+        # sealed-extent ran, but nothing to weigh its seal against: said, not tabulated.
+        return [Heading(TITLE), Paragraph(
+            "sealed-extent ran, but no fsync-per-fault or map-sync first-touch case on a "
+            "sparse file of its size beside it: no break-even (configs/sweep.yaml has them).")]
     blocks: list[Block] = [Heading(TITLE), Paragraph(LEGEND)]
     groups: dict[str, list[BreakEven]] = {}
     for b in found:
         groups.setdefault(heading(b), []).append(b)
     rows: list[list] = []
-    for title, group in groups.items():
+    for title, group in shown_groups(groups).items():
         rows.append([Span(title)])
         rows += [row(b) for b in sorted(group, key=lambda b: b.working_set)]
     caption = f"{TITLE}. {LEGEND} {run.provenance().replace(' | ', '; ')}."
     blocks.append(Table(COLUMNS, rows, caption=caption))
-    missing = [f"{heading(b)}, {size_text(b.working_set)}: {b.missing}" for b in found
-               if b.missing]
+    missing = missing_items(found)
     if missing:
         blocks.append(ItemList("No N (a side is missing; nothing is filled in):", missing))
     return blocks
