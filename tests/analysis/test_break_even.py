@@ -81,3 +81,15 @@ def test_a_run_with_no_partner_at_all_says_so_in_one_line(tmp_path):
     words = " ".join(txt.split())
     assert ("sealed-extent ran, but no fsync-per-fault or map-sync first-touch case on a "
             "sparse file of its size beside it: no break-even") in words
+
+
+def test_the_figure_is_registered_with_the_plots(tmp_path):
+    """plots.figures is what render_all writes and test_figure_layout.py checks."""
+    from daxbench_analysis import plots
+    from daxbench_analysis.plots import style
+    run, _ = rows(tmp_path)
+    stems = []
+    for stem, fig in plots.figures(run):
+        stems.append(stem)
+        style.close(fig)
+    assert "break-even-file-var-tmp" in stems
