@@ -9,12 +9,13 @@ import math
 from daxbench_analysis.model.break_even import BreakEven, break_evens
 from daxbench_analysis.model.run import Run
 from daxbench_analysis.numbers import humanize
-from daxbench_analysis.sections.blocks import Block, Column, Heading, ItemList, Paragraph, Span, Table
+from daxbench_analysis.sections.blocks import Block, Column, Heading, ItemList, Paragraph, Table
 
 TITLE = "The one-time cost of sealing"
-LEGEND = ("S: what preparing one sealed-extent file cost (ftruncate, zero-fill, fsync and its "
-          "two FIEMAP reads, CLOCK_MONOTONIC) less what a sparse file of that size cost to "
-          "prepare beside it; "
+LEGEND = ("S: what sealing one sealed-extent file cost (ftruncate, zero-fill, fsync, the FIEMAP "
+          "read that records the seal; CLOCK_MONOTONIC) less what a sparse file of that size "
+          "cost to prepare beside it (the FIEMAP check after the run is left out: it writes "
+          "back what the run dirtied); "
           "per fault: the extra cost of one write fault of the partner on a sparse file "
           "(fsync-per-fault: fault_ns - trap_ns of the same repetition, the sync alone; "
           "map-sync: first-touch ns per page less none's); N = S / per fault. A file whose "
@@ -93,12 +94,14 @@ def break_even_section(run: Run) -> list[Block]:
     groups: dict[str, list[BreakEven]] = {}
     for b in found:
         groups.setdefault(heading(b), []).append(b)
-    rows: list[list] = []
+    # One table per target and partner, under its heading: markdown and LaTeX draw no Span
+    # rows, and each table's caption must stand alone.
     for title, group in shown_groups(groups).items():
-        rows.append([Span(title)])
-        rows += [row(b) for b in sorted(group, key=lambda b: b.working_set)]
-    caption = f"{TITLE}. {LEGEND} {run.provenance().replace(' | ', '; ')}."
-    blocks.append(Table(COLUMNS, rows, caption=caption))
+        blocks.append(Heading(title, 3))
+        rows = [row(b) for b in sorted(group, key=lambda b: b.working_set)]
+        caption = (f"{TITLE}, {title}. {LEGEND} "
+                   f"{run.provenance(group[0].target).replace(' | ', '; ')}.")
+        blocks.append(Table(COLUMNS, rows, caption=caption))
     missing = missing_items(found)
     if missing:
         blocks.append(ItemList("No N (a side is missing; nothing is filled in):", missing))
