@@ -38,6 +38,24 @@ json optional_number(const std::optional<double>& v) {
   return v ? json(*v) : json(nullptr);
 }
 
+// Per file its steps and their sum, and the sum over files; null when no file was made.
+json preparation_json(const std::optional<std::vector<PrepSteps>>& preparation) {
+  if (!preparation) return nullptr;
+  json files = json::array();
+  std::uint64_t total = 0;
+  for (const PrepSteps& steps : *preparation) {
+    json out = json::array();
+    std::uint64_t file_ns = 0;
+    for (const PrepStep& step : steps) {
+      out.push_back({{"name", step.name}, {"ns", step.ns}, {"bytes", step.bytes}});
+      file_ns += step.ns;
+    }
+    files.push_back({{"ns", file_ns}, {"steps", out}});
+    total += file_ns;
+  }
+  return {{"clock", "CLOCK_MONOTONIC"}, {"ns", total}, {"files", files}};
+}
+
 }  // namespace
 
 json shape_json(const CaseSpec& spec) {
@@ -115,6 +133,7 @@ json record_json(const CaseSpec& spec, const RepetitionResult& r, const std::str
       {"op_digest", ok ? json(digest) : json(nullptr)},
       {"extent_map_unchanged",
        r.extent_map_unchanged ? json(*r.extent_map_unchanged) : json(nullptr)},
+      {"preparation", preparation_json(r.preparation)},
   };
 }
 

@@ -11,6 +11,7 @@
 #include "bench/base/histogram.h"
 #include "bench/base/latency_sampler.h"
 #include "bench/base/metric.h"
+#include "bench/io/prep_steps.h"
 
 namespace daxbench {
 
@@ -53,6 +54,9 @@ struct RepetitionResult {
   Metrics metrics;
   std::uint64_t op_digest = 0;  // equal for equal operation sequences (see Writer)
   std::optional<bool> extent_map_unchanged;
+  // Per file of the case, in file order, the steps that prepared it; nullopt when the
+  // repetition ended before any file was made (the record's `preparation` is then null).
+  std::optional<std::vector<PrepSteps>> preparation;
 };
 
 }  // namespace daxbench

@@ -363,6 +363,23 @@ bool add_mode_metrics(Measurement& m) {
   return true;
 }
 
+// Supported check, set-up, the threads and the totals; the result says how far it got.
+void run_steps(Repetition& r, const std::string& config_dir, const std::atomic<bool>& stop) {
+  if (!supported(r) || !set_up(r, config_dir)) return;
+  Measurement m(r, stop);
+  if (!run_threads(m)) return;
+  add_totals(m);
+  if (add_mode_metrics(m)) r.writers.clear();
+}
+
+// What was done to prepare the files, however the repetition ended: an unsupported mapping
+// keeps the file it could not map; no file made, no preparation.
+void keep_preparation(Repetition& r) {
+  if (r.prepared.files.empty()) return;
+  r.result.preparation.emplace();
+  for (const MappedFile& f : r.prepared.files) r.result.preparation->push_back(f.preparation);
+}
+
 }  // namespace
 
 RepetitionResult run_repetition(const CaseSpec& spec, Target& target, const std::string& config_dir,
@@ -370,11 +387,8 @@ RepetitionResult run_repetition(const CaseSpec& spec, Target& target, const std:
   Repetition r(spec, target);
   r.result.durable = is_durable(*spec.mode, target.facts(), &r.result.durable_reason);
   r.result.emulated = target.facts().emulated;
-  if (!supported(r) || !set_up(r, config_dir)) return std::move(r.result);
-  Measurement m(r, stop);
-  if (!run_threads(m)) return std::move(r.result);
-  add_totals(m);
-  if (add_mode_metrics(m)) r.writers.clear();
+  run_steps(r, config_dir, stop);
+  keep_preparation(r);
   return std::move(r.result);
 }
 

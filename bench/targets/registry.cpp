@@ -1,6 +1,7 @@
 // The list of targets (from targets.def) and opening one by its "name:argument" spec.
 #include "bench/targets/target.h"
 
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "bench/io/file_prep.h"
@@ -53,7 +54,18 @@ MappedFile Target::create_file(std::string_view name, std::uint64_t size,
   MappedFile file;
   file.path = scratch_file(name).string();
   file.size = size;
-  file.fd = create_prepared_file(file.path, size, file_state);
+  // A file the filesystem cannot hold would fail in zero-fill (ENOSPC) or, sparse, kill the
+  // run with SIGBUS at a fault: refused here, as a size this target cannot hold.
+  struct statvfs fs {};
+  const std::string folder = std::filesystem::path(file.path).parent_path().string();
+  if (statvfs(folder.c_str(), &fs) == 0) {
+    const std::uint64_t free_bytes = std::uint64_t{fs.f_bavail} * fs.f_frsize;
+    if (free_bytes < size)
+      throw TargetError(folder + " has " + std::to_string(free_bytes) +
+                        " bytes free; a working_set of " + std::to_string(size) +
+                        " bytes does not fit");
+  }
+  file.fd = create_prepared_file(file.path, size, file_state, &file.preparation);
   return file;
 }
 

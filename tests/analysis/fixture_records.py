@@ -96,13 +96,15 @@ def case(workload: str, mode: str, ops_per_sec=None, *, target: str = DAX_TARGET
          shape: dict | None = None, counters: dict | None = None, latency: dict | None = None,
          commit_latency: dict | None = None, status: str = "ok", reason: str | None = None,
          durable: bool | None = None, flush: str | None = None,
-         params: dict | None = None) -> dict:
+         params: dict | None = None, prep: dict | None = None) -> dict:
     """A case for make_run. `ops_per_sec`: one integer rate (JITTER applied per repetition)
     or a list, one per repetition. `counters`: name -> per-op value (or per-repetition list,
     or None for an unavailable counter). `latency`/`commit_latency`: {"p50": ns, "p99": ns}
     (scalars or per-repetition lists); other percentiles are derived. `params`: parameters
-    set to other than DEFAULT_PARAMS that the shape does not name (a config's own default)."""
+    set to other than DEFAULT_PARAMS that the shape does not name (a config's own default).
+    `prep`: preparation step name -> ns (scalar or per-repetition list) over PREP_NS."""
     return {"workload": workload, "mode": mode, "ops_per_sec": ops_per_sec, "target": target,
+            "prep": prep or {},
             "shape": shape or {}, "counters": counters or {}, "latency": latency,
             "commit_latency": commit_latency, "status": status, "reason": reason,
             "durable": durable, "flush": flush, "params": params or {}}
@@ -177,18 +179,49 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+# The preparation steps per file state (docs/results-schema.md, "Preparation"), with the ns a
+# fixture gives each unless its case's `prep` says otherwise.
+PREP_STEPS = {"sparse": ["ftruncate", "fsync"], "fallocated": ["ftruncate", "fallocate", "fsync"],
+              "zeroed": ["ftruncate", "zero-fill", "fsync"]}
+PREP_NS = {"ftruncate": 10_000, "fallocate": 100_000, "zero-fill": 2_000_000, "fsync": 50_000,
+           "fiemap-before": 20_000, "fiemap-after": 20_000}
+
+
+def _bytes(size) -> int:
+    """A size as the driver resolves it: 4096, or "1G" as a fixture's shape may give it."""
+    text = str(size)
+    return int(text[:-1]) * 1024 ** ("KMG".index(text[-1]) + 1) if text[-1] in "KMG" \
+        else int(text)
+
+
+def _preparation(spec: dict, params: dict, repetition: int) -> dict:
+    sealed = spec["mode"] == "sealed-extent"
+    state = "zeroed" if sealed else params["file_state"]
+    # A state only a fixture knows (a test of the tables, not of the driver) gets sparse steps.
+    names = PREP_STEPS.get(state, PREP_STEPS["sparse"])
+    names = names + (["fiemap-before", "fiemap-after"] if sealed else [])
+    ns = {**PREP_NS, **{k: _per_rep(v, repetition) for k, v in spec.get("prep", {}).items()}}
+    steps = [{"name": n, "ns": int(ns[n]), "bytes": _bytes(params["working_set"])} for n in names]
+    files = params["threads"] if params["files"] == "per-thread" else 1
+    one = {"ns": sum(step["ns"] for step in steps), "steps": steps}
+    return {"clock": "CLOCK_MONOTONIC", "ns": one["ns"] * files, "files": [one] * files}
+
+
 def _base_record(spec: dict, run_id: str, repetition: int, emulated: str | None) -> dict:
     durable = _durable(spec)
+    params = {**DEFAULT_PARAMS, **spec.get("params", {}), **spec["shape"]}
     return {"schema_version": schema.SCHEMA_VERSION, "run_id": run_id, "case_id": case_id(spec),
             "target": spec["target"], "kernel": spec.get("kernel"), "mode": spec["mode"],
             "workload": spec["workload"],
             "flush": _flush(spec),
-            "params": {**DEFAULT_PARAMS, **spec.get("params", {}), **spec["shape"]},
+            "params": params,
             "shape": {k: v if isinstance(v, str) else str(v) for k, v in spec["shape"].items()},
             "repetition": repetition, "status": spec["status"], "reason": spec["reason"],
             "durable": durable,
             "durable_reason": "fixture: durable" if durable else "fixture: promises nothing",
-            "emulated": emulated, "extent_map_unchanged": None}
+            "emulated": emulated, "extent_map_unchanged": None,
+            "preparation": (_preparation(spec, params, repetition) if spec["status"] == "ok"
+                            else None)}
 
 
 def _failed_record(spec: dict, run_id: str, emulated: str | None) -> dict:

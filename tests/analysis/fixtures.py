@@ -516,3 +516,42 @@ def make_attribution_run(path) -> Path:
         lines.append(json.dumps(record))
     (run / "records.jsonl").write_text("\n".join(lines) + "\n")
     return run
+
+# ---- sealing once vs paying per fault (model/break_even.py) ----------------------------
+
+MIB = 1 << 20
+# working set -> S, the sealed file's preparation less the sparse partner's, in ns; the
+# partner's per-fault extra cost (fault_ns - trap_ns) is BREAK_EVEN_FAULT_NS: N = S / it.
+BREAK_EVEN_SEAL_NS = {1 * MIB: 2_000_000, 16 * MIB: 20_000_000, 256 * MIB: 300_000_000}
+BREAK_EVEN_FAULT_NS = 50_000
+BREAK_EVEN_N = {size: seal / BREAK_EVEN_FAULT_NS for size, seal in BREAK_EVEN_SEAL_NS.items()}
+
+
+def make_break_even_run(path, without_partner: int | None = 256 * MIB) -> Path:
+    """first-touch per working set: sealed-extent (whose zero-fill makes S exact), and on a
+    sparse file fsync-per-fault (fault_ns 60 us, trap_ns 10 us), none, and map-sync refused;
+    at `without_partner` no fsync-per-fault case."""
+    from fixture_records import PREP_NS
+    sparse_prep = PREP_NS["ftruncate"] + PREP_NS["fsync"]
+    sealed_rest = sparse_prep + PREP_NS["fiemap-before"]  # fiemap-after is no part of S
+    cases = []
+    for size, seal in BREAK_EVEN_SEAL_NS.items():
+        pages = size // 4096
+        shape = {"working_set": size}
+        # As the driver writes it: sealed-extent's fixed state is in its id (config: sparse).
+        cases.append(case("first-touch", "sealed-extent", [pages] * 3,
+                          target=PAGE_CACHE_TARGET, shape={**shape, "file_state": "zeroed"},
+                          prep={"zero-fill": seal + sparse_prep - sealed_rest},
+                          counters={"lines_flushed": 1.0, "fences": 1.0}))
+        sparse = {"file_state": "sparse"}
+        if size != without_partner:
+            cases.append(case("first-touch", "fsync-per-fault", [pages] * 3,
+                              target=PAGE_CACHE_TARGET, shape=shape, params=sparse,
+                              counters={"fault_ns": 60_000 / pages, "trap_ns": 10_000 / pages,
+                                        "syscalls": 1.0}))
+        cases.append(case("first-touch", "none", [pages * 4] * 3, target=PAGE_CACHE_TARGET,
+                          shape=shape, params=sparse))
+        cases.append(case("first-touch", "map-sync", target=PAGE_CACHE_TARGET, shape=shape,
+                          params=sparse, status="unsupported",
+                          reason="mmap MAP_SHARED_VALIDATE|MAP_SYNC: EOPNOTSUPP (fixture)"))
+    return make_run(path, cases, repetitions=3, run_id="break-even-run")

@@ -18,6 +18,7 @@ RUNS = {
     "host": fixtures.make_figure_host_run,
     "lab": fixtures.make_figure_lab_run,
     "attribution": fixtures.make_attribution_run,
+    "break-even": fixtures.make_break_even_run,
 }
 
 

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from daxbench_analysis.model.run import Run
-from daxbench_analysis.plots import (attribution, cost, crash, fio, first_touch, latency, micro,
-                                     throughput)
+from daxbench_analysis.plots import (attribution, break_even, cost, crash, fio, first_touch,
+                                     latency, micro, throughput)
 from daxbench_analysis.plots.common import save
 
 # In this order: the files of a folder's plots/ are written family by family.
@@ -17,7 +17,8 @@ PRODUCERS = (throughput.throughput_figures, latency.latency_figures, cost.cost_f
              attribution.attribution_figures,
              throughput.sweep_figures, first_touch.first_touch_figures,
              micro.micro_fault_figures, micro.micro_flush_figures,
-             micro.micro_nt_vs_clwb_figures, crash.crash_figures, fio.fio_figures)
+             micro.micro_nt_vs_clwb_figures, crash.crash_figures, fio.fio_figures,
+             break_even.break_even_figures)
 
 
 def figures(run: Run) -> Iterator[tuple[str, object]]:
