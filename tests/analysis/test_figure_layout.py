@@ -1,9 +1,12 @@
 """Figures a paper can print, checked on the drawn figure rather than by eye: no two texts
 overlap (titles, axis labels, tick labels of different axes, legends, the small print), no
-text leaves the canvas, every axes and every group of bars has data, a legend's status word
-is what the records say, and the modes a group compares ran on the same file state."""
+text leaves the canvas, every axes and every group of bars has data, a group of bars sits on
+its tick with no empty slot, no legend covers plotted data, a legend's status word is what the
+records say, and the modes a group compares ran on the same file state."""
 import matplotlib.text
+import numpy as np
 import pytest
+from matplotlib.patches import Rectangle
 
 import fixtures
 from daxbench_analysis import plots
@@ -90,6 +93,73 @@ def data_problems(fig) -> list[str]:
     return problems
 
 
+def bar_intervals(ax) -> list[tuple[float, float]]:
+    """The x extents (data) of the bars and of the "n/a"/"refused" marks standing for bars
+    (as wide as the axes' bars), each a slot of a group."""
+    bars = [(p.get_x(), p.get_x() + p.get_width()) for p in ax.patches
+            if isinstance(p, Rectangle) and p.get_width() > 0]
+    if not bars:
+        return []
+    width = min(x1 - x0 for x0, x1 in bars)
+    marks = [(t.get_position()[0] - width / 2, t.get_position()[0] + width / 2)
+             for t in ax.texts if t.get_text().startswith(("n/a", "refused"))
+             and t.get_transform() != ax.transAxes]
+    return sorted(bars + marks)
+
+
+def slot_problems(fig) -> list[str]:
+    """Where bars stand in groups at integer ticks (bar charts by group), each group's slots
+    touch and are centred on their tick: a group laid out with more slots than it fills is
+    off its tick or has a hole."""
+    problems = []
+    for index, ax in enumerate(fig.axes):
+        intervals = bar_intervals(ax)
+        ticks = [t for t in ax.get_xticks() if float(t).is_integer()]
+        if not intervals or not ticks or ax.get_xscale() != "linear":
+            continue
+        labels = {t: label.get_text() for t, label in zip(ax.get_xticks(),
+                                                           ax.get_xticklabels())}
+        for tick in ticks:
+            slots = [(x0, x1) for x0, x1 in intervals if abs((x0 + x1) / 2 - tick) < 0.5]
+            if not slots:
+                continue
+            centre = (slots[0][0] + slots[-1][1]) / 2
+            holes = [b[0] - a[1] for a, b in zip(slots, slots[1:]) if b[0] - a[1] > 1e-6]
+            if abs(centre - tick) > 1e-6 or holes:
+                problems.append(f"group {labels.get(tick, tick)!r} of axes {index}: slots "
+                                f"{[(round(a, 3), round(b, 3)) for a, b in slots]} are not "
+                                f"one block centred on its tick")
+    return problems
+
+
+def legend_problems(fig) -> list[str]:
+    """A legend drawn over an axes must not cover its data: no line's point and no bar
+    inside the legend's box."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    problems = []
+    for index, ax in enumerate(fig.axes):
+        legend = ax.get_legend()
+        if legend is None:
+            continue
+        box = legend.get_window_extent(renderer)
+        for other in fig.axes:
+            for line in other.lines:
+                if line.get_transform() is not other.transData or not len(line.get_xdata()):
+                    continue
+                points = line.get_transform().transform(line.get_xydata())
+                inside = ((points[:, 0] > box.x0) & (points[:, 0] < box.x1)
+                          & (points[:, 1] > box.y0) & (points[:, 1] < box.y1))
+                if np.any(inside):
+                    problems.append(f"the legend of axes {index} covers the line "
+                                    f"{line.get_label()!r}")
+            for patch in other.patches:
+                if box.overlaps(patch.get_window_extent(renderer)):
+                    problems.append(f"the legend of axes {index} covers a bar")
+                    break
+    return problems
+
+
 def expected_word(cases) -> set:
     """The status word each case's record calls for: unsupported/failed, not durable, none."""
     return {c.status if c.status != "ok" else (None if c.durable else "not durable")
@@ -114,7 +184,8 @@ def label_problems(fig) -> list[str]:
 
 
 def check_figure(fig) -> list[str]:
-    return layout_problems(fig) + data_problems(fig) + label_problems(fig)
+    return (layout_problems(fig) + data_problems(fig) + slot_problems(fig)
+            + legend_problems(fig) + label_problems(fig))
 
 
 @pytest.fixture(scope="module", params=sorted(RUNS))

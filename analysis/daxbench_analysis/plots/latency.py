@@ -9,8 +9,8 @@ from matplotlib import transforms
 
 from daxbench_analysis.model.run import Case, Run
 from daxbench_analysis.plots import style
-from daxbench_analysis.plots.common import (Figure, Shape, accel_of, case_label, note_label,
-                                            shape_text,
+from daxbench_analysis.plots.common import (LEGEND_BESIDE, Figure, Shape, accel_of, case_label,
+                                            note_label, shape_text,
                                             shapes_by_workload_target, skip, wrapped_title)
 
 
@@ -25,7 +25,9 @@ def latency_figures(run: Run) -> Iterator[Figure]:
             fig, axes = style.new_figure(9, 3.2 * len(kinds), nrows=len(kinds), ncols=2)
             for row, kind in enumerate(kinds):
                 draw_cdfs(axes[row][0], axes[row][1], cases, shape, kind)
-            axes[0][0].legend(loc="lower right")
+            # Beside the tail, outside both axes: inside either it would cover curves.
+            handles, labels = axes[0][0].get_legend_handles_labels()
+            axes[0][1].legend(handles, labels, **LEGEND_BESIDE)
             wrapped_title(fig, f"{workload} on {target} ({shape_text(shape)}): latency per mode",
                           9, suptitle=True)
             style.finish(fig, run.provenance(target), accel_of(run, target, cases))
