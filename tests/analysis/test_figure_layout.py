@@ -241,3 +241,62 @@ def test_the_checks_fail_on_what_they_check():
     assert any(p.startswith("leaves the canvas") for p in problems), problems
     assert any("has no data" in p for p in problems), problems
     style.close(fig)
+    # A group of one bar laid out in the third of three slots; a legend over its line.
+    fig, axes = style.new_figure(4, 3, ncols=2)
+    axes[0][0].bar([0.27], [1.0], 0.27)
+    axes[0][0].set_xticks([0])
+    axes[0][1].plot([0, 1, 2], [0, 1, 2], label="a line")
+    axes[0][1].legend(loc="center")
+    problems = check_figure(fig)
+    assert any("not one block centred on its tick" in p for p in problems), problems
+    assert any("covers the line 'a line'" in p for p in problems), problems
+    style.close(fig)
+
+
+def headline_of(make, tmp_path):
+    run = load_run(make(tmp_path / "run"))
+    figures = dict(plots.figures(run))
+    fig = figures.pop("headline")
+    for other in figures.values():
+        style.close(other)
+    texts = [t.get_text() for t in drawn_texts(fig)]
+    return fig, texts
+
+
+def test_the_headline_says_what_each_target_is(tmp_path):
+    """A page-cache target says it is not DAX; a lab one that its times are TCG times."""
+    fig, texts = headline_of(fixtures.make_figure_host_run, tmp_path / "host")
+    assert any(t.startswith("file:/var/tmp: page cache, not DAX") for t in texts), texts
+    assert not any("TCG" in t for t in texts)
+    style.close(fig)
+    fig, texts = headline_of(fixtures.make_figure_lab_run, tmp_path / "lab")
+    assert any(t.startswith("lab:ext4: emulated pmem, TCG times (not native)") for t in texts)
+    assert any("Lab times are TCG emulation times" in t for t in texts), texts
+    style.close(fig)
+
+
+def test_the_headline_compares_like_with_like(tmp_path):
+    """Each file state its own group, the unsupported mode an n/a mark, and a group without
+    `none` beside it says it has no upper bound."""
+    fig, texts = headline_of(fixtures.make_figure_lab_run, tmp_path / "lab")
+    groups = {group: [c.mode for c in slots]
+              for (_, group), slots in fig.daxbench_drawn["groups"].items()}
+    assert groups == {"log-append\ncommit_every=1\n[sparse]": ["fdatasync", "map-sync", "none"],
+                      "log-append\ncommit_every=1\n[zeroed]": ["sealed-extent"]}, groups
+    assert texts.count("no upper bound (none) on this file state") == 1, texts
+    style.close(fig)
+    fig, texts = headline_of(fixtures.make_figure_host_run, tmp_path / "host")
+    assert "n/a (unsupported)" in texts
+    assert "map-sync (unsupported)" in fig.daxbench_drawn["labels"]
+    style.close(fig)
+
+
+def test_the_headline_first_touch_is_with_and_without_map_sync(tmp_path):
+    """Per file state: fdatasync, map-sync, and (no flush-only in this run) none."""
+    fig, _ = headline_of(fixtures.make_plots_run, tmp_path / "plots")
+    groups = {group: [c.mode for c in slots]
+              for (_, group), slots in fig.daxbench_drawn["groups"].items()
+              if "[" not in group}
+    assert groups == {state: ["fdatasync", "map-sync", "none"]
+                      for state in ("sparse", "fallocated", "zeroed")}, groups
+    style.close(fig)

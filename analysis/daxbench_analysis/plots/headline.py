@@ -15,10 +15,10 @@ from matplotlib.patches import Patch
 from daxbench_analysis.model.run import THROUGHPUT, Case, Run
 from daxbench_analysis.plots import style
 from daxbench_analysis.plots.common import (LEGEND_BESIDE, Figure, Shape, accel_of, bar_chart,
-                                            case_label, file_state, note_label,
+                                            case_label, file_state,
                                             ns_per_op_samples, shape_text,
                                             shapes_by_workload_target, skip, summary,
-                                            wrap_shape, wrapped_title)
+                                            wrapped_title)
 
 FIRST_TOUCH = "first-touch"
 # The first-touch panel: MAP_SYNC, the same stores and flushes without it (the first of these
@@ -31,6 +31,7 @@ DURABLE_WITHOUT_MAP_SYNC = "fdatasync"
 UPPER_BOUND = "none"
 STATE_ORDER = ("sparse", "fallocated", "zeroed")
 NOT_DURABLE_ALPHA = 0.35
+TICK_CHARS = 15
 
 
 def headline_figures(run: Run) -> Iterator[Figure]:
@@ -101,8 +102,9 @@ def state_rank(state: str) -> int:
 
 
 def target_row(run: Run, target: str) -> dict:
-    """The groups of the row's two panels: (group text, cases) each."""
-    throughput, first_touch = [], []
+    """The groups of the row's two panels, (group text, cases) each, and the parameters every
+    throughput group shares (said once, in the panel's title, not under every group)."""
+    chosen, first_touch = [], []
     for (workload, where), shapes in shapes_by_workload_target(run).items():
         if where != target:
             continue
@@ -110,11 +112,31 @@ def target_row(run: Run, target: str) -> dict:
             first_touch = first_touch_groups(shapes)
             continue
         for shape, cases in headline_shape(shapes):
-            rest = shape_text(tuple(kv for kv in shape if kv[0] != "file_state"))
-            text = workload + ("" if rest == "defaults" else f" {rest}")
-            throughput.append((f"{wrap_shape(text, 18)}\n[{state_of(cases)}]",
-                               one_per_mode(cases)))
-    return {"target": target, "throughput": throughput, "first_touch": first_touch}
+            chosen.append((workload, tuple(kv for kv in shape if kv[0] != "file_state"), cases))
+    common = set.intersection(*(set(rest) for _, rest, _ in chosen)) if chosen else set()
+    throughput = []
+    for workload, rest, cases in chosen:
+        own = shape_text(tuple(kv for kv in rest if kv not in common))
+        text = workload + ("" if own == "defaults" else f" {own}")
+        throughput.append((f"{tick_text(text)}\n[{state_of(cases)}]", one_per_mode(cases)))
+    shared = shape_text(tuple(kv for kv in chosen[0][1] if kv in common)) if common else ""
+    return {"target": target, "throughput": throughput, "first_touch": first_touch,
+            "shared": shared}
+
+
+def tick_text(text: str) -> str:
+    """A group's name a piece a line (the workload, then each parameter), a parameter longer
+    than TICK_CHARS broken after its `=` (trace=FILE): neighbouring groups' names must not
+    run into each other."""
+    workload, _, shape = text.partition(" ")
+    lines = [workload]
+    for piece in shape.split(",") if shape else []:
+        if len(piece) > TICK_CHARS and "=" in piece:
+            key, _, value = piece.partition("=")
+            lines += [f"{key}=", value]
+        else:
+            lines.append(piece)
+    return "\n".join(lines)
 
 
 def first_touch_groups(shapes: dict[Shape, list[Case]]) -> list[tuple[str, list[Case]]]:
@@ -177,8 +199,8 @@ def mark_no_upper_bound(ax, groups: list[tuple[str, list[Case]]]) -> None:
     where = transforms.blended_transform_factory(ax.transData, ax.transAxes)
     for g, (_, cases) in enumerate(groups):
         if not any(c.mode == UPPER_BOUND for c in cases):
-            ax.text(g + 0.45, 0.03, f"no upper bound ({UPPER_BOUND}) on this file state", transform=where,
-                    rotation=90, ha="center", va="bottom", fontsize=5.5, color="#555555")
+            ax.text(g + 0.45, 0.03, f"no upper bound ({UPPER_BOUND}) on this file state",
+                    transform=where, rotation=90, ha="center", va="bottom", fontsize=5.5, color="#555555")
 
 
 def headline_figure(run: Run, rows: list[dict]):
@@ -200,7 +222,8 @@ def headline_figure(run: Run, rows: list[dict]):
             labels.update(draw_panel(tp_ax, panels["throughput"], lambda c: c.samples(THROUGHPUT),
                                      "ops/s (median, 95% CI)", log=True))
             mark_no_upper_bound(tp_ax, panels["throughput"])
-            tp_ax.set_title(f"{target_title(run, target)} — throughput per mode and workload",
+            tp_ax.set_title(f"{target_title(run, target)} — throughput per mode and workload"
+                            + (f" ({panels['shared']})" if panels["shared"] else ""),
                             fontsize=8.5, loc="left")
         if ft_ax:
             for label, case in draw_panel(ft_ax, panels["first_touch"], ns_per_op_samples,
@@ -217,12 +240,15 @@ def headline_figure(run: Run, rows: list[dict]):
     wrapped_title(fig, "How to make stores to a DAX file durable, and what each way costs: "
                   "ops/s per mode (log scale) and the first-touch cost per page by file state",
                   12, suptitle=True)
-    without = "/".join(WITHOUT_MAP_SYNC)
+    used = {c.mode for panels in rows for _, cases in panels["first_touch"] for c in cases}
+    without = next((m for m in WITHOUT_MAP_SYNC if m in used), None)
+    flushes = " and flushes" if without == WITHOUT_MAP_SYNC[0] else ""
+    without_text = f"{without} makes the same stores{flushes} without it, " if without else ""
     footnote = (f"Faded, dashed bars: not durable on that target (the record's verdict); n/a: the "
                 f"mode did not run there (its status). Each file state is its own group: a "
                 f"mode is drawn only beside modes that ran on the same file state. First touch: "
-                f"{WITH_MAP_SYNC} maps with MAP_SYNC; {without} (the first the run has) makes "
-                f"the same stores without it, {DURABLE_WITHOUT_MAP_SYNC} is durable without it."
+                f"{WITH_MAP_SYNC} maps with MAP_SYNC; {without_text}"
+                f"{DURABLE_WITHOUT_MAP_SYNC} is durable without it."
                 + (" Lab times are TCG emulation times, not native; its counts are exact."
                    if emulated else ""))
     footnote = style.fit_lines(fig, footnote.split(" "), " ", fig.get_figwidth() - 0.1,
