@@ -35,34 +35,48 @@ TICK_CHARS = 15
 
 
 def headline_figures(run: Run) -> Iterator[Figure]:
-    rows = [row for row in (target_row(run, target) for target in targets_in_order(run))
-            if row["throughput"] or row["first_touch"]]
+    rows, without_ok = [], []
+    for target in targets_in_order(run):
+        row = target_row(run, target)
+        # A panel where nothing ran would be n/a marks only: left out, and said so.
+        for panel in ("throughput", "first_touch"):
+            if not any(c.ok_records for _, cases in row[panel] for c in cases):
+                row[panel] = []
+        if row["throughput"] or row["first_touch"]:
+            rows.append(row)
+        else:
+            without_ok.append(target)
     if not rows:
         skip("headline", "the run has no ok case")
         return
-    yield "headline", headline_figure(run, rows)
+    yield "headline", headline_figure(run, rows, without_ok)
 
 
 def targets_in_order(run: Run) -> list[str]:
     """DAX targets first (in the run's order), then the others: the question is about DAX,
     a page-cache target is the comparison."""
     targets = list(dict.fromkeys(c.target for c in run.cases.values()))
-    return sorted(targets, key=lambda t: not is_dax(run, t))
+    return sorted(targets, key=lambda t: is_dax(run, t) is not True)
 
 
-def is_dax(run: Run, target: str) -> bool:
+def is_dax(run: Run, target: str) -> bool | None:
+    """context.json's verdict; a lab target is DAX (its guest context may be missing after a
+    failed boot, its records still say emulated); None when the run does not say."""
     facts = run.target_context(target)
     if "dax" in facts:
         return bool(facts["dax"])
-    # A lab target's guest context may be missing (a failed boot): its records still say.
-    return any(c.emulated for c in run.cases.values() if c.target == target)
+    if any(c.emulated for c in run.cases.values() if c.target == target):
+        return True
+    return None
 
 
 def target_title(run: Run, target: str) -> str:
     accel = accel_of(run, target)
     if accel:
         return f"{target}: emulated pmem, {accel.upper()} times (not native)"
-    return f"{target}: DAX" if is_dax(run, target) else f"{target}: page cache, not DAX"
+    dax = is_dax(run, target)
+    return target if dax is None else (f"{target}: DAX" if dax
+                                       else f"{target}: page cache, not DAX")
 
 
 def state_of(cases: list[Case]) -> str:
@@ -200,10 +214,11 @@ def mark_no_upper_bound(ax, groups: list[tuple[str, list[Case]]]) -> None:
     for g, (_, cases) in enumerate(groups):
         if not any(c.mode == UPPER_BOUND for c in cases):
             ax.text(g + 0.45, 0.03, f"no upper bound ({UPPER_BOUND}) on this file state",
-                    transform=where, rotation=90, ha="center", va="bottom", fontsize=5.5, color="#555555")
+                    transform=where, rotation=90, ha="center", va="bottom", fontsize=5.5,
+                    color="#555555")
 
 
-def headline_figure(run: Run, rows: list[dict]):
+def headline_figure(run: Run, rows: list[dict], without_ok: list[str]):
     fig, axes = style.new_figure(12, 0.6 + 2.7 * len(rows))
     axes[0][0].remove()
     grid = fig.add_gridspec(len(rows), 2, width_ratios=[3.2, 1])
@@ -249,9 +264,14 @@ def headline_figure(run: Run, rows: list[dict]):
                 f"mode is drawn only beside modes that ran on the same file state. First touch: "
                 f"{WITH_MAP_SYNC} maps with MAP_SYNC; {without_text}"
                 f"{DURABLE_WITHOUT_MAP_SYNC} is durable without it."
-                + (" Lab times are TCG emulation times, not native; its counts are exact."
-                   if emulated else ""))
+                + (f" Lab times are {(emulated or '').upper()} emulation times, not native; its "
+                   "counts are exact."
+                   if emulated else "")
+                + (f" No case ran ok on {', '.join(without_ok)}: not drawn (report.txt says why)."
+                   if without_ok else ""))
     footnote = style.fit_lines(fig, footnote.split(" "), " ", fig.get_figwidth() - 0.1,
                                fontsize=style.SMALL_PRINT_SIZE)
-    style.finish(fig, run.provenance(), emulated, footnote=footnote)
+    # Every target drawn, as each figure names its own.
+    style.finish(fig, run.provenance(", ".join(row["target"] for row in rows)), emulated,
+                 footnote=footnote)
     return fig
