@@ -133,9 +133,9 @@ def slot_problems(fig) -> list[str]:
 
 
 def legend_problems(fig) -> list[str]:
-    """A legend drawn over an axes must not cover its data: no line's point and no bar
-    inside the legend's box."""
-    fig.canvas.draw()
+    """A legend must not cover data or another text: no line's point, no bar and no text
+    but its own (a p99 mark beside an axes, say) inside the legend's box."""
+    texts = drawn_texts(fig)
     renderer = fig.canvas.get_renderer()
     problems = []
     for index, ax in enumerate(fig.axes):
@@ -143,6 +143,13 @@ def legend_problems(fig) -> list[str]:
         if legend is None:
             continue
         box = legend.get_window_extent(renderer)
+        own = {id(t) for t in legend.get_texts()}
+        for text in texts:
+            extent = text.get_window_extent(renderer)
+            width = min(box.x1, extent.x1) - max(box.x0, extent.x0)
+            height = min(box.y1, extent.y1) - max(box.y0, extent.y0)
+            if id(text) not in own and width > TOLERANCE_PX and height > TOLERANCE_PX:
+                problems.append(f"the legend of axes {index} covers {text.get_text()[:40]!r}")
         for other in fig.axes:
             for line in other.lines:
                 if line.get_transform() is not other.transData or not len(line.get_xdata()):
