@@ -11,6 +11,7 @@ from matplotlib.patches import Rectangle
 import fixtures
 from daxbench_analysis import plots
 from daxbench_analysis.model.run import load_run
+from daxbench_analysis.plots import fio as fio_plots
 from daxbench_analysis.plots import style
 
 TOLERANCE_PX = 0.5   # texts that only touch do not overlap
@@ -93,16 +94,20 @@ def data_problems(fig) -> list[str]:
     return problems
 
 
+# The marks that stand where a bar would be (common.mark_missing, micro's refused, fio's).
+SLOT_MARKS = ("n/a", "refused", *fio_plots.MISSING_TEXT.values())
+
+
 def bar_intervals(ax) -> list[tuple[float, float]]:
-    """The x extents (data) of the bars and of the "n/a"/"refused" marks standing for bars
-    (as wide as the axes' bars), each a slot of a group."""
+    """The x extents (data) of the bars and of the marks standing for bars (as wide as the
+    axes' bars), each a slot of a group."""
     bars = [(p.get_x(), p.get_x() + p.get_width()) for p in ax.patches
             if isinstance(p, Rectangle) and p.get_width() > 0]
     if not bars:
         return []
     width = min(x1 - x0 for x0, x1 in bars)
     marks = [(t.get_position()[0] - width / 2, t.get_position()[0] + width / 2)
-             for t in ax.texts if t.get_text().startswith(("n/a", "refused"))
+             for t in ax.texts if t.get_text().startswith(SLOT_MARKS)
              and t.get_transform() != ax.transAxes]
     return sorted(bars + marks)
 
