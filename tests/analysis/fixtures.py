@@ -416,7 +416,8 @@ def make_figure_host_run(path) -> Path:
                                   "syscalls": 1.0 if mode in SYSCALL_MODES else 0.0,
                                   "page_faults": 1.0, "fs_dax:dax_pte_fault": 0.0,
                                   "jbd2:jbd2_end_commit": 0.0}))
-    for flush in ("clwb", "clflushopt", "ntstore"):
+    # Every primitive, as quick.yaml has them: a latency legend long enough to reach p99.
+    for flush in ("clwb", "clflushopt", "clflush", "ntstore", "libpmem", "none"):
         cases.append(case("random-update", "flush-only", 4_000_000, target=PAGE_CACHE_TARGET,
                           params=sparse, shape={"flush": flush},
                           counters={"lines_flushed": 1.0, "fences": 1.0}))

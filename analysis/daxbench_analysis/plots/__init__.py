@@ -9,11 +9,12 @@ from pathlib import Path
 
 from daxbench_analysis.model.run import Run
 from daxbench_analysis.plots import (attribution, break_even, cost, crash, fio, first_touch,
-                                     latency, micro, throughput)
+                                     headline, latency, micro, throughput)
 from daxbench_analysis.plots.common import save
 
 # In this order: the files of a folder's plots/ are written family by family.
-PRODUCERS = (throughput.throughput_figures, latency.latency_figures, cost.cost_figures,
+PRODUCERS = (headline.headline_figures,
+             throughput.throughput_figures, latency.latency_figures, cost.cost_figures,
              attribution.attribution_figures,
              throughput.sweep_figures, first_touch.first_touch_figures,
              micro.micro_fault_figures, micro.micro_flush_figures,

@@ -172,16 +172,19 @@ def mark_missing(ax, x: float, case: Case) -> None:
 
 def bar_chart(ax, groups: list[str], columns: dict[str, Case],
               values: dict[tuple[str, str], object], missing: dict[tuple[str, str], Case],
-              ylabel: str, cases: dict[tuple[str, str], Case]) -> None:
+              ylabel: str, cases: dict[tuple[str, str], Case], look=None,
+              legend: bool = True) -> None:
     """Grouped bars: x = groups, one hue per column, median with CI error bars. A group lays
     out only the columns it has a case of (a bar, or "n/a" for one that did not run): a group
-    where one mode ran is one bar, not a row of empty slots. Every column is in the legend."""
+    where one mode ran is one bar, not a row of empty slots. Every column is in the legend
+    (unless legend=False: the caller draws one for several axes). look(case) gives a bar's
+    Axes.bar keywords (default: its mode's colour and hatch)."""
+    look = look or (lambda case: style.bar_style(case.column))
     fig = ax.figure
     width = 0.8 / max(max((sum((g, label) in values or (g, label) in missing
                                for label in columns) for g in groups), default=1), 1)
     medians = []
-    handles = [Patch(label=label, **style.bar_style(case.column))
-               for label, case in columns.items()]
+    handles = [Patch(label=label, **look(case)) for label, case in columns.items()]
     index = fig.axes.index(ax)
     for g, group in enumerate(groups):
         present = [label for label in columns
@@ -192,7 +195,7 @@ def bar_chart(ax, groups: list[str], columns: dict[str, Case],
             if (group, label) in values:
                 s = values[(group, label)]
                 ax.bar([x], [s.median], width, yerr=np.array([error_bar(s)]).T, capsize=2,
-                       error_kw={"linewidth": 0.8}, **style.bar_style(columns[label].column))
+                       error_kw={"linewidth": 0.8}, **look(cases[(group, label)]))
                 medians.append(s.median)
                 slots.append(cases[(group, label)])
             elif (group, label) in missing:
@@ -210,7 +213,8 @@ def bar_chart(ax, groups: list[str], columns: dict[str, Case],
     if use_log_scale(medians):
         ax.set_yscale("log")
     ax.set_ylabel(ylabel)
-    ax.legend(handles=handles, **LEGEND_BESIDE)
+    if legend:
+        ax.legend(handles=handles, **LEGEND_BESIDE)
 
 
 def wrap_shape(text: str, width: int) -> str:

@@ -25,7 +25,13 @@ def latency_figures(run: Run) -> Iterator[Figure]:
             fig, axes = style.new_figure(9, 3.2 * len(kinds), nrows=len(kinds), ncols=2)
             for row, kind in enumerate(kinds):
                 draw_cdfs(axes[row][0], axes[row][1], cases, shape, kind)
-            axes[0][0].legend(loc="lower right")
+            # Beside the tail, outside both axes (inside either it would cover curves), past
+            # the tail's p99/p99.9 marks: a long legend reaches down to them.
+            handles, labels = axes[0][0].get_legend_handles_labels()
+            marks = max(style.text_inches(fig, t)[0] for t in axes[0][1].texts)
+            past = transforms.ScaledTranslation(marks + 0.05, 0, fig.dpi_scale_trans)
+            axes[0][1].legend(handles, labels, loc="upper left", bbox_to_anchor=(1.0, 1.0),
+                              bbox_transform=axes[0][1].transAxes + past, frameon=False)
             wrapped_title(fig, f"{workload} on {target} ({shape_text(shape)}): latency per mode",
                           9, suptitle=True)
             style.finish(fig, run.provenance(target), accel_of(run, target, cases))

@@ -76,18 +76,24 @@ def micro_fault_figures(run: Run) -> Iterator[Figure]:
             "map_private": ("none", "anonymous (DRAM)")}
     fig, axes = style.new_figure(6.5, 4.2)
     ax = axes[0][0]
-    width = 0.8 / len(mappings)
-    for index, mapping in enumerate(mappings):
-        offset = (index - (len(mappings) - 1) / 2) * width
-        mode, label = look[mapping]
-        xs = [s + offset for s, state in enumerate(states) if (state, mapping) in values]
-        ys = [values[(state, mapping)] for state in states if (state, mapping) in values]
-        ax.bar(xs, ys, width, label=label, **style.bar_style(mode))
-        for s, state in enumerate(states):
-            if (state, mapping) in missing:
-                where = transforms.blended_transform_factory(ax.transData, ax.transAxes)
-                ax.text(s + offset, 0.02, "refused", transform=where, rotation=90,
-                        ha="center", va="bottom", fontsize=6, color="#555555")
+    where = transforms.blended_transform_factory(ax.transData, ax.transAxes)
+    # A state lays out only the mappings it has a result of (anonymous memory has one): no
+    # empty slots, each group centred on its tick.
+    present = {state: [m for m in mappings if (state, m) in values or (state, m) in missing]
+               for state in states}
+    width = 0.8 / max(len(found) for found in present.values())
+    labelled = set()
+    for s, state in enumerate(states):
+        for slot, mapping in enumerate(present[state]):
+            x = s + (slot - (len(present[state]) - 1) / 2) * width
+            mode, label = look[mapping]
+            if (state, mapping) in values:
+                ax.bar([x], [values[(state, mapping)]], width,
+                       label=None if mapping in labelled else label, **style.bar_style(mode))
+                labelled.add(mapping)
+            else:
+                ax.text(x, 0.02, "refused", transform=where, rotation=90, ha="center",
+                        va="bottom", fontsize=6, color="#555555")
     ax.set_xticks(range(len(states)), states)
     ax.set_ylabel("ns per first store to a page")
     ax.set_title("micro: first-touch fault by file state, MAP_SHARED vs MAP_SYNC")
