@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -15,8 +16,9 @@ namespace daxbench::perf {
 
 // Where a counter's perf_event_attr comes from, resolved in one place (resolve() in
 // event_set.cpp): a fixed perf type and config, a tracepoint id from tracefs, or a libpfm4
-// event string ("INST_RETIRED:ANY_P", "perf::page-faults") encoded by libpfm4.
-enum class SourceKind { kSoftware, kHardware, kTracepoint, kPfm };
+// event string ("INST_RETIRED:ANY_P", "perf::page-faults") encoded by libpfm4; or a field of
+// the thread's /proc/thread-self/io, read at start and stop (no perf event counts it).
+enum class SourceKind { kSoftware, kHardware, kTracepoint, kPfm, kTaskIo };
 
 struct CounterSource {
   SourceKind kind = SourceKind::kSoftware;
@@ -35,6 +37,9 @@ constexpr CounterSource tracepoint(std::string_view sys_event) {
 }
 constexpr CounterSource pfm(std::string_view event) {
   return {SourceKind::kPfm, 0, event};
+}
+constexpr CounterSource task_io(std::string_view field) {
+  return {SourceKind::kTaskIo, 0, field};
 }
 
 // One counter, as a row of a table. The views must outlive the set that opens it: the default
@@ -80,12 +85,14 @@ class CounterSet {
   struct Thread {
     std::vector<PerfEvent> events;  // per slot; unopened for system-wide or unavailable slots
     std::vector<Reading> readings;
-    std::vector<std::string> errors;  // per slot: why the counter failed in this thread
-    std::vector<std::size_t> group;   // slots opened as one group, the leader first
+    std::vector<std::string> errors;         // per slot: why the counter failed in this thread
+    std::vector<std::size_t> group;          // slots opened as one group, the leader first
+    std::vector<std::uint64_t> io_at_start;  // per kTaskIo slot: the field at start_thread
     bool stopped = false;
     bool grouped(std::size_t slot) const;
   };
   bool per_thread(const Slot& slot) const;
+  static bool task_io(const Slot& slot);  // a /proc/thread-self/io field, not a perf event
   bool groupable(const Slot& slot) const;
   Metric metric_of(const Slot& slot, std::size_t index, std::uint64_t ops) const;
 
@@ -94,6 +101,9 @@ class CounterSet {
   bool system_started_ = false;
   bool system_stopped_ = false;
 };
+
+// A field of the calling thread's /proc/thread-self/io ("write_bytes"), or nullopt.
+std::optional<std::uint64_t> task_io_field(std::string_view field);
 
 // The CPUs in /sys/devices/system/cpu/online ("0-3,6").
 std::vector<int> online_cpus();

@@ -15,6 +15,7 @@
 
 #include "bench/base/syscall_error.h"
 #include "bench/base/tsc.h"
+#include "bench/counters/event_set.h"
 #include "bench/micro/micro.h"
 #include "bench/modes/mode.h"
 
@@ -49,17 +50,23 @@ std::uint64_t thread_faults() {
 }
 
 // Pages to dirty: `fresh` pages were never written (a sparse file, each page used once, a new
-// file when they run out); written pages were stored to and synced before timing starts.
+// file when they run out); written pages were stored to and synced before timing starts. How
+// the file was written decides its page cache's folios, and so what one store dirties (and the
+// next sync writes back): zeroed by large writes, large folios (MiBs on ext4 since Linux 6.16);
+// `small_folios`, written by one 4 KiB pwrite per page, 4 KiB folios, as a sparse file's pages
+// are when its stores fill them.
 class Pages {
  public:
-  explicit Pages(bool fresh) : fresh_(fresh) {}
+  explicit Pages(bool fresh, bool small_folios = false)
+      : fresh_(fresh), small_folios_(small_folios) {}
   ~Pages() { release(); }
   // Empty, or why not (for SkipWithError). Untimed.
   std::string renew() {
     release();
     try {
       file_ = target().create_file("micro-unit-" + std::to_string(serial_++) + ".dat",
-                                   kPage * kPagesPerFile, fresh_ ? "sparse" : "zeroed");
+                                   kPage * kPagesPerFile,
+                                   fresh_ || small_folios_ ? "sparse" : "zeroed");
     } catch (const std::exception& e) {
       return e.what();
     }
@@ -67,6 +74,10 @@ class Pages {
     madvise(file_.base, file_.size, MADV_NOHUGEPAGE);
     next_ = 0;
     if (!fresh_) {
+      const std::byte page[kPage]{std::byte{1}};
+      for (std::uint64_t at = 0; small_folios_ && at < file_.size; at += kPage)
+        if (pwrite(file_.fd, page, kPage, static_cast<off_t>(at)) != static_cast<ssize_t>(kPage))
+          return errno_text("pwrite", errno);
       for (std::uint64_t at = 0; at < file_.size; at += kPage) file_.base[at] = std::byte{1};
       if (fdatasync(file_.fd) != 0) return errno_text("fdatasync", errno);
     }
@@ -95,6 +106,7 @@ class Pages {
     file_ = MappedFile{};
   }
   bool fresh_;
+  bool small_folios_;
   MappedFile file_;
   std::uint64_t next_ = 0;
   int serial_ = 0;
@@ -103,11 +115,16 @@ class Pages {
 // One iteration: k pages dirtied by stores through the mapping (outside the manual time; their
 // faults counted and timed apart, as `ns_per_fault`: on written pages these are the faults of
 // pages the previous call wrote back and write-protected), then the call on its own, timed.
-void sync_after_dirtying(benchmark::State& state, Call call, bool fresh, std::uint64_t k) {
-  Pages pages(fresh);
+// `dirtied_bytes` per iteration is what the stores dirtied (/proc/thread-self/io write_bytes,
+// by whole folios), which attribution matches against a case's own dirtied_bytes per sync.
+void sync_after_dirtying(benchmark::State& state, Call call, bool fresh, bool small_folios,
+                         std::uint64_t k) {
+  Pages pages(fresh, small_folios);
   if (std::string why = pages.renew(); !why.empty()) return state.SkipWithError(why.c_str());
-  state.SetLabel(std::string(call_name(call)) + (fresh ? " fresh sparse pages" : " written pages"));
-  std::uint64_t ticks = 0, faults = 0, stamp = 0, dirty_ticks = 0;
+  state.SetLabel(std::string(call_name(call)) + (fresh          ? " fresh sparse pages"
+                                                 : small_folios ? " written pages, 4 KiB folios"
+                                                                : " written pages"));
+  std::uint64_t ticks = 0, faults = 0, stamp = 0, dirty_ticks = 0, dirtied = 0;
   for (auto _ : state) {
     std::uint64_t first = 0;
     if (std::string why = pages.take(k, first); !why.empty()) {
@@ -116,11 +133,13 @@ void sync_after_dirtying(benchmark::State& state, Call call, bool fresh, std::ui
     }
     MappedFile& f = pages.file();
     const std::uint64_t before = thread_faults();
+    const std::uint64_t io_before = perf::task_io_field("write_bytes").value_or(0);
     const std::uint64_t d0 = tsc_now();
     for (std::uint64_t i = 0; i < k; ++i)
       *reinterpret_cast<volatile std::uint64_t*>(f.base + (first + i) * kPage) = ++stamp;
     dirty_ticks += tsc_now() - d0;
     faults += thread_faults() - before;
+    dirtied += perf::task_io_field("write_bytes").value_or(0) - io_before;
     const std::uint64_t t0 = tsc_now();
     const int rc = call == Call::kFdatasync ? fdatasync(f.fd)
                    : call == Call::kFsync   ? fsync(f.fd)
@@ -135,6 +154,8 @@ void sync_after_dirtying(benchmark::State& state, Call call, bool fresh, std::ui
   }
   report(state, ticks, 0, 0, 0);
   state.counters["dirty_pages"] = static_cast<double>(k);
+  state.counters["dirtied_bytes"] =
+      benchmark::Counter(static_cast<double>(dirtied), benchmark::Counter::kAvgIterations);
   state.counters["page_faults"] =
       benchmark::Counter(static_cast<double>(faults), benchmark::Counter::kAvgIterations);
   if (faults)
@@ -236,14 +257,18 @@ void register_unit_cost_benchmarks(const Options& options) {
   const int syncs = options.quick() ? 256 : 1024;
   for (bool fresh : {true, false}) {
     const std::string state = fresh ? "fresh" : "written";
-    for (Call call : {Call::kFdatasync, Call::kFsync, Call::kMsync})
-      for (std::uint64_t k : {std::uint64_t{1}, std::uint64_t{16}})
-        benchmark::RegisterBenchmark(("unit/" + std::string(call_name(call)) + "/" + state +
-                                      "/dirty_pages:" + std::to_string(k))
-                                         .c_str(),
-                                     sync_after_dirtying, call, fresh, k)
-            ->UseManualTime()
-            ->Iterations(syncs);
+    for (bool small_folios : {false, true}) {
+      if (fresh && small_folios) continue;  // a fresh page's folio is made by its own store
+      for (Call call : {Call::kFdatasync, Call::kFsync, Call::kMsync})
+        for (std::uint64_t k : {std::uint64_t{1}, std::uint64_t{16}})
+          benchmark::RegisterBenchmark(
+              ("unit/" + std::string(call_name(call)) + "/" + state +
+               (small_folios ? "_4k_folios" : "") + "/dirty_pages:" + std::to_string(k))
+                  .c_str(),
+              sync_after_dirtying, call, fresh, small_folios, k)
+              ->UseManualTime()
+              ->Iterations(syncs);
+    }
     for (std::uint64_t size : {std::uint64_t{64}, kPage})
       benchmark::RegisterBenchmark(
           ("unit/pwrite/" + state + "/size:" + std::to_string(size)).c_str(), pwrite_cost, fresh,

@@ -157,3 +157,54 @@ def test_syncs_timed_in_the_cases_against_the_sync_benchmark(run):
     for record in fpf.records:   # agreeing within 10%: no such finding
         record["counters"]["fault_sync_ns"]["value"] = 165_000.0
     assert "benchmark's fdatasync" not in by_mode(run)["fdatasync"].finding
+
+
+def _with_folios(path, case_dirtied_per_op):
+    """The attribution run, its micro.json with both written-page sync variants (large folios:
+    1 MiB dirtied per store; 4 KiB folios) and its fdatasync case dirtying `case_dirtied_per_op`
+    bytes per operation (one sync per operation)."""
+    import json
+    run = fixtures.make_attribution_run(path)
+    micro = json.loads((run / "micro.json").read_text())
+    for bench in micro["benchmarks"]:
+        if bench["name"].startswith("unit/fdatasync/written/dirty_pages:1"):
+            bench["dirtied_bytes"] = float(1 << 20)
+            small = {**bench, "name": bench["name"].replace("written", "written_4k_folios"),
+                     "run_name": bench["run_name"].replace("written", "written_4k_folios"),
+                     "ns_per_op": 30_000.0, "dirtied_bytes": 4096.0, "ns_per_fault": 700.0}
+    micro["benchmarks"].append(small)
+    (run / "micro.json").write_text(json.dumps(micro))
+    lines = []
+    for line in (run / "records.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        if record["mode"] == "fdatasync":
+            record["counters"]["dirtied_bytes"] = {
+                "value": case_dirtied_per_op * record["ops"], "per_op": case_dirtied_per_op,
+                "unit": "bytes", "better": "lower", "status": "ok", "scope": "writer-threads"}
+        lines.append(json.dumps(record))
+    (run / "records.jsonl").write_text("\n".join(lines) + "\n")
+    return load_run(run)
+
+
+@pytest.mark.parametrize("dirtied, variant, fault_ns", [
+    (4096.0, "written_4k_folios", 700.0),                       # a sparse file's 4 KiB folios
+    (float(2 << 20), "written", fixtures.ATTRIBUTION_WRITTEN_FAULT_NS),   # a zeroed file's
+])
+def test_a_sync_of_written_pages_is_charged_as_the_benchmark_of_its_folios(tmp_path, dirtied,
+                                                                          variant, fault_ns):
+    # A sync writes back the folios its stores dirtied, whole: the benchmark whose dirtied
+    # bytes per call is nearest the case's stands for it, and so does its fault.
+    a = by_mode(_with_folios(tmp_path / "run", dirtied))["fdatasync"]
+    found = {t.benchmark: t for t in a.terms}
+    assert f"unit/fdatasync/{variant}/dirty_pages:1" in found
+    other = "written" if variant != "written" else "written_4k_folios"
+    assert f"unit/fdatasync/{other}/dirty_pages:1" not in found
+    fault = next(t for t in a.terms if t.name == "fault (written page)")
+    assert fault.unit_ns == pytest.approx(fault_ns)
+    # 2 MiB per sync against the benchmark's 1 MiB: within 2x, no note; 4 KiB exactly.
+    assert not any("KiB per sync" in n for n in a.notes)
+
+
+def test_a_case_dirtying_far_more_than_any_benchmark_says_so(tmp_path):
+    a = by_mode(_with_folios(tmp_path / "run", float(64 << 20)))["fdatasync"]
+    assert any("dirtied 65536 KiB per sync" in n for n in a.notes)

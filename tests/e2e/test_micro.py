@@ -37,9 +37,11 @@ def test_tiny_micro_run_writes_benchmark_json_with_our_counters(root, driver, tm
     assert list(target.iterdir()) == []  # the scratch folder is gone
 
 
-def test_the_unit_costs_of_cost_attribution(driver, tmp_path):
+def test_the_unit_costs_of_cost_attribution(driver, disk_tmp_path):
     """unit/: a sync after dirtying fresh or written pages (their faults counted, timed apart),
-    a pwrite, fsync-per-fault's trap; every benchmark ran (or says why not) and cleaned up."""
+    a pwrite, fsync-per-fault's trap; every benchmark ran (or says why not) and cleaned up.
+    On a disk filesystem (its page cache accounts what a store dirties)."""
+    tmp_path = disk_tmp_path
     micro = driver.parent / "daxbench-micro"
     out = tmp_path / "micro.json"
     target = tmp_path / "target"
@@ -53,7 +55,9 @@ def test_the_unit_costs_of_cost_attribution(driver, tmp_path):
     found = {b["run_name"].split("/iterations:")[0]: b
              for b in json.loads(out.read_text())["benchmarks"]}
     assert set(found) == {"unit/fdatasync/fresh/dirty_pages:1",
-                          "unit/fdatasync/written/dirty_pages:1", "unit/pwrite/fresh/size:64",
+                          "unit/fdatasync/written/dirty_pages:1",
+                          "unit/fdatasync/written_4k_folios/dirty_pages:1",
+                          "unit/pwrite/fresh/size:64",
                           "unit/trap/fresh", "unit/trap/written"}
     for name, bench in found.items():
         assert not bench.get("error_occurred"), (name, bench.get("error_message"))
@@ -62,4 +66,9 @@ def test_the_unit_costs_of_cost_attribution(driver, tmp_path):
     fresh = found["unit/fdatasync/fresh/dirty_pages:1"]
     assert fresh["page_faults"] >= 1 and fresh["ns_per_fault"] > 0
     assert found["unit/fdatasync/written/dirty_pages:1"]["dirty_pages"] == 1
+    # What one store dirtied, by whole folios: a fresh page's and a page written by a 4 KiB
+    # pwrite are 4 KiB folios; the file zeroed by large writes has folios of at least that.
+    assert fresh["dirtied_bytes"] == 4096
+    assert found["unit/fdatasync/written_4k_folios/dirty_pages:1"]["dirtied_bytes"] == 4096
+    assert found["unit/fdatasync/written/dirty_pages:1"]["dirtied_bytes"] >= 4096
     assert list(target.iterdir()) == []  # the scratch folder is gone

@@ -182,6 +182,40 @@ TEST(KernelCounters, SystemWideCountsOtherThreadsAndPerThreadOnlyItsOwn) {
   EXPECT_EQ(*mine.per_op, 1.0 / 6);
 }
 
+TEST(KernelCounters, DirtiedBytesCountsThePageCacheThisThreadDirtiedInTheTimedPhaseOnly) {
+  DISK_SCRATCH("page-cache dirtying of a disk filesystem (tmpfs accounts no writeback)");
+  static constexpr perf::CounterDef kDefs[] = {
+      {"dirtied_bytes", perf::task_io("write_bytes"), Scope::kWriterThreads, "bytes",
+       Better::kLower, "page cache the writer thread dirtied"},
+  };
+  const std::string path =
+      testing::disk_scratch().dir + "/daxbench-dirtied-" + std::to_string(getpid());
+  const int fd = open(path.c_str(), O_CREAT | O_RDWR | O_TRUNC | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0) << errno_text("open", errno);
+  unlink(path.c_str());
+  const std::vector<char> page(4096, 'x');
+  auto write_pages = [&](int first, int count) {
+    for (int i = first; i < first + count; ++i)
+      ASSERT_EQ(pwrite(fd, page.data(), page.size(), static_cast<off_t>(i) * 4096), 4096);
+  };
+  perf::CounterSet set(kDefs, 1);
+  set.open_thread(0);
+  write_pages(0, 8);  // before the timed phase: not counted
+  set.start_thread(0);
+  write_pages(0, 8);   // already dirty: dirtying them again adds nothing
+  write_pages(8, 16);  // 16 new 4 KiB folios (one 4 KiB write each makes a 4 KiB folio)
+  set.stop_thread(0);
+  write_pages(24, 8);  // after: not counted
+  close(fd);
+  Metrics out;
+  set.add_metrics(16, out);
+  const Metric& dirtied = *out.find("dirtied_bytes");
+  ASSERT_EQ(dirtied.status, "ok");
+  EXPECT_EQ(*dirtied.value, 16 * 4096);
+  EXPECT_EQ(*dirtied.per_op, 4096);
+  EXPECT_EQ(dirtied.running_fraction, 1.0);
+}
+
 // Whether ext4 on `device` (/dev/loop0) has a journal: jbd2 lists it as /proc/fs/jbd2/loop0-8.
 bool has_jbd2_journal(const std::string& device) {
   const std::string name = std::filesystem::path(device).filename().string() + "-";
