@@ -61,6 +61,10 @@ constexpr CounterDef kDefaultCounters[] = {
      Better::kLower, "DAX entries written back by the writer threads' syncs (DAX mounts only)"},
     {"ext4:ext4_sync_file_enter", tracepoint("ext4:ext4_sync_file_enter"), kThreads, "count",
      Better::kLower, "ext4 file syncs entered by the writer threads (fsync, fdatasync, msync)"},
+    {"ext4:ext4_allocate_blocks", tracepoint("ext4:ext4_allocate_blocks"), kThreads, "count",
+     Better::kLower,
+     "ext4 block allocations in the writer threads: delayed allocation happens at writeback, "
+     "so a sync of never-written pages of a sparse file allocates here, in the syncing thread"},
     {"jbd2:jbd2_end_commit", tracepoint("jbd2:jbd2_end_commit"), kSystem, "count", Better::kLower,
      "system-wide: ext4 journal commits finished by jbd2 threads on every CPU during the timed "
      "phase, whoever caused them"},

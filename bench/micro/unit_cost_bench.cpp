@@ -7,12 +7,15 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <string>
+#include <vector>
 
+#include "bench/base/rng.h"
 #include "bench/base/syscall_error.h"
 #include "bench/base/tsc.h"
 #include "bench/counters/event_set.h"
@@ -57,16 +60,17 @@ std::uint64_t thread_faults() {
 // are when its stores fill them.
 class Pages {
  public:
-  explicit Pages(bool fresh, bool small_folios = false)
-      : fresh_(fresh), small_folios_(small_folios) {}
+  // `pages`: the file's size in pages (written files: the case's working set, so a sync's
+  // pages lie as far apart on the device as the case's do).
+  explicit Pages(bool fresh, bool small_folios = false, std::uint64_t pages = kPagesPerFile)
+      : fresh_(fresh), small_folios_(small_folios), pages_(pages) {}
   ~Pages() { release(); }
   // Empty, or why not (for SkipWithError). Untimed.
   std::string renew() {
     release();
     try {
       file_ = target().create_file("micro-unit-" + std::to_string(serial_++) + ".dat",
-                                   kPage * kPagesPerFile,
-                                   fresh_ || small_folios_ ? "sparse" : "zeroed");
+                                   kPage * pages_, fresh_ || small_folios_ ? "sparse" : "zeroed");
     } catch (const std::exception& e) {
       return e.what();
     }
@@ -95,6 +99,14 @@ class Pages {
     next_ += k;
     return "";
   }
+  // k distinct pages of a written file drawn at random, as a random-update case's are.
+  void scatter(std::uint64_t k, Rng& rng, std::vector<std::uint64_t>& out) const {
+    out.clear();
+    while (out.size() < k) {
+      const std::uint64_t page = rng.below(pages_);
+      if (std::find(out.begin(), out.end(), page) == out.end()) out.push_back(page);
+    }
+  }
   MappedFile& file() { return file_; }
   int generation() const { return serial_; }  // changes with every new file
 
@@ -107,19 +119,31 @@ class Pages {
   }
   bool fresh_;
   bool small_folios_;
+  std::uint64_t pages_;
   MappedFile file_;
   std::uint64_t next_ = 0;
   int serial_ = 0;
 };
+
+// One msync(MS_SYNC) over the page span of the dirtied pages, as the msync mode makes at a
+// commit (bench/modes/msync.cpp).
+int msync_pages(const MappedFile& f, const std::vector<std::uint64_t>& dirty) {
+  const auto [low, high] = std::minmax_element(dirty.begin(), dirty.end());
+  return msync(f.base + *low * kPage, (*high - *low + 1) * kPage, MS_SYNC);
+}
 
 // One iteration: k pages dirtied by stores through the mapping (outside the manual time; their
 // faults counted and timed apart, as `ns_per_fault`: on written pages these are the faults of
 // pages the previous call wrote back and write-protected), then the call on its own, timed.
 // `dirtied_bytes` per iteration is what the stores dirtied (/proc/thread-self/io write_bytes,
 // by whole folios), which attribution matches against a case's own dirtied_bytes per sync.
+// Written pages are k distinct pages at random over a file of the working set (`file_pages`);
+// fresh ones the next k of a sparse file, in order.
 void sync_after_dirtying(benchmark::State& state, Call call, bool fresh, bool small_folios,
-                         std::uint64_t k) {
-  Pages pages(fresh, small_folios);
+                         std::uint64_t k, std::uint64_t file_pages) {
+  Pages pages(fresh, small_folios, fresh ? kPagesPerFile : file_pages);
+  Rng rng(1, k);
+  std::vector<std::uint64_t> dirty(k);
   if (std::string why = pages.renew(); !why.empty()) return state.SkipWithError(why.c_str());
   state.SetLabel(std::string(call_name(call)) + (fresh          ? " fresh sparse pages"
                                                  : small_folios ? " written pages, 4 KiB folios"
@@ -132,18 +156,22 @@ void sync_after_dirtying(benchmark::State& state, Call call, bool fresh, bool sm
       break;
     }
     MappedFile& f = pages.file();
+    if (fresh)
+      for (std::uint64_t i = 0; i < k; ++i) dirty[i] = first + i;
+    else
+      pages.scatter(k, rng, dirty);
     const std::uint64_t before = thread_faults();
     const std::uint64_t io_before = perf::task_io_field("write_bytes").value_or(0);
     const std::uint64_t d0 = tsc_now();
     for (std::uint64_t i = 0; i < k; ++i)
-      *reinterpret_cast<volatile std::uint64_t*>(f.base + (first + i) * kPage) = ++stamp;
+      *reinterpret_cast<volatile std::uint64_t*>(f.base + dirty[i] * kPage) = ++stamp;
     dirty_ticks += tsc_now() - d0;
     faults += thread_faults() - before;
     dirtied += perf::task_io_field("write_bytes").value_or(0) - io_before;
     const std::uint64_t t0 = tsc_now();
     const int rc = call == Call::kFdatasync ? fdatasync(f.fd)
                    : call == Call::kFsync   ? fsync(f.fd)
-                                            : msync(f.base + first * kPage, k * kPage, MS_SYNC);
+                                            : msync_pages(f, dirty);
     const std::uint64_t t1 = tsc_now();
     if (rc != 0) {
       state.SkipWithError(errno_text(call_name(call), errno).c_str());
@@ -255,6 +283,7 @@ void trap_cost(benchmark::State& state, bool fresh) {
 void register_unit_cost_benchmarks(const Options& options) {
   // Fixed counts: each fresh page is used once, and a fresh file is slow to make.
   const int syncs = options.quick() ? 256 : 1024;
+  const std::uint64_t file_pages = std::max<std::uint64_t>(options.working_set / kPage, 16);
   for (bool fresh : {true, false}) {
     const std::string state = fresh ? "fresh" : "written";
     for (bool small_folios : {false, true}) {
@@ -265,7 +294,7 @@ void register_unit_cost_benchmarks(const Options& options) {
               ("unit/" + std::string(call_name(call)) + "/" + state +
                (small_folios ? "_4k_folios" : "") + "/dirty_pages:" + std::to_string(k))
                   .c_str(),
-              sync_after_dirtying, call, fresh, small_folios, k)
+              sync_after_dirtying, call, fresh, small_folios, k, file_pages)
               ->UseManualTime()
               ->Iterations(syncs);
     }

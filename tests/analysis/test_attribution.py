@@ -208,3 +208,25 @@ def test_a_sync_of_written_pages_is_charged_as_the_benchmark_of_its_folios(tmp_p
 def test_a_case_dirtying_far_more_than_any_benchmark_says_so(tmp_path):
     a = by_mode(_with_folios(tmp_path / "run", float(64 << 20)))["fdatasync"]
     assert any("dirtied 65536 KiB per sync" in n for n in a.notes)
+
+
+def test_without_a_journal_ext4s_allocations_tell_the_allocating_syncs(tmp_path):
+    # A filesystem without a journal commits nothing, but ext4 still counts the blocks its
+    # syncs allocate (delayed allocation, in the syncing thread): half the syncs allocated.
+    import json
+    path = fixtures.make_attribution_run(tmp_path / "run")
+    lines = []
+    for line in (path / "records.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        if record["mode"] == "fdatasync":
+            c = record["counters"]
+            c["jbd2:jbd2_end_commit"] = {**c["jbd2:jbd2_end_commit"], "value": 0, "per_op": 0.0}
+            c[attribution.ALLOCATIONS] = {**c["jbd2:jbd2_end_commit"], "value": record["ops"] / 2,
+                                          "per_op": 0.5, "scope": "writer-threads"}
+        lines.append(json.dumps(record))
+    (path / "records.jsonl").write_text("\n".join(lines) + "\n")
+    a = by_mode(load_run(path))["fdatasync"]
+    found = terms(a)
+    assert found["fdatasync alloc 1 pg"][0] == pytest.approx(0.5)
+    assert found["fdatasync 1 pg"][0] == pytest.approx(0.5)
+    assert not any("without a journal" in n for n in a.notes)
