@@ -5,17 +5,27 @@ import subprocess
 COUNTERS = {"ns_per_op", "tsc_per_op", "lines_flushed", "fences"}
 
 
-def test_tiny_micro_run_writes_benchmark_json_with_our_counters(root, driver, tmp_path):
+def run_micro(driver, folder, benchmark_filter, *flags, timeout):
+    """daxbench-micro's quick set, filtered, on a fresh target folder under `folder`: the
+    target folder and its JSON output."""
     micro = driver.parent / "daxbench-micro"
-    out = tmp_path / "micro.json"
-    target = tmp_path / "target"
+    out = folder / "micro.json"
+    target = folder / "target"
     target.mkdir()
     done = subprocess.run(
         [str(micro), "--target", f"file:{target}", "--set", "quick",
-         "--benchmark_filter=^(sfence|flush/clwb/size:64/fence_every:1/|fault/zeroed/map_sync|raw_loop/)",
-         "--benchmark_min_time=0.01", f"--benchmark_out={out}", "--benchmark_out_format=json"],
-        capture_output=True, text=True, timeout=120)
+         f"--benchmark_filter={benchmark_filter}", *flags, f"--benchmark_out={out}",
+         "--benchmark_out_format=json"],
+        capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, done.stderr[-3000:]
+    return target, out
+
+
+def test_tiny_micro_run_writes_benchmark_json_with_our_counters(root, driver, tmp_path):
+    target, out = run_micro(
+        driver, tmp_path,
+        "^(sfence|flush/clwb/size:64/fence_every:1/|fault/zeroed/map_sync|raw_loop/)",
+        "--benchmark_min_time=0.01", timeout=120)
     result = json.loads(out.read_text())
     context = result["context"]
     assert context["library_build_type"] in {"debug", "release"}
@@ -41,17 +51,9 @@ def test_the_unit_costs_of_cost_attribution(driver, disk_tmp_path):
     """unit/: a sync after dirtying fresh or written pages (their faults counted, timed apart),
     a pwrite, fsync-per-fault's trap; every benchmark ran (or says why not) and cleaned up.
     On a disk filesystem (its page cache accounts what a store dirties)."""
-    tmp_path = disk_tmp_path
-    micro = driver.parent / "daxbench-micro"
-    out = tmp_path / "micro.json"
-    target = tmp_path / "target"
-    target.mkdir()
-    done = subprocess.run(
-        [str(micro), "--target", f"file:{target}", "--set", "quick",
-         "--benchmark_filter=^unit/(fdatasync/.*/dirty_pages:1/|pwrite/fresh/size:64/|trap/)",
-         f"--benchmark_out={out}", "--benchmark_out_format=json"],
-        capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
+    target, out = run_micro(
+        driver, disk_tmp_path,
+        "^unit/(fdatasync/.*/dirty_pages:1/|pwrite/fresh/size:64/|trap/)", timeout=300)
     found = {b["run_name"].split("/iterations:")[0]: b
              for b in json.loads(out.read_text())["benchmarks"]}
     assert set(found) == {"unit/fdatasync/fresh/dirty_pages:1",

@@ -10,7 +10,7 @@ import math
 import statistics
 from dataclasses import dataclass, field
 
-from daxbench_analysis.model.run import Case, Metric, Run
+from daxbench_analysis.model.run import Case, Metric, Run, micro_entries
 
 PAGE = 4096
 LINE = 64
@@ -76,10 +76,7 @@ class Attribution:
 def unit_costs(run: Run) -> dict[str, tuple[float | None, str | None, dict]]:
     """Benchmark name (without Google Benchmark's /iterations:N/manual_time tail) ->
     (ns_per_op, error, the entry). The median aggregate where there are repetitions."""
-    benchmarks = (run.micro or {}).get("benchmarks", [])
-    medians = [b for b in benchmarks
-               if b.get("run_type") == "aggregate" and b.get("aggregate_name") == "median"]
-    chosen = medians or [b for b in benchmarks if b.get("run_type", "iteration") == "iteration"]
+    chosen = micro_entries(run.micro)
     out = {}
     for bench in chosen:
         name = "/".join(p for p in (bench.get("run_name") or bench["name"]).split("/")

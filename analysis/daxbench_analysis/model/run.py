@@ -223,6 +223,15 @@ class Run:
                    kernel=kernel)
 
 
+def micro_entries(micro: dict | None) -> list[dict]:
+    """The entries of a micro.json that stand for its benchmarks: Google Benchmark's median
+    aggregates where there were repetitions, else the iteration entries."""
+    benchmarks = (micro or {}).get("benchmarks", [])
+    medians = [b for b in benchmarks
+               if b.get("run_type") == "aggregate" and b.get("aggregate_name") == "median"]
+    return medians or [b for b in benchmarks if b.get("run_type", "iteration") == "iteration"]
+
+
 def _read_jsonl(path: Path) -> list[dict]:
     out = []
     with path.open() as f:

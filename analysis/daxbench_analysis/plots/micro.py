@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from matplotlib import transforms
 
-from daxbench_analysis.model.run import Run
+from daxbench_analysis.model.run import Run, micro_entries
 from daxbench_analysis.plots import style
 from daxbench_analysis.plots.common import Figure, skip
 
@@ -15,10 +15,7 @@ from daxbench_analysis.plots.common import Figure, skip
 def micro_results(run: Run) -> dict[str, dict]:
     """Benchmark name -> {"counters": {...}, "error": str|None, "params": {...}, "parts": [...]}.
     With repetitions, Google Benchmark's median aggregate; otherwise the iteration entry."""
-    benchmarks = (run.micro or {}).get("benchmarks", [])
-    medians = [b for b in benchmarks
-               if b.get("run_type") == "aggregate" and b.get("aggregate_name") == "median"]
-    chosen = medians or [b for b in benchmarks if b.get("run_type", "iteration") == "iteration"]
+    chosen = micro_entries(run.micro)
     results = {}
     for bench in chosen:
         name = bench.get("run_name") or bench["name"]
